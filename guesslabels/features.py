@@ -1,0 +1,257 @@
+"""Per-pixel features and training targets for the guess-label model (LandCoverNet paper, Appendix A).
+
+Pure numpy, no Django. Arrays are "pixels last": a chip's scenes come as (T, bands, N) with N = H*W.
+Everything is vectorized over pixels; the only Python loops run over the (few) dates or classes.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from imagery.domain import (
+    ABSENT,
+    BANDS,
+    CLASS_NAMES,
+    CLOUD_MASK_BAND,
+    NO_DATA,
+    REFLECTANCE_SCALE,
+    SCL_BAND,
+    SCL_INVALID,
+    SCL_NOT_VEGETATED,
+    SCL_SNOW,
+    SCL_VEGETATION,
+    SCL_WATER,
+)
+
+N_DATES = 24  # reconstruction dates a year
+N_FEATURES = N_DATES * len(BANDS)  # 240
+
+# Annual 4-class SCL majority, in tie-break order (the first wins a tie).
+SCL_MAJORITY_CLASSES = (SCL_WATER, SCL_VEGETATION, SCL_SNOW, SCL_NOT_VEGETATED)
+# LandCoverNet classes each annual SCL class agrees with (paper: drop pixels where they disagree).
+SCL_AGREEMENT = {
+    SCL_WATER: (1,),  # Water
+    SCL_SNOW: (4,),  # Permanent Snow/Ice
+    SCL_NOT_VEGETATED: (2, 3),  # Artificial / Natural Bareground
+    SCL_VEGETATION: (5, 6, 7),  # Woody / Cultivated / (Semi) Natural Vegetation
+}
+
+MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
+DEFAULT_MAPPING = MAPPINGS_DIR / "globeland30.csv"
+
+
+# --- validity -------------------------------------------------------------------------------------------------
+
+
+def observation_validity(reflectance: np.ndarray, scl: np.ndarray, cloud_mask: np.ndarray) -> np.ndarray:
+    """(T, N) bool: True where an observation can be used.
+
+    reflectance (T, B, N) with 0 = no data; scl and cloud_mask (T, N), ABSENT where the scene had no such layer.
+    The SCL decides where present (codes in SCL_INVALID are unusable); scenes without SCL (L1C) fall back to the
+    binary cloud mask (0 = clear); a scene with neither counts as clear (e.g. cloud-free composites).
+    """
+    has_data = np.any(reflectance != 0, axis=1)
+    scl_ok = ~np.isin(scl, SCL_INVALID)
+    mask_ok = (cloud_mask == 0) | (cloud_mask == ABSENT)
+    clear = np.where(scl != ABSENT, scl_ok, mask_ok)
+    return has_data & clear
+
+
+# --- periodic interpolation -----------------------------------------------------------------------------------
+
+
+def year_positions(dates: list[dt.date]) -> np.ndarray:
+    """Position of each date inside its year, in [0, 1) (mid-day), so that series of any year line up."""
+    out = np.empty(len(dates), dtype=np.float64)
+    for i, d in enumerate(dates):
+        days_in_year = 366 if _is_leap(d.year) else 365
+        out[i] = (d.timetuple().tm_yday - 0.5) / days_in_year
+    return out
+
+
+def reconstruction_positions(dates: list[dt.date], n: int = N_DATES) -> np.ndarray:
+    """The n year positions to rebuild: the chip's own scene dates when it has exactly n (sorted by position),
+    otherwise n evenly spaced dates (centres of n equal parts of the year)."""
+    if len(dates) == n:
+        return np.sort(year_positions(dates))
+    return (np.arange(n, dtype=np.float64) + 0.5) / n
+
+
+def interpolate_periodic(
+    values: np.ndarray, valid: np.ndarray, positions: np.ndarray, targets: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rebuild every pixel's series at `targets` by linear interpolation between its valid observations,
+    periodic over one year (positions and targets in [0, 1)).
+
+    values (T, B, N), valid (T, N), positions (T,), targets (K,) -> (features (N, K, B) float32, has_obs (N,) bool).
+    Pixels without any valid observation get zeros and has_obs False.
+
+    How: observations sorted by position and repeated one period before and after (3T slots) make every target
+    sit between two slots; a running max (min) of "slot index where valid" gives each pixel's previous (next)
+    valid slot, read at the target's insertion point, then the two values are gathered and blended.
+    """
+    t_count, n_bands, n_pix = values.shape
+    order = np.argsort(positions, kind="stable")
+    values, valid, positions = values[order], valid[order], positions[order]
+
+    ext_pos = np.concatenate([positions - 1.0, positions, positions + 1.0])
+    ext_valid = np.concatenate([valid, valid, valid])
+    slot = np.arange(3 * t_count, dtype=np.int32)[:, None]
+    prev_slot = np.maximum.accumulate(np.where(ext_valid, slot, -1), axis=0)
+    next_slot = np.minimum.accumulate(np.where(ext_valid, slot, 3 * t_count)[::-1], axis=0)[::-1]
+
+    cut = np.searchsorted(ext_pos, targets, side="right")  # slots < cut are at or before the target
+    prev = prev_slot[cut - 1]  # (K, N)
+    nxt = next_slot[np.minimum(cut, 3 * t_count - 1)]
+    has_obs = valid.any(axis=0)
+    prev = np.where(has_obs, prev, t_count)  # any in-range slot for empty pixels; zeroed below
+    nxt = np.where(has_obs, nxt, t_count)
+
+    p0, p1 = ext_pos[prev], ext_pos[nxt]
+    span = p1 - p0
+    weight = np.divide(targets[:, None] - p0, span, out=np.zeros_like(span), where=span > 0).astype(np.float32)
+
+    # Gather rows of B values from a (N*T, B) view: pixel n, observation t is row n*T + t.
+    rows = np.ascontiguousarray(values.transpose(2, 0, 1)).reshape(n_pix * t_count, n_bands)
+    base = (np.arange(n_pix, dtype=np.int64) * t_count)[:, None]
+    v0 = rows[base + (prev.T % t_count)].astype(np.float32)  # (N, K, B)
+    v1 = rows[base + (nxt.T % t_count)].astype(np.float32)
+    out = v0 + weight.T[:, :, None] * (v1 - v0)
+    out[~has_obs] = 0.0
+    return out, has_obs
+
+
+# --- features for a chip --------------------------------------------------------------------------------------
+
+
+@dataclass
+class ChipFeatures:
+    features: np.ndarray  # (N, 240) float32 reflectance, date-major (date 0 bands 0..9, date 1 ...)
+    has_obs: np.ndarray  # (N,) bool: at least one valid observation
+    scl_class: np.ndarray | None  # (N,) uint8 annual SCL majority code (0 = none), None when no scene had SCL
+
+
+def chip_features(stack: np.ndarray, dates: list[dt.date]) -> ChipFeatures:
+    """stack (T, 12, H, W) uint16 in the scene COG layout (10 bands, SCL, cloud mask) -> per-pixel features."""
+    t_count = stack.shape[0]
+    flat = stack.reshape(t_count, stack.shape[1], -1)
+    reflectance, scl, cloud = flat[:, : len(BANDS)], flat[:, SCL_BAND], flat[:, CLOUD_MASK_BAND]
+    valid = observation_validity(reflectance, scl, cloud)
+    targets = reconstruction_positions(dates)
+    series, has_obs = interpolate_periodic(reflectance, valid, year_positions(dates), targets)
+    series *= np.float32(1.0 / REFLECTANCE_SCALE)
+    has_scl = bool(np.any(scl != ABSENT))
+    scl_class = scl_majority(scl, valid) if has_scl else None
+    return ChipFeatures(series.reshape(series.shape[0], -1), has_obs, scl_class)
+
+
+def scl_majority(scl: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """(N,) uint8: the most frequent of water/vegetation/snow/not-vegetated among a pixel's valid observations;
+    0 where none of the four occurs. scl, valid (T, N)."""
+    counts = np.stack([((scl == code) & valid).sum(axis=0) for code in SCL_MAJORITY_CLASSES])
+    codes = np.asarray(SCL_MAJORITY_CLASSES, dtype=np.uint8)[counts.argmax(axis=0)]
+    return np.where(counts.max(axis=0) > 0, codes, 0).astype(np.uint8)
+
+
+# --- training target ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClassMapping:
+    """Reference-map code -> LandCoverNet class, loaded from a CSV (columns source_code, target_class, ...)."""
+
+    source_codes: np.ndarray  # sorted int64
+    target_classes: np.ndarray  # uint8, aligned with source_codes
+    name: str = ""
+
+    @classmethod
+    def from_csv(cls, path: str | Path) -> "ClassMapping":
+        path = Path(path)
+        try:
+            with path.open(newline="") as fh:
+                rows = [r for r in csv.DictReader(_skip_comments(fh))]
+            pairs = {int(r["source_code"]): int(r["target_class"]) for r in rows}
+        except (OSError, KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"mapping table {path}: unreadable ({exc}); expected columns source_code,target_class")
+        return cls.from_pairs(pairs, name=path.name)
+
+    @classmethod
+    def from_pairs(cls, pairs: dict[int, int], name: str = "") -> "ClassMapping":
+        if not pairs:
+            raise ValueError(f"mapping table {name}: no rows")
+        bad = sorted({t for t in pairs.values() if t not in CLASS_NAMES})
+        if bad:
+            raise ValueError(f"mapping table {name}: target classes {bad} are not LandCoverNet classes 0..7")
+        codes = np.array(sorted(pairs), dtype=np.int64)
+        targets = np.array([pairs[c] for c in codes], dtype=np.uint8)
+        return cls(codes, targets, name)
+
+    def apply(self, reference: np.ndarray) -> np.ndarray:
+        """Map a reference raster to LandCoverNet classes; codes missing from the table are an error."""
+        ref = np.asarray(reference).astype(np.int64, copy=False)
+        idx = np.clip(np.searchsorted(self.source_codes, ref), 0, len(self.source_codes) - 1)
+        known = self.source_codes[idx] == ref
+        if not known.all():
+            missing = np.unique(ref[~known])[:10].tolist()
+            raise ValueError(f"reference codes {missing} are not in mapping table {self.name}")
+        return self.target_classes[idx]
+
+
+def _skip_comments(lines):
+    return (line for line in lines if line.strip() and not line.lstrip().startswith("#"))
+
+
+def scl_agrees(mapped: np.ndarray, scl_class: np.ndarray) -> np.ndarray:
+    """(N,) bool: the mapped class is one the pixel's annual SCL class allows (no SCL class -> False)."""
+    agree = np.zeros(mapped.shape, dtype=bool)
+    for code, classes in SCL_AGREEMENT.items():
+        agree |= (scl_class == code) & np.isin(mapped, classes)
+    return agree
+
+
+def training_mask(mapped: np.ndarray, has_obs: np.ndarray, scl_class: np.ndarray | None) -> np.ndarray:
+    """(N,) bool: pixels usable for training: a labeled class, a valid observation, and SCL agreement
+    (skipped when scl_class is None, i.e. the chip had no SCL)."""
+    keep = (mapped != NO_DATA) & has_obs
+    if scl_class is not None:
+        keep &= scl_agrees(mapped, scl_class)
+    return keep
+
+
+def class_counts(labels: np.ndarray) -> dict[int, int]:
+    """{class: pixel count} for classes 1..7 that occur."""
+    counts = np.bincount(labels.ravel(), minlength=len(CLASS_NAMES))
+    return {int(c): int(counts[c]) for c in range(1, len(counts)) if counts[c]}
+
+
+# --- split ----------------------------------------------------------------------------------------------------
+
+
+def stratified_split(y: np.ndarray, test_fraction: float = 0.25, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (train, test) with each class split test_fraction / rest (at least one of each per side).
+
+    Raises ValueError when fewer than two classes remain or a class has too few pixels to be on both sides.
+    """
+    classes, counts = np.unique(y, return_counts=True)
+    if len(classes) < 2:
+        raise ValueError(f"only {len(classes)} class left after filtering ({classes.tolist()}); need at least 2")
+    small = {int(c): int(n) for c, n in zip(classes, counts) if n < 2}
+    if small:
+        raise ValueError(f"too few pixels for a stratified split in classes {small} (need at least 2 each)")
+    rng = np.random.default_rng(seed)
+    train, test = [], []
+    for c, n in zip(classes, counts):
+        idx = rng.permutation(np.flatnonzero(y == c))
+        n_test = min(max(1, int(round(n * test_fraction))), n - 1)
+        test.append(idx[:n_test])
+        train.append(idx[n_test:])
+    return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)

@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.http import JsonResponse
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+
+def healthz(request):
+    return JsonResponse({"status": "ok"})
+
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/", include("imagery.urls")),
+    path("api/", include("guesslabels.urls")),
+    path("api/", include("annotation.urls")),
+    path("api/", include("consensus.urls")),
+    path("api/", include("consensus.export_urls")),
+    path("healthz", healthz),
+    path("", include("annotation.page_urls")),
+    path("", RedirectView.as_view(url="/label/", permanent=False)),
+]

@@ -1,0 +1,116 @@
+"""Shared fixtures: real sample data, users per role, and a real Celery worker on Redis."""
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from lcnet_site.sample_data import SampleDataMissing, shared_data_dir
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    try:
+        return shared_data_dir()
+    except SampleDataMissing as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture
+def make_user(db, django_user_model):
+    """make_user("alice", "annotator") -> a user in that role (password = username)."""
+    from django.contrib.auth.models import Group
+
+    def make(username, *roles, **extra):
+        user = django_user_model.objects.create_user(username=username, password=username, **extra)
+        for role in roles:
+            user.groups.add(Group.objects.get_or_create(name=role)[0])
+        return user
+
+    return make
+
+
+@pytest.fixture
+def alice(make_user):
+    return make_user("alice", "annotator")
+
+
+@pytest.fixture
+def bob(make_user):
+    return make_user("bob", "annotator")
+
+
+@pytest.fixture
+def carol(make_user):
+    return make_user("carol", "annotator")
+
+
+@pytest.fixture
+def erin(make_user):
+    return make_user("erin", "expert")
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user("admin", "admin", is_staff=True)
+
+
+@pytest.fixture(scope="session")
+def _celery_worker_process(django_db_setup, django_db_blocker):
+    """One real `celery worker` subprocess for the session, on the test database and this run's queue."""
+    from django.conf import settings
+    from django.db import connection
+
+    from lcnet_site.celery_app import app
+
+    db = connection.settings_dict
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        CELERY_BROKER_URL=settings.CELERY_BROKER_URL,
+        CELERY_TASK_ALWAYS_EAGER="0",
+        LCNET_CELERY_QUEUE=settings.CELERY_TASK_DEFAULT_QUEUE,
+        DJANGO_SETTINGS_MODULE="lcnet_site.settings_test",
+        CONN_MAX_AGE="0",
+    )
+    (REPO_ROOT / ".test-media").mkdir(exist_ok=True)
+    log = open(REPO_ROOT / ".test-media" / "celery-worker.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "lcnet_site", "worker", "--pool=solo", "--concurrency=1",
+         "--without-gossip", "--without-mingle", "--purge", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE,
+         "--loglevel=INFO"],
+        cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    app.conf.task_always_eager = False
+    try:
+        deadline = time.monotonic() + 60
+        while True:  # ready when a ping task makes the round trip
+            try:
+                assert app.send_task("lcnet.ping", args=["ready"]).get(timeout=5) == "ready"
+                break
+            except Exception:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"Celery worker did not start; see {log.name}")
+        yield proc
+    finally:
+        app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture
+def celery_worker(_celery_worker_process, transactional_db):
+    """A live worker; tasks sent during the test leave this process (needs committed data)."""
+    from lcnet_site.celery_app import app
+
+    app.conf.task_always_eager = False
+    yield _celery_worker_process
+    app.conf.task_always_eager = True

@@ -1,0 +1,79 @@
+"""The site's own plumbing: settings fallbacks, the Celery round trip, roles, health."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from django.contrib.auth.models import Group
+
+from lcnet_site.celery_app import app
+from lcnet_site.roles import ALL_ROLES, has_role, is_admin
+from tests.conftest import REPO_ROOT
+
+
+def _settings_in_subprocess(env_overrides):
+    code = (
+        "import json, django; from django.conf import settings; django.setup();"
+        "print(json.dumps({'engine': settings.DATABASES['default']['ENGINE'],"
+        "'eager': settings.CELERY_TASK_ALWAYS_EAGER, 'broker': settings.CELERY_BROKER_URL,"
+        "'storage': settings.STORAGES['default']['BACKEND']}))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "CELERY_", "LCNET_S3"))}
+    env.update(DJANGO_SETTINGS_MODULE="lcnet_site.settings", **env_overrides)
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                         check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_settings_fall_back_to_sqlite_and_eager_celery_with_no_environment():
+    got = _settings_in_subprocess({})
+    assert got["engine"] == "django.db.backends.sqlite3"
+    assert got["eager"] is True
+    assert got["storage"] == "django.core.files.storage.FileSystemStorage"
+
+
+def test_settings_use_postgres_redis_and_s3_when_configured():
+    got = _settings_in_subprocess({
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/lcnet",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+        "LCNET_S3_BUCKET": "lcnet-bucket",
+    })
+    assert got["engine"] == "django.db.backends.postgresql"
+    assert got["eager"] is False
+    assert got["broker"] == "redis://127.0.0.1:6379/0"
+    assert got["storage"] == "storages.backends.s3.S3Storage"
+
+
+def test_tests_run_on_postgres(db):
+    from django.db import connection
+
+    assert connection.vendor == "postgresql"
+
+
+def test_a_task_makes_a_round_trip_through_redis_and_a_real_worker(celery_worker):
+    assert app.conf.broker_url.startswith("redis://")
+    result = app.send_task("lcnet.ping", args=[{"chip": "32NLP_00"}])
+    assert result.get(timeout=20) == {"chip": "32NLP_00"}
+    assert result.successful()
+
+
+def test_role_groups_exist_after_migrate(db):
+    assert set(Group.objects.values_list("name", flat=True)) >= set(ALL_ROLES)
+
+
+def test_roles_are_read_from_groups(alice, admin_user, make_user):
+    assert has_role(alice, "annotator") and not has_role(alice, "expert")
+    assert not is_admin(alice) and is_admin(admin_user)
+    assert is_admin(make_user("root", is_superuser=True))
+
+
+def test_health_endpoint_answers(client, db):
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_openapi_schema_is_served(client, admin_user):
+    client.force_login(admin_user)
+    response = client.get("/api/schema/")
+    assert response.status_code == 200
+    assert b"openapi" in response.content
