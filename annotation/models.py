@@ -1,1 +1,179 @@
-from django.db import models  # noqa: F401
+"""Who labels what, and every label they ever saved.
+
+Labels are 1,024-byte bytea (uint8 classes, row-major 32×32; see annotation.core_labels). A task an annotator has
+not saved yet has no Annotation row: its labels are the task's current guess label ("pending"). The first save
+creates the row (revision 1) and keeps the guess it started from, so "differ from guess" stays meaningful even if
+a later guess-label run changes the task's guess.
+"""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from imagery.models import Chip, Task
+
+MAX_ANNOTATORS_PER_CHIP = 3
+
+
+class Status(models.TextChoices):
+    PENDING = "pending"  # never saved: no row, the guess label is shown
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+
+class Assignment(models.Model):
+    """A chip given to an annotator. Ending it keeps the row (history); the slot can then go to someone else."""
+
+    chip = models.ForeignKey(Chip, on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments")
+    # Slot 1..3 among the chip's active assignments: Postgres itself refuses a fourth annotator.
+    slot = models.PositiveSmallIntegerField()
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["chip", "slot", "created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(slot__gte=1) & Q(slot__lte=MAX_ANNOTATORS_PER_CHIP), name="assignment_slot_1_to_3"
+            ),
+            models.UniqueConstraint(
+                fields=["chip", "slot"], condition=Q(ended_at__isnull=True), name="assignment_one_user_per_slot"
+            ),
+            models.UniqueConstraint(
+                fields=["chip", "user"], condition=Q(ended_at__isnull=True), name="assignment_user_once_per_chip"
+            ),
+        ]
+        indexes = [models.Index(fields=["user", "chip"], condition=Q(ended_at__isnull=True), name="assignment_active")]
+
+    def __str__(self):
+        return f"{self.chip_id} → {self.user} (slot {self.slot}{', ended' if self.ended_at else ''})"
+
+
+class ChipFreeze(models.Model):
+    """A chip whose consensus is final: no annotation or expert label of its tasks can change any more."""
+
+    chip = models.OneToOneField(Chip, primary_key=True, on_delete=models.CASCADE, related_name="freeze")
+    frozen_at = models.DateTimeField(auto_now_add=True)
+    frozen_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    def __str__(self):
+        return f"{self.chip_id} frozen"
+
+
+class ReferenceTask(models.Model):
+    """A task experts label; its chip's annotators label it too (blind), which is what accuracy is computed from."""
+
+    task = models.OneToOneField(Task, primary_key=True, on_delete=models.CASCADE, related_name="reference")
+    expert = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reference_tasks",
+        help_text="The expert it was given to (any expert may label it)",
+    )
+    chosen_by = models.CharField(max_length=32, default="admin", help_text="admin, or select_reference_tasks seed=N")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["task"]
+
+    def __str__(self):
+        return f"reference {self.task}"
+
+
+class TaskDataMask(models.Model):
+    """Which pixels of a task have imagery (any reflectance band non-zero on any scene), packed 128 bytes.
+
+    Computed once from the scenes and cached: a submit refuses class 0 on these pixels without reading COGs.
+    """
+
+    task = models.OneToOneField(Task, primary_key=True, on_delete=models.CASCADE, related_name="data_mask")
+    mask = models.BinaryField(max_length=128)
+    n_scenes = models.PositiveSmallIntegerField()
+    computed_at = models.DateTimeField(auto_now=True)
+
+
+class LabelState(models.Model):
+    """One person's current labels for one task (abstract: annotators' and experts' share it)."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="+")
+    labels = models.BinaryField(max_length=1024)
+    guess = models.BinaryField(max_length=1024, help_text="The guess label this work started from")
+    status = models.CharField(max_length=16, choices=Status.choices)
+    revision = models.PositiveIntegerField(help_text="Number of saves; a save must name the current one")
+    differ_from_guess = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, help_text="Last submission")
+
+    class Meta:
+        abstract = True
+
+
+class LabelRevision(models.Model):
+    """Append-only history: one row per save or submit, never updated."""
+
+    revision = models.PositiveIntegerField()
+    labels = models.BinaryField(max_length=1024)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    differ_from_guess = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+class Annotation(LabelState):
+    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="annotations")
+
+    class Meta:
+        ordering = ["task", "annotator"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "annotator"], name="annotation_one_per_task_annotator"),
+            models.CheckConstraint(condition=Q(status__in=["draft", "submitted"]), name="annotation_status_saved"),
+        ]
+        indexes = [models.Index(fields=["annotator", "status"], name="annotation_annotator_status")]
+
+    def __str__(self):
+        return f"{self.task} by {self.annotator_id} r{self.revision} {self.status}"
+
+
+class AnnotationRevision(LabelRevision):
+    annotation = models.ForeignKey(Annotation, on_delete=models.CASCADE, related_name="revisions")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["annotation", "revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["annotation", "revision"], name="annotation_revision_unique"),
+        ]
+
+
+class ExpertLabel(LabelState):
+    """An expert's labels for a reference task (task is always a ReferenceTask's task)."""
+
+    expert = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="expert_labels")
+
+    class Meta:
+        ordering = ["task", "expert"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "expert"], name="expertlabel_one_per_task_expert"),
+            models.CheckConstraint(condition=Q(status__in=["draft", "submitted"]), name="expertlabel_status_saved"),
+        ]
+
+    def __str__(self):
+        return f"expert {self.task} by {self.expert_id} r{self.revision} {self.status}"
+
+
+class ExpertLabelRevision(LabelRevision):
+    expert_label = models.ForeignKey(ExpertLabel, on_delete=models.CASCADE, related_name="revisions")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["expert_label", "revision"]
+        constraints = [
+            models.UniqueConstraint(fields=["expert_label", "revision"], name="expertlabel_revision_unique"),
+        ]
