@@ -1,0 +1,235 @@
+"""Consensus numerics: annotator accuracy against experts, the paper's Bayesian consensus, Dawid–Skene.
+
+Pure numpy/scipy (no Django anywhere in the import chain). Labels are uint8 class codes 1..7 with 0 meaning
+"no label here" (imagery.domain.NO_DATA). Arrays of several annotators put the annotator on axis 0.
+
+Choices (documented in docs/consensus.md):
+- An annotator's overall accuracy is the mean of their per-task scores (LandCoverNet §3.2).
+- Bayesian consensus ties (two classes with the same P(j)) go to the class chosen by the most accurate annotator
+  among the tied; if their accuracies are equal too, to the smaller class code. Both rules ignore annotator order.
+- With one weight per annotator, every pixel's result depends only on its n labels, so the answer for all 8**n label
+  combinations is computed once into a lookup table and pixels are a table look-up (memory-bound, no float temporaries
+  per pixel). Per-pixel weights take the general path, block by block.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+from imagery.domain import CLASS_NAMES, NO_DATA
+
+N_CODES = len(CLASS_NAMES)  # label codes 0..7
+N_LABELED = N_CODES - 1  # labeled classes 1..7
+_CODE_BITS = 3  # 8 codes fit in 3 bits
+BLOCK_SIZE = 1 << 18  # pixels per block: keeps block temporaries in cache
+_LUT_MAX_ANNOTATORS = 5  # 8**5 = 32768 table entries
+_TIE_EPS = 1e-9  # relative: float sums that are equal in exact arithmetic count as ties
+
+
+# ---------------------------------------------------------------------------------------------- accuracy
+
+
+def task_accuracy(labels: np.ndarray, reference: np.ndarray) -> float:
+    """Fraction of the reference's labeled pixels (reference != 0) where `labels` equals the reference."""
+    labels, reference = np.asarray(labels), np.asarray(reference)
+    if labels.shape != reference.shape:
+        raise ValueError(f"labels {labels.shape} and reference {reference.shape} differ in shape")
+    labeled = reference != NO_DATA
+    n = int(np.count_nonzero(labeled))
+    if n == 0:
+        raise ValueError("reference has no labeled pixel")
+    return float(np.count_nonzero(labels[labeled] == reference[labeled]) / n)
+
+
+def annotator_accuracy(scores) -> float:
+    """Overall accuracy P(w) from per-task scores: their mean, as in LandCoverNet §3.2 (every task counts once)."""
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.size == 0:
+        raise ValueError("no task score: use the prior accuracy for annotators without reference tasks")
+    if not np.all((scores >= 0) & (scores <= 1)):
+        raise ValueError("task scores must lie in [0, 1]")
+    return float(scores.mean())
+
+
+def class_confusion(labels: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """(8, 8) int64 pixel counts: rows the expert's code, columns the annotator's code (0 = annotator gave none)."""
+    labels, reference = _as_codes(labels), _as_codes(reference)
+    if labels.shape != reference.shape:
+        raise ValueError(f"labels {labels.shape} and reference {reference.shape} differ in shape")
+    pair = reference.astype(np.intp).ravel() * N_CODES + labels.ravel()
+    return np.bincount(pair, minlength=N_CODES * N_CODES).reshape(N_CODES, N_CODES)
+
+
+# ---------------------------------------------------------------------------------------------- Bayesian consensus
+
+
+def bayesian_consensus(labels: np.ndarray, weights, *, block_size: int = BLOCK_SIZE) -> tuple[np.ndarray, np.ndarray]:
+    """The paper's accuracy-weighted vote.
+
+    P(j) = sum_i w_i [label_i = j] / sum_i w_i [label_i != 0]; label = argmax_j P(j); score = max_j P(j).
+    `labels` (n, ...) uint8 codes 0..7; `weights` (n,) or labels' shape, finite and > 0.
+    Returns label uint8 (...) and score float32 (...); a pixel nobody labeled gets label 0 and score 0.
+    """
+    labels = _as_codes(labels)
+    if labels.ndim < 1 or labels.shape[0] == 0:
+        raise ValueError("labels need an annotator axis with at least one annotator")
+    weights = np.asarray(weights, dtype=np.float64)
+    if not np.all(np.isfinite(weights)) or np.any(weights <= 0):
+        raise ValueError("weights must be finite and > 0")
+    n, shape = labels.shape[0], labels.shape[1:]
+    flat = labels.reshape(n, -1)
+    out_label = np.empty(flat.shape[1], np.uint8)
+    out_score = np.empty(flat.shape[1], np.float32)
+    if weights.shape == (n,) and n <= _LUT_MAX_ANNOTATORS:
+        _lookup_blocks(flat, _consensus_table(weights), out_label, out_score, block_size)
+    elif weights.shape in ((n,), labels.shape):
+        w = np.broadcast_to(weights.reshape(n, -1) if weights.ndim > 1 else weights[:, None], flat.shape)
+        for start in range(0, flat.shape[1], block_size):
+            sl = slice(start, start + block_size)
+            out_label[sl], out_score[sl] = _vote(flat[:, sl], w[:, sl])
+    else:
+        raise ValueError(f"weights of shape {weights.shape} fit neither ({n},) nor the labels' {labels.shape}")
+    return out_label.reshape(shape), out_score.reshape(shape)
+
+
+def _vote(labels: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """General path on one block: labels (n, B) uint8, weights (n, B) float. O(n^2) over annotators, vectorized."""
+    present = labels != NO_DATA
+    same = labels[:, None, :] == labels[None, :, :]  # (n, n, B): annotator k chose what annotator i chose
+    support = np.where(present, (same * weights[None, :, :]).sum(axis=1), -1.0)  # P(label_i) * total
+    best_w = np.where(same, weights[None, :, :], 0.0).max(axis=1)  # accuracy of the best annotator on label_i
+    total = (weights * present).sum(axis=0)
+    top = support.max(axis=0)
+    tol = _TIE_EPS * np.maximum(total, 1.0)
+    cand = present & (support >= top - tol)
+    top_w = np.where(cand, best_w, -np.inf).max(axis=0)
+    cand &= best_w >= top_w - tol
+    label = np.where(cand, labels, np.uint8(255)).min(axis=0)
+    label[~present.any(axis=0)] = NO_DATA
+    score = np.divide(top, total, out=np.zeros_like(total), where=total > 0)
+    return label.astype(np.uint8), score.astype(np.float32)
+
+
+def _consensus_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Label and score for every combination of n codes, indexed by the codes packed 3 bits each (first = high)."""
+    n = weights.shape[0]
+    combos = np.indices((N_CODES,) * n, dtype=np.uint8).reshape(n, -1)
+    return _vote(combos, np.broadcast_to(weights[:, None], combos.shape))
+
+
+def _lookup_blocks(flat, table, out_label, out_score, block_size) -> None:
+    """Pack each pixel's n codes into one index and read the table; all buffers are reused block to block."""
+    lut_label, lut_score = table
+    code = np.empty(min(block_size, flat.shape[1]), np.intp)
+    for start in range(0, flat.shape[1], block_size):
+        stop = min(start + block_size, flat.shape[1])
+        c = code[: stop - start]
+        np.copyto(c, flat[0, start:stop])
+        for row in flat[1:, start:stop]:
+            c <<= _CODE_BITS
+            c |= row
+        np.take(lut_label, c, out=out_label[start:stop])
+        np.take(lut_score, c, out=out_score[start:stop])
+
+
+def _as_codes(labels) -> np.ndarray:
+    """Labels as uint8 codes 0..7, or ValueError naming the problem."""
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "ui":
+        raise ValueError(f"labels must be integers, got {labels.dtype}")
+    if labels.size and (labels.min() < 0 or labels.max() >= N_CODES):
+        raise ValueError(f"label codes must lie in 0..{N_CODES - 1}")
+    return labels.astype(np.uint8, copy=False)
+
+
+# ---------------------------------------------------------------------------------------------- Dawid–Skene
+
+
+def dawid_skene(
+    labels: np.ndarray,
+    reference: np.ndarray | None = None,
+    *,
+    tol: float = 1e-6,
+    max_iter: int = 100,
+    smoothing: float = 0.01,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Class-aware consensus by EM over per-annotator confusion matrices (Dawid & Skene 1979).
+
+    `labels` (n, ...) uint8 codes 0..7 (0 = none); `reference` (...) expert codes, 0 where there is none. Pixels with a
+    reference are known truth (held fixed) and seed the confusion matrices; the rest start from a soft majority vote.
+    EM stops when no posterior moves by more than `tol`, or after `max_iter` iterations.
+    Returns label uint8 (...), score float32 (...) = posterior of the chosen class (0 where nobody labeled), and
+    confusion (n, 7, 7) float64: row = true class 1..7, column = the annotator's class 1..7, rows sum to 1.
+    Pixels sharing the same labels share the same posterior, so EM runs on the distinct label patterns only.
+    """
+    labels = _as_codes(labels)
+    if labels.ndim < 1 or labels.shape[0] == 0:
+        raise ValueError("labels need an annotator axis with at least one annotator")
+    n, shape = labels.shape[0], labels.shape[1:]
+    ref = np.zeros(shape, np.uint8) if reference is None else _as_codes(reference)
+    if ref.shape != shape:
+        raise ValueError(f"reference {ref.shape} does not match the labels' pixels {shape}")
+    rows = np.concatenate([labels.reshape(n, -1), ref.reshape(1, -1)])
+    patterns, inverse, counts = _distinct_columns(rows)
+    post, confusion = _ds_em(patterns[:n], patterns[n], counts, tol, max_iter, smoothing)
+    voted = (patterns != NO_DATA).any(axis=0)
+    pat_label = np.where(voted, post.argmax(axis=1) + 1, NO_DATA).astype(np.uint8)
+    pat_score = np.where(voted, post.max(axis=1), 0.0).astype(np.float32)
+    return pat_label[inverse].reshape(shape), pat_score[inverse].reshape(shape), confusion
+
+
+def _distinct_columns(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct columns of a (r, N) uint8 code array, the index of each pixel's column, and how often each occurs."""
+    r = rows.shape[0]
+    if r * _CODE_BITS <= 21:  # at most 2M packed codes: count them directly, no sort
+        code = np.zeros(rows.shape[1], np.intp)
+        for row in rows:
+            code <<= _CODE_BITS
+            code |= row
+        counts = np.bincount(code, minlength=1 << (r * _CODE_BITS))
+        used = np.flatnonzero(counts)
+        remap = np.zeros(counts.shape[0], np.intp)
+        remap[used] = np.arange(used.size)
+        shifts = _CODE_BITS * np.arange(r - 1, -1, -1)
+        patterns = ((used[None, :] >> shifts[:, None]) & (N_CODES - 1)).astype(np.uint8)
+        return patterns, remap[code], counts[used]
+    patterns, inverse, counts = np.unique(rows, axis=1, return_inverse=True, return_counts=True)
+    return patterns, inverse.ravel(), counts
+
+
+def _ds_em(patterns, ref, counts, tol, max_iter, smoothing):
+    """EM on distinct patterns. patterns (n, m) codes, ref (m,) codes, counts (m,). Returns posterior (m, 7) and
+    confusion (n, 7, 7). Both E and M steps are products with one sparse (m, n*7) one-hot matrix of observed labels."""
+    n, m = patterns.shape
+    k = N_LABELED
+    obs_pat, obs_ann = np.nonzero(patterns.T != NO_DATA)
+    onehot = sparse.csr_matrix(
+        (np.ones(obs_pat.size), (obs_pat, obs_ann * k + patterns.T[obs_pat, obs_ann] - 1)), shape=(m, n * k)
+    )
+    known = ref != NO_DATA
+    truth = np.zeros((m, k))
+    truth[known, ref[known] - 1] = 1.0
+    votes = np.asarray(onehot @ np.tile(np.eye(k), (n, 1)))  # (m, k) vote counts
+    post = np.where(known[:, None], truth, votes / np.maximum(votes.sum(axis=1, keepdims=True), 1))
+    weight = counts[:, None].astype(np.float64)
+    for _ in range(max_iter):
+        # M-step: class priors and confusion rows from the soft truth.
+        mass = post * weight
+        prior = mass.sum(axis=0) + smoothing
+        prior /= prior.sum()
+        seen = np.asarray(onehot.T @ mass).reshape(n, k, k)  # [annotator, given, true]
+        confusion = seen.transpose(0, 2, 1) + smoothing
+        confusion /= confusion.sum(axis=2, keepdims=True)
+        # E-step: log posterior = log prior + sum of log P(given | true) over the pattern's annotators.
+        logp = np.log(confusion).transpose(0, 2, 1).reshape(n * k, k)
+        loglik = np.asarray(onehot @ logp) + np.log(prior)
+        loglik -= loglik.max(axis=1, keepdims=True)
+        new = np.exp(loglik)
+        new /= new.sum(axis=1, keepdims=True)
+        new[known] = truth[known]
+        change = np.abs(new - post).max() if m else 0.0
+        post = new
+        if change < tol:
+            break
+    return post, confusion
