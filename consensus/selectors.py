@@ -1,0 +1,81 @@
+"""Readers of consensus data (no writes here: see consensus.services)."""
+from __future__ import annotations
+
+import numpy as np
+from django.conf import settings
+
+from annotation.models import Annotation, ExpertLabel, Status
+from imagery.domain import CHIP_SIZE, TASK_SIZE
+from imagery.models import Chip, Task
+
+from .models import AnnotatorScore, ConsensusLabel
+
+TASK_SHAPE = (TASK_SIZE, TASK_SIZE)
+
+
+def label_array(raw) -> np.ndarray:
+    """(32, 32) uint8 from a 1,024-byte label column."""
+    return np.frombuffer(bytes(raw), dtype=np.uint8).reshape(TASK_SHAPE)
+
+
+def score_array(raw) -> np.ndarray:
+    """(32, 32) float32 from a 4,096-byte score column."""
+    return np.frombuffer(bytes(raw), dtype=np.float32).reshape(TASK_SHAPE)
+
+
+def chip_consensus(chip: Chip) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The chip's 256×256 consensus label (uint8) and score (float32) assembled from its tasks' ConsensusLabels.
+
+    Tasks without consensus stay 0; complete is True when every task with data has one.
+    """
+    label = np.zeros((CHIP_SIZE, CHIP_SIZE), np.uint8)
+    score = np.zeros((CHIP_SIZE, CHIP_SIZE), np.float32)
+    rows = ConsensusLabel.objects.filter(task__chip=chip).values_list("task__row", "task__col", "label", "score")
+    done = set()
+    for row, col, raw_label, raw_score in rows:  # 64 tasks at most
+        window = np.s_[row * TASK_SIZE : (row + 1) * TASK_SIZE, col * TASK_SIZE : (col + 1) * TASK_SIZE]
+        label[window], score[window] = label_array(raw_label), score_array(raw_score)
+        done.add((row, col))
+    wanted = set(Task.objects.filter(chip=chip, has_data=True).values_list("row", "col"))
+    return label, score, wanted <= done
+
+
+def task_submissions(task_id: int) -> list[Annotation]:
+    """Submitted annotations of a task by annotators currently assigned to its chip, ordered by annotator."""
+    return list(
+        Annotation.objects.filter(
+            task_id=task_id,
+            status=Status.SUBMITTED,
+            annotator__assignments__chip__tasks=task_id,
+            annotator__assignments__ended_at__isnull=True,
+        )
+        .order_by("annotator_id")
+        .distinct()
+    )
+
+
+def reference_labels() -> dict[int, ExpertLabel]:
+    """{task id: the latest submitted expert label} over all reference tasks (several experts: the latest counts)."""
+    latest = {}
+    for label in ExpertLabel.objects.filter(status=Status.SUBMITTED).order_by("task_id", "submitted_at", "pk"):
+        latest[label.task_id] = label
+    return latest
+
+
+def annotator_weights(annotator_ids) -> dict[int, float]:
+    """Accuracy of each annotator, or the prior accuracy where they have no reference task yet."""
+    known = dict(
+        AnnotatorScore.objects.filter(annotator_id__in=annotator_ids, accuracy__isnull=False).values_list(
+            "annotator_id", "accuracy"
+        )
+    )
+    return {a: known.get(a, settings.LCNET_PRIOR_ACCURACY) for a in annotator_ids}
+
+
+def suggested_tasks():
+    """Consensus of tasks that are not references yet, lowest mean score and most disagreement first."""
+    return (
+        ConsensusLabel.objects.filter(task__reference__isnull=True)
+        .select_related("task")
+        .order_by("mean_score", "-disagreement", "task_id")
+    )
