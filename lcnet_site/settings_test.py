@@ -12,6 +12,9 @@ os.environ.setdefault("LCNET_CELERY_QUEUE", f"lcnet-test-{os.getpid()}-{_worker}
 from .settings import *  # noqa: E402,F401,F403
 from .settings import BASE_DIR  # noqa: E402
 
-MEDIA_ROOT = BASE_DIR / ".test-media" / _worker
+# Several test runs may share this machine (and its Postgres): each gets its own database and media folder.
+_run = os.environ.setdefault("LCNET_TEST_RUN", f"{os.getpid()}_{_worker}")  # inherited by the test worker
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("LCNET_TEST_DB", f"test_lcnet_{_run}")}  # noqa: F405
+MEDIA_ROOT = BASE_DIR / ".test-media" / _run
 STORAGES["default"]["OPTIONS"]["location"] = MEDIA_ROOT  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast test users

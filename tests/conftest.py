@@ -12,6 +12,17 @@ from lcnet_site.sample_data import SampleDataMissing, shared_data_dir
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _clean_test_media():
+    """Remove this run's media folder at the end (files written through the storage API)."""
+    yield
+    import shutil
+
+    from django.conf import settings
+
+    shutil.rmtree(settings.MEDIA_ROOT, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     try:
