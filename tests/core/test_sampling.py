@@ -1,0 +1,258 @@
+"""imagery.sampling: tile sampling in ECDF space and chip windows (pure; a generated table of 3,000 tiles)."""
+
+import io
+
+import numpy as np
+import pytest
+
+from imagery import sampling
+from imagery.sampling import (
+    CONTINENTS,
+    FEATURES,
+    PAPER_QUOTAS,
+    SamplingInputError,
+    candidates_from_rows,
+    chip_windows,
+    ecdf_transform,
+    eligible_mask,
+    latin_hypercube,
+    max_ks_distance,
+    read_candidates,
+    sample_tiles,
+    split_total,
+    synthetic_candidates,
+    window_bounds,
+    window_nodata_fraction,
+)
+
+SEEDS = (0, 1, 2, 3, 4)
+
+
+@pytest.fixture(scope="module")
+def table():
+    fieldnames, rows = synthetic_candidates(3000, seed=7)
+    return candidates_from_rows(fieldnames, rows)
+
+
+@pytest.fixture(scope="module")
+def samples(table):
+    return {seed: sample_tiles(table, PAPER_QUOTAS, seed) for seed in SEEDS}
+
+
+def _csv(fieldnames, rows):
+    buf = io.StringIO()
+    sampling.write_candidates(buf, fieldnames, rows)
+    buf.seek(0)
+    return buf
+
+
+# ------------------------------------------------------------------------------------------------ tile sampling
+def test_the_generated_table_has_tiles_for_the_exclusions_to_remove(table):
+    water = table.column("water_bodies") > 60
+    barren = table.column("barren") > 90
+    assert water.sum() > 50 and barren.sum() > 50
+    assert not eligible_mask(table.features)[water | barren].any()
+
+
+def test_no_chosen_tile_has_too_much_water_or_barren_land(table, samples):
+    for result in samples.values():
+        chosen = table.features[result.chosen]
+        assert (chosen[:, FEATURES.index("water_bodies")] <= 60).all()
+        assert (chosen[:, FEATURES.index("barren")] <= 90).all()
+
+
+def test_quotas_are_met_exactly_per_continent_and_add_up_to_the_papers_300(table, samples):
+    for result in samples.values():
+        names, counts = np.unique(table.continents[result.chosen], return_counts=True)
+        assert dict(zip(names, counts.tolist())) == PAPER_QUOTAS
+        assert len(set(result.chosen.tolist())) == 300
+
+
+def test_the_same_seed_gives_the_same_sample_and_another_seed_another(table, samples):
+    again = sample_tiles(table, PAPER_QUOTAS, 0)
+    assert np.array_equal(again.chosen, samples[0].chosen)
+    assert not np.array_equal(samples[0].chosen, samples[1].chosen)
+
+
+def test_chosen_tiles_cover_ecdf_space_better_than_a_plain_random_draw(table, samples):
+    eligible = eligible_mask(table.features)
+    ours, plain = [], []
+    for seed in SEEDS:
+        rng = np.random.default_rng(1000 + seed)
+        for continent, quota in PAPER_QUOTAS.items():
+            rows = np.flatnonzero(eligible & (table.continents == continent))
+            u = ecdf_transform(table.features[rows])
+            picked = np.searchsorted(rows, samples[seed].chosen[np.isin(samples[seed].chosen, rows)])
+            ours.append(max_ks_distance(u, picked))
+            plain.append(max_ks_distance(u, rng.choice(len(rows), quota, replace=False)))
+    ours, plain = np.array(ours).reshape(len(SEEDS), -1), np.array(plain).reshape(len(SEEDS), -1)
+    # every continent, averaged over the seeds, is at least a third closer to uniform than random draws
+    assert (ours.mean(0) < 0.67 * plain.mean(0)).all(), (ours.mean(0), plain.mean(0))
+    assert (ours.max(1) < plain.max(1)).all()  # and each seed's worst continent beats random's worst
+
+
+def test_the_summary_reports_counts_and_the_random_reference(table, samples):
+    by_name = {s.continent: s for s in samples[0].summaries}
+    assert list(by_name) == list(CONTINENTS)
+    africa = by_name["Africa"]
+    assert africa.candidates == (table.continents == "Africa").sum()
+    assert africa.eligible + africa.excluded == africa.candidates
+    assert africa.chosen == africa.quota == 66
+    assert 0 < africa.max_ks < africa.max_ks_random
+
+
+def test_a_quota_above_the_eligible_tiles_names_the_continent(table):
+    europe = int((eligible_mask(table.features) & (table.continents == "Europe")).sum())
+    with pytest.raises(SamplingInputError, match=f"Europe: quota {europe + 1} > {europe} eligible"):
+        sample_tiles(table, {"Europe": europe + 1, "Asia": 5}, 0)
+
+
+def test_a_zero_quota_chooses_nothing_from_that_continent(table):
+    result = sample_tiles(table, {"Asia": 10, "Europe": 0}, 3)
+    assert set(table.continents[result.chosen]) == {"Asia"} and len(result.chosen) == 10
+
+
+def test_a_total_is_split_by_land_area_and_300_gives_the_papers_quotas():
+    assert split_total(300, list(CONTINENTS)) == PAPER_QUOTAS
+    split = split_total(100, list(CONTINENTS))
+    assert sum(split.values()) == 100 and split["Asia"] > split["Africa"] > split["Europe"]
+    assert split_total(7, ["Europe"]) == {"Europe": 7}
+
+
+def test_quota_specs_accept_aliases_and_reject_unknown_continents():
+    assert sampling.parse_quotas(["africa=3", "Oceania=2", "north_america=1"]) == {
+        "Africa": 3, "Australia/Oceania": 2, "North America": 1}
+    with pytest.raises(SamplingInputError, match="'Atlantis=3', 'Asia=x'"):
+        sampling.parse_quotas(["Atlantis=3", "Asia=x"])
+
+
+# ---------------------------------------------------------------------------------------------- ECDF helpers
+def test_ecdf_values_are_evenly_spread_and_ties_share_the_middle_of_their_step():
+    u = ecdf_transform(np.array([[3.0, 0.0], [1.0, 0.0], [2.0, 0.0], [4.0, 5.0]]))
+    assert u[:, 0].tolist() == [0.625, 0.125, 0.375, 0.875]
+    assert u[:, 1].tolist() == [0.375, 0.375, 0.375, 0.875]
+
+
+def test_a_latin_hypercube_has_one_point_in_every_stratum_of_every_axis():
+    pts = latin_hypercube(50, 19, np.random.default_rng(0))
+    strata = np.sort((pts * 50).astype(int), axis=0)
+    assert (strata == np.arange(50)[:, None]).all()
+
+
+def test_ks_distance_is_zero_for_the_whole_population_and_large_for_one_corner():
+    u = ecdf_transform(np.random.default_rng(0).random((200, 3)))
+    assert max_ks_distance(u, np.arange(200)) == 0
+    lowest = np.argsort(u[:, 0])[:50]
+    assert max_ks_distance(u, lowest) == pytest.approx(0.75)
+
+
+# ----------------------------------------------------------------------------------------------- bad tables
+def test_a_generated_table_round_trips_through_csv(table):
+    fieldnames, rows = synthetic_candidates(50, seed=1)
+    back = read_candidates(_csv(fieldnames, rows))
+    assert len(back) == 50 and back.features.shape == (50, 19)
+    assert back.tile_ids.tolist() == [r["tile_id"] for r in rows]
+
+
+def test_missing_columns_are_named():
+    fieldnames, rows = synthetic_candidates(5, seed=1)
+    keep = [f for f in fieldnames if f not in ("lat", "barren")]
+    with pytest.raises(SamplingInputError, match="missing columns: lat, barren"):
+        read_candidates(_csv(keep, [{k: r[k] for k in keep} for r in rows]))
+
+
+def test_percentages_not_summing_to_100_name_the_rows_and_their_sums():
+    fieldnames, rows = synthetic_candidates(5, seed=1)
+    rows[1]["croplands"] = str(float(rows[1]["croplands"]) + 5)
+    rows[3]["savannas"] = str(float(rows[3]["savannas"]) + 3)
+    with pytest.raises(SamplingInputError, match="not summing to 100") as err:
+        read_candidates(_csv(fieldnames, rows))
+    assert f"line 3 ({rows[1]['tile_id']})" in str(err.value) and f"line 5 ({rows[3]['tile_id']})" in str(err.value)
+    assert "sum 10" in str(err.value)
+
+
+def test_unknown_continents_non_numbers_and_duplicates_are_all_reported_at_once():
+    fieldnames, rows = synthetic_candidates(6, seed=1)
+    rows[0]["continent"] = "Atlantis"
+    rows[2]["lat"] = "north"
+    rows[4]["tile_id"] = rows[5]["tile_id"]
+    with pytest.raises(SamplingInputError) as err:
+        read_candidates(_csv(fieldnames, rows))
+    message = str(err.value)
+    assert f"unknown continent" in message and f"line 2 ({rows[0]['tile_id']}): 'Atlantis'" in message
+    assert f"non-numeric lat/lon/percentage in line 4 ({rows[2]['tile_id']})" in message
+    assert f"duplicate tile_id: {rows[5]['tile_id']}" in message
+
+
+def test_many_bad_rows_are_named_up_to_ten_then_counted():
+    fieldnames, rows = synthetic_candidates(25, seed=1)
+    for r in rows:
+        r["continent"] = "Mars"
+    with pytest.raises(SamplingInputError, match="and 15 more"):
+        read_candidates(_csv(fieldnames, rows))
+
+
+# -------------------------------------------------------------------------------------------- chip windows
+def _overlaps(windows):
+    r = np.array([w.row_off for w in windows])
+    c = np.array([w.col_off for w in windows])
+    size = windows[0].height
+    close = (np.abs(r[:, None] - r[None]) < size) & (np.abs(c[:, None] - c[None]) < size)
+    return close.sum() - len(windows)  # pairs other than each window with itself
+
+
+def test_thirty_chip_windows_in_a_full_tile_never_overlap_and_stay_inside():
+    windows = chip_windows("32NLP", seed=5)
+    assert len(windows) == 30 and _overlaps(windows) == 0
+    assert all(0 <= w.row_off and w.row_off + 256 <= 10980 for w in windows)
+    assert all(0 <= w.col_off and w.col_off + 256 <= 10980 for w in windows)
+    assert [w.chip_id for w in windows] == [f"32NLP_{i:02d}" for i in range(30)]
+
+
+def test_chip_windows_are_reproducible_and_depend_on_seed_and_tile():
+    first = chip_windows("32NLP", seed=5)
+    assert chip_windows("32NLP", seed=5) == first
+    assert [(w.row_off, w.col_off) for w in chip_windows("32NLP", seed=6)] != [(w.row_off, w.col_off) for w in first]
+    assert [(w.row_off, w.col_off) for w in chip_windows("33UUU", seed=5)] != [(w.row_off, w.col_off) for w in first]
+
+
+def test_a_tile_can_be_filled_completely_without_overlap():
+    windows = chip_windows("T", 16, seed=0, tile_shape=(1100, 1050))
+    assert len(windows) == 16 and _overlaps(windows) == 0
+    assert max(w.row_off for w in windows) + 256 <= 1100 and max(w.col_off for w in windows) + 256 <= 1050
+
+
+def test_windows_avoid_no_data_given_as_a_coarse_raster():
+    nodata = np.zeros((183, 183), dtype=bool)  # 60 m over a 10,980 px tile
+    nodata[:, :120] = True  # the western two thirds of the tile has no data
+    nodata[150:, 150:] = True
+    windows = chip_windows("32NLP", 30, seed=1, nodata=nodata)
+    r = np.array([w.row_off for w in windows])
+    c = np.array([w.col_off for w in windows])
+    assert (c >= 120 * 60).all()
+    assert not ((r + 256 > 150 * 60) & (c + 256 > 150 * 60)).any()
+    assert (window_nodata_fraction(nodata, (10980, 10980), r, c, 256) == 0).all()
+
+
+def test_no_data_fraction_is_exact_on_a_full_resolution_raster():
+    nodata = np.zeros((512, 512), dtype=bool)
+    nodata[:64, :256] = True
+    frac = window_nodata_fraction(nodata, (512, 512), np.array([0, 0, 256]), np.array([0, 256, 0]), 256)
+    assert frac.tolist() == [0.25, 0.0, 0.0]
+
+
+def test_asking_for_more_chips_than_fit_says_how_many_do():
+    nodata = np.zeros((10, 10), dtype=bool)
+    nodata[:5] = True  # rows 0..767 of the tile: the top three rows of windows
+    with pytest.raises(SamplingInputError, match="tile 33UUU: 30 chips requested but only 18 of 36"):
+        chip_windows("33UUU", 30, seed=0, tile_shape=(1536, 1536), nodata=nodata)
+    with pytest.raises(SamplingInputError, match="smaller than one 256"):
+        chip_windows("33UUU", 1, seed=0, tile_shape=(200, 1536))
+
+
+def test_window_bounds_follow_the_north_up_grid():
+    windows = chip_windows("T", 2, seed=0, tile_shape=(512, 512))
+    bounds = window_bounds(windows, origin=(300000.0, 5000000.0))
+    for w, (minx, miny, maxx, maxy) in zip(windows, bounds):
+        assert (minx, maxy) == (300000 + 10 * w.col_off, 5000000 - 10 * w.row_off)
+        assert (maxx - minx, maxy - miny) == (2560, 2560)
