@@ -1,0 +1,128 @@
+"""Readers behind the task imagery API: scene list, rendered layers, pixel series (no writes)."""
+
+import hashlib
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from rest_framework.exceptions import NotFound, ValidationError
+
+from . import render
+from .core_series import pixel_series
+from .core_windows import Window, context_window
+from .domain import BANDS, SCENE_BAND_COUNT, TASK_SIZE
+from .layer_cache import scene_pixels
+from .models import Scene, Task
+
+
+def task_scenes(task: Task) -> list[Scene]:
+    return list(task.chip.scenes.all())  # ordered by date: index K is the K-th date
+
+
+def scene_at(task: Task, index: int) -> Scene:
+    scenes = task_scenes(task)
+    if not scenes:
+        raise NotFound("This task's chip has no scenes.")
+    if not 0 <= index < len(scenes):
+        raise ValidationError({"scene": [f"scene must be between 0 and {len(scenes) - 1}, got {index}"]})
+    return scenes[index]
+
+
+def task_context(task: Task, context: int) -> tuple[Window, Window]:
+    return context_window(Window(*task.window), context)
+
+
+def scenes_payload(task: Task, context: int) -> dict:
+    window, box = task_context(task, context)
+    rows, cols = Window(*task.window).slices()
+    scenes = [
+        {
+            "index": i,
+            "id": scene.pk,
+            "date": scene.date,
+            "cloud_fraction": scene.cloud_fraction,
+            "valid_fraction": render.valid_fraction(scene_pixels(scene)[:, rows, cols]),
+        }
+        for i, scene in enumerate(task_scenes(task))
+    ]
+    return {
+        "task": task.pk,
+        "chip": task.chip_id,
+        "task_window": task.window,
+        "context": context,
+        "window": window,
+        "task_box": {"x": box.col_off, "y": box.row_off, "w": box.width, "h": box.height},
+        "layers": list(render.LAYERS),
+        "scenes": scenes,
+    }
+
+
+@dataclass(frozen=True)
+class LayerImage:
+    """One rendered layer of one task window; the ETag is known before any pixel is read."""
+
+    task: Task
+    scene: Scene
+    layer: str
+    window: Window
+    box: Window
+    cloud: str
+
+    @cached_property
+    def etag(self) -> str:
+        chip = self.task.chip
+        key = repr((render.RENDER_VERSION, self.scene.pk, self.scene.file.name, self.layer, tuple(self.window),
+                    self.cloud, chip.stretch_low, chip.stretch_high))
+        return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+    @property
+    def task_box_header(self) -> str:
+        return f"{self.box.col_off},{self.box.row_off},{self.box.width},{self.box.height}"
+
+    def png(self) -> bytes:
+        rows, cols = self.window.slices()
+        pixels = scene_pixels(self.scene)[:, rows, cols]
+        chip = self.task.chip
+        rgba = render.render(self.layer, pixels, chip.stretch_low, chip.stretch_high, cloud=self.cloud,
+                             origin=(self.window.row_off, self.window.col_off))
+        return render.encode_png(rgba)
+
+
+def layer_image(task: Task, layer: str, *, scene: int, context: int, cloud: str) -> LayerImage:
+    if layer not in render.LAYERS:
+        raise NotFound(f"Unknown layer {layer!r}; valid layers: {', '.join(render.LAYERS)}.")
+    window, box = task_context(task, context)
+    return LayerImage(task, scene_at(task, scene), layer, window, box, cloud)
+
+
+def _number(x: float) -> float | None:
+    return None if np.isnan(x) else round(float(x), 6)
+
+
+def pixel_series_payload(task: Task, row: int, col: int) -> dict:
+    if not (0 <= row < TASK_SIZE and 0 <= col < TASK_SIZE):
+        raise ValidationError({"pixel": [f"row and col must be between 0 and {TASK_SIZE - 1}, got ({row}, {col})"]})
+    chip_row, chip_col = task.window[0] + row, task.window[1] + col
+    scenes = task_scenes(task)
+    values = np.array([scene_pixels(s)[:, chip_row, chip_col] for s in scenes], dtype=np.uint16)
+    s = pixel_series(values.reshape(len(scenes), SCENE_BAND_COUNT))
+    return {
+        "task": task.pk,
+        "row": row,
+        "col": col,
+        "chip_row": chip_row,
+        "chip_col": chip_col,
+        "bands": list(BANDS),
+        "series": [
+            {
+                "scene": i,
+                "date": scene.date,
+                "reflectance": [_number(v) for v in s["reflectance"][i]],
+                "ndvi": _number(s["ndvi"][i]),
+                "ndwi": _number(s["ndwi"][i]),
+                "scl": int(s["scl"][i]) if s["scl"][i] >= 0 else None,
+                "valid": bool(s["valid"][i]),
+            }
+            for i, scene in enumerate(scenes)
+        ],
+    }
