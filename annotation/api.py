@@ -1,0 +1,94 @@
+"""Labeling API: thin views over access, selectors and services."""
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from lcnet_site.roles import is_admin
+
+from . import selectors, services
+from .access import access_label_target
+from .models import Status
+from .serializers import (
+    AssignmentOut,
+    AssignmentsIn,
+    ConflictOut,
+    LabelsIn,
+    LabelsOut,
+    MyTaskOut,
+    SavedOut,
+)
+
+CONFLICT = {409: OpenApiResponse(ConflictOut, description="stale revision (with the current one) or frozen chip")}
+
+
+class MyTasks(generics.ListAPIView):
+    serializer_class = MyTaskOut
+
+    @extend_schema(parameters=[OpenApiParameter("chip", str), OpenApiParameter("status", enum=Status.values)])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        status_ = self.request.query_params.get("status")
+        if status_ and status_ not in Status.values:
+            raise ValidationError({"status": f"one of {', '.join(Status.values)}"})
+        return selectors.my_tasks(self.request.user, chip_id=self.request.query_params.get("chip"), status=status_)
+
+
+class NextTask(APIView):
+    @extend_schema(responses={200: MyTaskOut, 204: OpenApiResponse(description="nothing left to label")})
+    def get(self, request):
+        task = selectors.next_task(request.user)
+        return Response(MyTaskOut(task).data) if task else Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TaskAnnotation(APIView):
+    @extend_schema(responses={200: LabelsOut})
+    def get(self, request, task_id):
+        target = access_label_target(request.user, task_id)
+        return Response(LabelsOut(selectors.label_current(target)).data)
+
+    @extend_schema(request=LabelsIn, responses={200: SavedOut, **CONFLICT})
+    def put(self, request, task_id):
+        return _save(request, task_id, submit=False)
+
+
+class TaskAnnotationSubmit(APIView):
+    @extend_schema(request=LabelsIn, responses={200: SavedOut, **CONFLICT})
+    def post(self, request, task_id):
+        return _save(request, task_id, submit=True)
+
+
+def _save(request, task_id, *, submit):
+    target = access_label_target(request.user, task_id)  # 404 before any validation: reveal nothing
+    data = LabelsIn(data=request.data)
+    data.is_valid(raise_exception=True)
+    try:
+        saved = services.label_save(user=request.user, target=target, submit=submit, **data.validated_data)
+    except services.LabelError as exc:
+        raise ValidationError({"labels": [str(exc)]}) from None
+    except services.StaleRevision as exc:
+        return Response({"detail": str(exc), "code": "stale_revision", "revision": exc.current}, status=409)
+    except services.Frozen as exc:
+        return Response({"detail": str(exc), "code": "frozen"}, status=409)
+    return Response(SavedOut(saved).data)
+
+
+class AdminAssignments(APIView):
+    @extend_schema(request=AssignmentsIn, responses={201: AssignmentOut(many=True)})
+    def post(self, request):
+        if not is_admin(request.user):
+            raise PermissionDenied("admins only")
+        data = AssignmentsIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        users = data.validated_data["users"]
+        try:
+            created = services.assignments_create(
+                chip_ids=data.validated_data["chips"], user_ids=None if users == "auto" else users,
+                auto=users == "auto", by=request.user,
+            )
+        except services.AssignmentError as exc:
+            raise ValidationError({"detail": str(exc)}) from None
+        return Response(AssignmentOut(created, many=True).data, status=201)

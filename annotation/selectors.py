@@ -1,0 +1,169 @@
+"""Readers of the annotation app. Other apps build on these names (see docs/annotation.md)."""
+import numpy as np
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from imagery.models import Task
+from lcnet_site.roles import ANNOTATOR, EXPERT, has_role, is_admin
+
+from .core_labels import empty_labels, labels_from_bytes
+from .models import Annotation, Assignment, ChipFreeze, ExpertLabel, ReferenceTask, Status
+
+
+def active_assignments(user) -> QuerySet[Assignment]:
+    return Assignment.objects.filter(user=user, ended_at__isnull=True)
+
+
+def tasks_visible_to(user) -> QuerySet[Task]:
+    """Annotator: tasks with data of chips assigned to them (not ended); expert: reference tasks; admin: all."""
+    if not getattr(user, "is_authenticated", False):
+        return Task.objects.none()
+    if is_admin(user):
+        return Task.objects.all()
+    visible = Q(pk__in=[])
+    if has_role(user, ANNOTATOR):
+        visible |= Q(has_data=True, chip_id__in=active_assignments(user).values("chip_id"))
+    if has_role(user, EXPERT):
+        visible |= Q(pk__in=ReferenceTask.objects.values("task_id"))
+    return Task.objects.filter(visible)
+
+
+def user_works_on_chip(user, chip_id) -> bool:
+    """True while the user is an active annotator of the chip (they must not see its consensus yet)."""
+    return active_assignments(user).filter(chip_id=chip_id).exists()
+
+
+def chip_is_frozen(chip_id) -> bool:
+    return ChipFreeze.objects.filter(chip_id=chip_id).exists()
+
+
+def task_is_edited(task) -> bool:
+    """Has anyone (annotator or expert) saved labels for this task? A guess-label run must then leave it alone."""
+    task_id = getattr(task, "pk", task)
+    return (
+        Annotation.objects.filter(task_id=task_id).exists() or ExpertLabel.objects.filter(task_id=task_id).exists()
+    )
+
+
+def edited_task_ids(task_ids) -> set[int]:
+    """The subset of task_ids someone has saved labels for (two queries, whatever the number of tasks)."""
+    task_ids = list(task_ids)
+    edited = set(Annotation.objects.filter(task_id__in=task_ids).values_list("task_id", flat=True))
+    return edited | set(ExpertLabel.objects.filter(task_id__in=task_ids).values_list("task_id", flat=True))
+
+
+def task_guess_labels(task) -> np.ndarray:
+    """The task's current guess label, or all zeros when there is none (or no guess-label app yet)."""
+    try:
+        from guesslabels.selectors import task_guess
+    except ImportError:
+        return empty_labels()
+    guess = task_guess(task)
+    return empty_labels() if guess is None else np.asarray(guess, dtype=np.uint8).reshape(empty_labels().shape)
+
+
+def active_annotator_ids(task_id) -> QuerySet:
+    return Assignment.objects.filter(
+        ended_at__isnull=True, chip_id=Subquery(Task.objects.filter(pk=task_id).values("chip_id"))
+    ).values("user_id")
+
+
+def task_submitted_annotations(task_id) -> list[dict]:
+    """Submitted annotations of the task's active annotators: [{annotator_id, revision, labels (32, 32) uint8}]."""
+    rows = Annotation.objects.filter(
+        task_id=task_id, status=Status.SUBMITTED, annotator_id__in=active_annotator_ids(task_id)
+    ).values("annotator_id", "revision", "labels")
+    return [{**row, "labels": labels_from_bytes(row["labels"])} for row in rows.order_by("annotator_id")]
+
+
+def task_expert_labels(task_id) -> list[dict]:
+    """Submitted expert labels of a reference task: [{expert_id, revision, labels (32, 32) uint8}]."""
+    rows = ExpertLabel.objects.filter(task_id=task_id, status=Status.SUBMITTED).values("expert_id", "revision", "labels")
+    return [{**row, "labels": labels_from_bytes(row["labels"])} for row in rows.order_by("expert_id")]
+
+
+def submitted_count(task_id) -> int:
+    return Annotation.objects.filter(
+        task_id=task_id, status=Status.SUBMITTED, annotator_id__in=active_annotator_ids(task_id)
+    ).count()
+
+
+def my_tasks(user, *, chip_id=None, status=None) -> QuerySet[Task]:
+    """The caller's tasks (annotator: their chips' tasks; expert: reference tasks given to them or to nobody),
+    annotated with `label_status` and `label_revision` of the caller's own labels."""
+    mine = Q(pk__in=[])
+    own = None
+    if has_role(user, ANNOTATOR):
+        mine |= Q(has_data=True, chip_id__in=active_assignments(user).values("chip_id"))
+        own = Annotation.objects.filter(task_id=OuterRef("pk"), annotator=user)
+    if has_role(user, EXPERT):
+        refs = ReferenceTask.objects.filter(Q(expert=user) | Q(expert__isnull=True)).values("task_id")
+        mine |= Q(pk__in=refs)
+        if own is None:
+            own = ExpertLabel.objects.filter(task_id=OuterRef("pk"), expert=user)
+    if own is None:
+        return Task.objects.none()
+    qs = Task.objects.filter(mine).annotate(
+        label_status=Coalesce(Subquery(own.values("status")[:1]), Value(Status.PENDING.value)),
+        label_revision=Coalesce(Subquery(own.values("revision")[:1]), Value(0), output_field=IntegerField()),
+    )
+    if chip_id:
+        qs = qs.filter(chip_id=chip_id)
+    if status:
+        qs = qs.filter(label_status=status)
+    return qs.order_by("chip_id", "row", "col")
+
+
+def next_task(user) -> Task | None:
+    """The caller's next unfinished task, staying inside the chip they last worked on until it is done."""
+    todo = my_tasks(user).exclude(label_status=Status.SUBMITTED)
+    last = (
+        Annotation.objects.filter(annotator=user, task__in=todo.values("pk"))
+        .order_by("-updated_at")
+        .values("task__chip_id")[:1]
+    )
+    return todo.annotate(in_last_chip=Exists(Task.objects.filter(pk=OuterRef("pk"), chip_id__in=last))).order_by(
+        "-in_last_chip", "chip_id", "row", "col"
+    ).first()
+
+
+def chip_progress(chip_ids) -> dict[str, list[dict]]:
+    """Per chip, per active annotator: submitted tasks out of the chip's tasks with data (one query)."""
+    rows = (
+        Assignment.objects.filter(chip_id__in=list(chip_ids), ended_at__isnull=True)
+        .annotate(
+            submitted=Coalesce(
+                Subquery(
+                    Annotation.objects.filter(
+                        annotator_id=OuterRef("user_id"), task__chip_id=OuterRef("chip_id"), status=Status.SUBMITTED
+                    )
+                    .values("annotator_id")
+                    .annotate(n=Count("pk"))
+                    .values("n")[:1]
+                ),
+                Value(0),
+            )
+        )
+        .values("chip_id", "user_id", "user__username", "slot", "submitted")
+    )
+    totals = dict(
+        Task.objects.filter(chip_id__in=list(chip_ids), has_data=True)
+        .values("chip_id")
+        .annotate(n=Count("pk"))
+        .values_list("chip_id", "n")
+    )
+    out: dict[str, list[dict]] = {}
+    for row in rows.order_by("chip_id", "slot"):
+        out.setdefault(row["chip_id"], []).append({**row, "total": totals.get(row["chip_id"], 0)})
+    return out
+
+
+def label_current(target) -> dict:
+    """The caller's labels for a task (an access.LabelTarget): their last save, or the guess label until then."""
+    row = target.row
+    if row is None:
+        labels = task_guess_labels(Task.objects.get(pk=target.task_id))
+        return dict(task=target.task_id, labels=labels, revision=0, status=Status.PENDING.value, differ_from_guess=0,
+                    frozen=target.frozen)
+    return dict(task=target.task_id, labels=labels_from_bytes(row["labels"]), revision=row["revision"],
+                status=row["status"], differ_from_guess=row["differ_from_guess"], frozen=target.frozen)

@@ -1,0 +1,76 @@
+"""Small input/output serializers of the labeling API."""
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .core_labels import LabelError, labels_from_json
+from .models import Status
+
+
+@extend_schema_field(
+    {"type": "array", "minItems": 32, "maxItems": 32,
+     "items": {"type": "array", "minItems": 32, "maxItems": 32, "items": {"type": "integer", "minimum": 0, "maximum": 7}}}
+)
+class LabelsField(serializers.Field):
+    """32 rows of 32 class codes 0-7; validated in one vectorized pass (annotation.core_labels), not per pixel."""
+
+    def to_internal_value(self, data):
+        try:
+            return labels_from_json(data)
+        except LabelError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+    def to_representation(self, value):
+        return value.tolist()
+
+
+class LabelsIn(serializers.Serializer):
+    labels = LabelsField()
+    revision = serializers.IntegerField(min_value=0, help_text="The revision your edits start from (0: the guess)")
+
+
+class LabelsOut(serializers.Serializer):
+    task = serializers.IntegerField()
+    labels = LabelsField()
+    revision = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Status.choices)
+    differ_from_guess = serializers.IntegerField()
+    frozen = serializers.BooleanField()
+
+
+class SavedOut(serializers.Serializer):
+    task = serializers.IntegerField(source="task_id")
+    revision = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Status.choices)
+    differ_from_guess = serializers.IntegerField()
+
+
+class ConflictOut(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.ChoiceField(choices=["stale_revision", "frozen"])
+    revision = serializers.IntegerField(required=False)
+
+
+class MyTaskOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    chip = serializers.CharField(source="chip_id")
+    row = serializers.IntegerField()
+    col = serializers.IntegerField()
+    status = serializers.CharField(source="label_status")
+    revision = serializers.IntegerField(source="label_revision")
+
+
+class AssignmentsIn(serializers.Serializer):
+    chips = serializers.ListField(child=serializers.CharField(), min_length=1)
+    users = serializers.JSONField(help_text='a list of user ids, or "auto" (least-loaded annotators first)')
+
+    def validate_users(self, value):
+        if value == "auto" or (isinstance(value, list) and value and all(type(v) is int for v in value)):
+            return value
+        raise serializers.ValidationError('give a non-empty list of integer user ids or "auto"')
+
+
+class AssignmentOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    chip = serializers.CharField(source="chip_id")
+    user = serializers.IntegerField(source="user_id")
+    slot = serializers.IntegerField()

@@ -1,0 +1,12 @@
+"""What annotation announces; consensus listens (connect in its AppConfig.ready()). Sent from on_commit only.
+
+annotation_submitted(sender=Annotation, task_id, annotator_id, revision, submitted_count)
+    on every submit of an annotator; `submitted_count` is the number of the task's active annotators whose
+    annotation is submitted (3 → the task's consensus can be computed; later resubmits change it).
+expert_label_submitted(sender=ExpertLabel, task_id, expert_id, revision)
+    on every submit of an expert label (annotator accuracy and the affected consensus change).
+"""
+from django.dispatch import Signal
+
+annotation_submitted = Signal()
+expert_label_submitted = Signal()
