@@ -1,0 +1,194 @@
+"""Task imagery benchmark: layer PNGs through the real HTTP stack vs rio-tiler on the same windows of the same COGs.
+
+    .venv/bin/python bench/layers.py [--tasks 12] [--rounds 3]
+
+Builds a throw-away Postgres database (settings_test) with a chip of three real Sentinel-2 scenes (the same builder as
+tests/imagery/layer_data.py), then for every layer × context × task × scene:
+- lcnet cold: the process cache emptied first, so the scene COG is read and decoded (OS page cache warm);
+- lcnet warm: the scene already decoded in the process cache (switching layers/dates/tasks of a chip);
+- rio-tiler: Reader.read(window=…) + rescale (+ colormap for indices) + render PNG, in-process (no HTTP, no DB), so
+  the comparison is conservative for lcnet, whose figures include Django, session auth, access check and queries.
+Prints p50/p99 in ms per layer and context and the ratio lcnet/rio-tiler; writes bench/out/layers.png.
+Needs: pip install -r bench/requirements.txt (rio-tiler).
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lcnet_site.settings_test")
+os.environ.setdefault("LCNET_TEST_DB", f"test_lcnet_bench_layers_{os.getpid()}")
+
+CONTEXTS = (0, 32, 256)
+TARGET_MS = 15.0
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    a = np.asarray(samples) * 1000
+    return float(np.percentile(a, 50)), float(np.percentile(a, 99))
+
+
+def rio_tiler_renderer(stretch_low, stretch_high):
+    from rasterio.windows import Window
+    from rio_tiler.colormap import cmap
+    from rio_tiler.io import Reader
+
+    from imagery.domain import BAND_INDEX
+
+    composites = {"rgb": ("B04", "B03", "B02"), "false_color": ("B08", "B04", "B03"), "swir": ("B12", "B8A", "B04")}
+    b = {name: f"b{i + 1}" for name, i in BAND_INDEX.items()}
+    indices = {
+        "ndvi": (f"({b['B08']}-{b['B04']})/({b['B08']}+{b['B04']})", cmap.get("rdylgn")),
+        "ndwi": (f"({b['B03']}-{b['B08']})/({b['B03']}+{b['B08']})", cmap.get("brbg")),
+    }
+
+    def render(path, layer, window):
+        win = Window(window[1], window[0], window[3], window[2])
+        with Reader(path, options={"nodata": 0}) as src:
+            if layer in composites:
+                idx = [BAND_INDEX[n] for n in composites[layer]]
+                img = src.read(indexes=[i + 1 for i in idx], window=win)
+                img = img.rescale(in_range=[(stretch_low[i], stretch_high[i]) for i in idx])
+                return img.render(img_format="PNG")
+            expression, colormap = indices[layer]
+            img = src.read(expression=expression, window=win).rescale(in_range=[(-1, 1)])
+            return img.render(img_format="PNG", colormap=colormap)
+
+    return render
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", type=int, default=12, help="tasks of the chip to sample (max 64)")
+    parser.add_argument("--rounds", type=int, default=3, help="warm repetitions of each request")
+    args = parser.parse_args()
+
+    import django
+    from django.conf import settings
+
+    media = tempfile.mkdtemp(prefix="lcnet-bench-layers-")
+    django.setup()
+    settings.STORAGES["default"]["OPTIONS"]["location"] = media
+    settings.MEDIA_ROOT = media
+    from django.db import connection
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    old_name = connection.settings_dict["NAME"]
+    connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        run(args)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def run(args) -> None:
+    from django.contrib.auth import get_user_model
+    from django.core.files.storage import default_storage
+    from django.test import Client
+    from tqdm import tqdm
+
+    from imagery import render
+    from imagery.core_windows import Window, context_window
+    from imagery.layer_cache import scene_cache
+    from tests.imagery.layer_data import make_layer_chip
+
+    chip = make_layer_chip()
+    scenes = list(chip.scenes.all())
+    rng = np.random.default_rng(0)
+    tasks = list(chip.tasks.all())
+    tasks = [tasks[i] for i in sorted(rng.choice(len(tasks), size=min(args.tasks, len(tasks)), replace=False))]
+    admin = get_user_model().objects.create_user("bench", password="bench", is_staff=True)
+    client = Client()
+    client.force_login(admin)
+    rio = rio_tiler_renderer(chip.stretch_low, chip.stretch_high)
+    paths = [default_storage.path(s.file.name) for s in scenes]
+
+    def lcnet(task, layer, k, context):
+        t0 = time.perf_counter()
+        response = client.get(f"/api/tasks/{task.pk}/layers/{layer}.png", {"scene": k, "context": context})
+        elapsed = time.perf_counter() - t0
+        assert response.status_code == 200, response.content
+        return elapsed, response
+
+    times: dict[tuple[str, int, str], list[float]] = {}
+    revalidate: list[float] = []
+    combos = [(layer, c, t, k) for layer in render.LAYERS for c in CONTEXTS for t in tasks for k in range(len(scenes))]
+    for layer, context, task, k in tqdm(combos, desc="layers", unit="window"):
+        window, _ = context_window(Window(*task.window), context)
+        scene_cache().clear()
+        elapsed, response = lcnet(task, layer, k, context)
+        times.setdefault((layer, context, "cold"), []).append(elapsed)
+        for _ in range(args.rounds):
+            times.setdefault((layer, context, "warm"), []).append(lcnet(task, layer, k, context)[0])
+            t0 = time.perf_counter()
+            rio(paths[k], layer, window)
+            times.setdefault((layer, context, "rio"), []).append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        etag = response["ETag"]
+        not_modified = client.get(f"/api/tasks/{task.pk}/layers/{layer}.png", {"scene": k, "context": context},
+                                  headers={"If-None-Match": etag})
+        revalidate.append(time.perf_counter() - t0)
+        assert not_modified.status_code == 304
+
+    report(times, revalidate, args, len(tasks), len(scenes))
+
+
+def report(times, revalidate, args, n_tasks, n_scenes) -> None:
+    from imagery import render
+
+    print(f"\nlcnet task layers: {n_tasks} tasks × {n_scenes} real scenes × contexts {CONTEXTS}, "
+          f"{args.rounds} warm rounds; 2 shared cores under team load; times in ms")
+    print(f"{'layer':<12}{'ctx':>4} {'cold p50':>9}{'p99':>7} {'warm p50':>9}{'p99':>7} {'rio p50':>8}{'p99':>7}"
+          f" {'warm/rio':>9}{'cold/rio':>9}")
+    rows = []
+    for context in CONTEXTS:
+        for layer in render.LAYERS:
+            cold, warm, rio = (percentiles(times[(layer, context, kind)]) for kind in ("cold", "warm", "rio"))
+            rows.append((layer, context, cold, warm, rio))
+            print(f"{layer:<12}{context:>4} {cold[0]:>9.2f}{cold[1]:>7.2f} {warm[0]:>9.2f}{warm[1]:>7.2f} "
+                  f"{rio[0]:>8.2f}{rio[1]:>7.2f} {warm[0] / rio[0]:>9.2f}{cold[0] / rio[0]:>9.2f}")
+    warm32 = [w[0] for layer, c, _, w, _ in rows if c == 32]
+    ratio32 = [w[0] / r[0] for layer, c, _, w, r in rows if c == 32]
+    p50, p99 = percentiles(revalidate)
+    print(f"304 revalidation: p50 {p50:.2f} ms, p99 {p99:.2f} ms")
+    print(f"target (task + context 32, warm p50 < {TARGET_MS:.0f} ms and no slower than rio-tiler): "
+          f"worst warm p50 {max(warm32):.2f} ms, worst ratio lcnet/rio-tiler {max(ratio32):.2f} -> "
+          f"{'MET' if max(warm32) < TARGET_MS and max(ratio32) <= 1 else 'NOT MET'}")
+    plot(rows)
+
+
+def plot(rows) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = Path(__file__).resolve().parent / "out"
+    out.mkdir(exist_ok=True)
+    fig, axes = plt.subplots(1, len(CONTEXTS), figsize=(5 * len(CONTEXTS), 4), sharey=True)
+    for ax, context in zip(axes, CONTEXTS):
+        sel = [r for r in rows if r[1] == context]
+        x = np.arange(len(sel))
+        for i, (label, key) in enumerate((("lcnet cold", 2), ("lcnet warm", 3), ("rio-tiler", 4))):
+            ax.bar(x + (i - 1) * 0.27, [r[key][0] for r in sel], 0.27, label=label)
+        ax.set_xticks(x, [r[0] for r in sel], rotation=30)
+        ax.set_title(f"context {context} px")
+        ax.axhline(TARGET_MS, color="grey", linestyle=":", linewidth=1)
+    axes[0].set_ylabel("p50 latency (ms)")
+    axes[0].legend()
+    fig.suptitle("Task layer PNG latency: lcnet (HTTP stack) vs rio-tiler (in-process)")
+    fig.tight_layout()
+    fig.savefig(out / "layers.png", dpi=100)
+    print(f"plot: {out / 'layers.png'}")
+
+
+if __name__ == "__main__":
+    main()
