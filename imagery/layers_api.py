@@ -3,25 +3,14 @@
 from django.http import HttpResponse, HttpResponseNotModified
 from django.utils.http import parse_etags, quote_etag
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .access import access_task
-from .core_windows import MAX_CONTEXT
 from .layer_selectors import LayerImage, layer_image, pixel_series_payload, scenes_payload
-from .render import CLOUD_STYLES
+from .layer_serializers import ContextQuery, LayerQuery, ScenesOut, SeriesOut
 
 IMMUTABLE = "private, max-age=31536000, immutable"  # a scene's pixels never change after ingest
-
-
-class ContextQuery(serializers.Serializer):
-    context = serializers.IntegerField(min_value=0, max_value=MAX_CONTEXT, default=0)
-
-
-class LayerQuery(ContextQuery):
-    scene = serializers.IntegerField(min_value=0, default=0)
-    cloud = serializers.ChoiceField(choices=CLOUD_STYLES, default="none")
 
 
 def _query(serializer_class, request) -> dict:
@@ -44,14 +33,14 @@ def _with_cache_headers(response: HttpResponse, image: LayerImage) -> HttpRespon
 
 
 class TaskScenesView(APIView):
-    @extend_schema(parameters=[ContextQuery])
+    @extend_schema(parameters=[ContextQuery], responses=ScenesOut)
     def get(self, request, task_id: int):
         task = access_task(request.user, task_id)
         return Response(scenes_payload(task, **_query(ContextQuery, request)))
 
 
 class TaskLayerView(APIView):
-    @extend_schema(parameters=[LayerQuery], responses={(200, "image/png"): bytes})
+    @extend_schema(parameters=[LayerQuery], responses={(200, "image/png"): bytes}, operation_id="task_layer_png")
     def get(self, request, task_id: int, layer: str):
         image = layer_image(access_task(request.user, task_id), layer, **_query(LayerQuery, request))
         if _not_modified(request, image.etag):
@@ -60,7 +49,11 @@ class TaskLayerView(APIView):
 
 
 class PixelSeriesView(APIView):
-    @extend_schema(parameters=[OpenApiParameter("row", int, "path"), OpenApiParameter("col", int, "path")])
+    @extend_schema(
+        parameters=[OpenApiParameter("row", int, "path", description="0–31 inside the task"),
+                    OpenApiParameter("col", int, "path", description="0–31 inside the task")],
+        responses=SeriesOut,
+    )
     def get(self, request, task_id: int, row: int, col: int):
         task = access_task(request.user, task_id)
         return Response(pixel_series_payload(task, row, col))
