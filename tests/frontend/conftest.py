@@ -1,0 +1,86 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright against pytest-django's live server on Postgres."""
+import os
+
+import numpy as np
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between browser steps are
+# still plain synchronous code, so Django's async guard must be told.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def launch_chromium(playwright):
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium", pytrace=False)
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 920})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def page_chip(transactional_db):
+    from imagery.layer_cache import scene_cache
+
+    from .page_data import make_page_chip
+
+    scene_cache().clear()
+    yield make_page_chip()
+    scene_cache().clear()
+
+
+@pytest.fixture
+def alice_chip(page_chip, alice):
+    from annotation.services import assignments_create
+
+    assignments_create(chip_ids=[page_chip.pk], user_ids=[alice.pk])
+    return page_chip
+
+
+def log_in(page, live_server, username, next_url="/label/"):
+    """The real login form; returns once the labeling page has opened a task (or said there is none)."""
+    page.goto(f"{live_server.url}/accounts/login/?next={next_url}")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", username)
+    page.click("button[type=submit]")
+    page.wait_for_selector("body[data-ready]")
+
+
+def canvas_pixels(page, selector) -> np.ndarray:
+    """A canvas's pixels as (h, w, 4) uint8, read back from the browser."""
+    data = page.evaluate(
+        """(sel) => { const c = document.querySelector(sel);
+             return [c.height, c.width, Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)]; }""",
+        selector,
+    )
+    return np.array(data[2], dtype=np.uint8).reshape(data[0], data[1], 4)
+
+
+def pixel_center(page, r, c):
+    """Screen point of task pixel (r, c) at context 0."""
+    box = page.locator("#overlay-layer").bounding_box()
+    size = box["width"] / 32
+    return box["x"] + (c + 0.5) * size, box["y"] + (r + 0.5) * size
+
+
+def click_pixel(page, r, c, **kwargs):
+    page.mouse.click(*pixel_center(page, r, c), **kwargs)

@@ -1,0 +1,86 @@
+"""The labeling page in real Chromium: the task on the canvas, layers and dates, painting, undo, submit."""
+import numpy as np
+import pytest
+
+from annotation.core_labels import labels_from_bytes
+from annotation.models import Annotation
+from imagery import render
+from imagery.domain import CLASS_COLORS
+from imagery.models import Task
+
+from .conftest import canvas_pixels, click_pixel, log_in, pixel_center
+from .page_data import real_scenes
+
+pytestmark = pytest.mark.browser
+
+
+def expected_layer(chip, task, layer, scene_index):
+    """What the canvas must show, rendered here from the real source stack (independently of the HTTP layer)."""
+    r0, c0, h, w = task.window
+    stack = real_scenes()[scene_index][1][:, r0 : r0 + h, c0 : c0 + w]
+    return render.render(layer, stack, chip.stretch_low, chip.stretch_high)
+
+
+def drag(page, start, end):
+    page.mouse.move(*pixel_center(page, *start))
+    page.mouse.down()
+    page.mouse.move(*pixel_center(page, *end), steps=4)
+    page.mouse.up()
+
+
+def test_an_annotator_sees_the_task_paints_undoes_and_submits_exactly_what_was_painted(
+    page, live_server, alice, alice_chip
+):
+    task = Task.objects.get(chip=alice_chip, row=0, col=0)
+    log_in(page, live_server, "alice")
+    assert page.evaluate("document.body.dataset.ready") == str(task.pk)
+
+    rgb0 = canvas_pixels(page, "#image-layer")
+    assert rgb0.shape == (32, 32, 4)
+    assert np.array_equal(rgb0, expected_layer(alice_chip, task, "rgb", 0))
+    assert not canvas_pixels(page, "#label-layer")[..., 3].any()  # no guess label yet: nothing drawn
+
+    page.keyboard.press("2")  # false color
+    page.wait_for_function("lcnet.state.layer === 'false_color'")
+    page.wait_for_timeout(50)
+    false0 = canvas_pixels(page, "#image-layer")
+    assert np.array_equal(false0, expected_layer(alice_chip, task, "false_color", 0))
+    assert not np.array_equal(false0, rgb0)
+
+    page.keyboard.press("ArrowRight")  # next date
+    page.wait_for_function("performance.getEntriesByName('lcnet:date-step').length > 0")
+    false1 = canvas_pixels(page, "#image-layer")
+    assert np.array_equal(false1, expected_layer(alice_chip, task, "false_color", 1))
+    assert not np.array_equal(false1, false0)
+
+    page.keyboard.press("g")  # (Semi) Natural Vegetation
+    page.keyboard.press("r")  # rectangle over the whole task
+    drag(page, (0, 0), (31, 31))
+    page.keyboard.press("w")  # Water, brush size 1
+    page.keyboard.press("b")
+    for r, c in [(5, 5), (5, 6), (20, 10)]:
+        click_pixel(page, r, c)
+    page.keyboard.press("Control+z")  # undo the last click
+
+    expected = np.full((32, 32), 7, np.uint8)
+    expected[5, 5] = expected[5, 6] = 1
+    labels = canvas_pixels(page, "#label-layer")
+    colors = np.array([CLASS_COLORS[k] for k in range(8)], np.uint8)
+    assert np.array_equal(labels, colors[expected])
+
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"document.body.dataset.ready && document.body.dataset.ready !== '{task.pk}'")
+    saved = Annotation.objects.get(task=task, annotator=alice)
+    assert saved.status == "submitted"
+    assert np.array_equal(labels_from_bytes(saved.labels), expected)
+    next_task = Task.objects.get(chip=alice_chip, row=0, col=1)
+    assert page.evaluate("document.body.dataset.ready") == str(next_task.pk)
+    page.screenshot(path=str(artifact_path("labeling_page.png")))
+
+
+def artifact_path(name):
+    from lcnet_site.sample_data import REPO_ROOT
+
+    folder = REPO_ROOT / "artifacts"
+    folder.mkdir(exist_ok=True)
+    return folder / name
