@@ -181,7 +181,7 @@ def plot(rows) -> None:
             ax.bar(x + (i - 1) * 0.27, [r[key][0] for r in sel], 0.27, label=label)
         ax.set_xticks(x, [r[0] for r in sel], rotation=30)
         ax.set_title(f"context {context} px")
-        ax.axhline(TARGET_MS, color="grey", linestyle=":", linewidth=1)
+        ax.axhline(TARGET_MS, color="grey", linestyle=":", linewidth=1, label=f"target {TARGET_MS:.0f} ms (ctx 32, warm)")
     axes[0].set_ylabel("p50 latency (ms)")
     axes[0].legend()
     fig.suptitle("Task layer PNG latency: lcnet (HTTP stack) vs rio-tiler (in-process)")
