@@ -1,10 +1,12 @@
 """The per-scene Cloud-Optimized GeoTIFF: 12 uint16 bands (see imagery.domain), written and read as bytes.
 
-Internal 32×32 tiles, pixel-interleaved: a task window is one compressed block holding all 12 bands.
+Internal 32×32 tiles, pixel-interleaved (the COG driver's default for multi-band): a task window is one compressed block holding all 12 bands.
 No overviews: a 256 px chip is read whole at full resolution anyway.
 """
 
 from __future__ import annotations
+
+import logging
 
 import numpy as np
 import rasterio
@@ -13,7 +15,7 @@ from rasterio.windows import Window
 
 from .domain import BANDS, SCENE_BAND_COUNT
 
-BLOCK_SIZE = 32
+BLOCK_SIZE = 32  # GDAL's COG driver warns below 128 but honours it; 32 = one task window
 BAND_NAMES = (*BANDS, "SCL", "CLOUD_MASK")
 COG_PROFILE = {
     "driver": "COG",
@@ -22,9 +24,16 @@ COG_PROFILE = {
     "blocksize": BLOCK_SIZE,
     "compress": "deflate",
     "predictor": 2,
-    "interleave": "pixel",
     "overviews": "NONE",
 }
+
+
+class _QuietSmallBlocks(logging.Filter):
+    def filter(self, record):
+        return "BLOCKSIZE creation option" not in record.getMessage()
+
+
+logging.getLogger("rasterio._env").addFilter(_QuietSmallBlocks())
 
 
 def write_scene_cog(stack: np.ndarray, epsg: int, transform, date_iso: str) -> bytes:

@@ -103,7 +103,10 @@ def tile_bounds(tile: str, epsg: int, near_northing: float) -> tuple[float, floa
 def check_in_tile(tile: str, epsg: int, bounds: tuple[float, float, float, float]) -> None:
     """Raise GeoError unless the chip bounds lie inside the tile (letters and latitude band both agree)."""
     left, bottom, right, top = bounds
-    t_left, t_bottom, t_right, t_top = tile_bounds(tile, epsg, (bottom + top) / 2)
+    try:
+        t_left, t_bottom, t_right, t_top = tile_bounds(tile, epsg, (bottom + top) / 2)
+    except GeoError as exc:
+        raise GeoError(f"chip lies outside tile {tile}: {exc}") from exc
     eps = 1e-6
     inside = left >= t_left - eps and right <= t_right + eps and bottom >= t_bottom - eps and top <= t_top + eps
     _, lats = to_lonlat(epsg, [left, left, right, right], [bottom, top, bottom, top])

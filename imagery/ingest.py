@@ -1,0 +1,167 @@
+"""From a read `Source` to ready chips: cut/pad to 256×256, 12-band scene stacks, stretch, tasks, fingerprint.
+
+Pure numpy (no Django): the services write what this module prepares.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+
+from . import geo
+from .domain import (
+    ABSENT, BANDS, CHIP_SIZE, CLOUD_MASK_BAND, SCENE_BAND_COUNT, SCL_BAND, SCL_CLOUD_HIGH, SCL_CLOUD_MEDIUM,
+    SCL_CLOUD_SHADOW, SCL_INVALID, SCL_NO_DATA, SCL_THIN_CIRRUS, TASK_SIZE, TASKS_PER_SIDE,
+)
+from .sources import Source, SourceError
+
+STRETCH_PERCENTILES = (2, 98)
+SCL_CLOUDY = (SCL_CLOUD_SHADOW, SCL_CLOUD_MEDIUM, SCL_CLOUD_HIGH, SCL_THIN_CIRRUS)
+
+
+@dataclass
+class PreparedChip:
+    index: int  # row-major position in the source's 256 px cut grid
+    source_name: str
+    epsg: int
+    transform: tuple[float, ...]
+    bounds: tuple[float, float, float, float]
+    dates: list[date]
+    stack: np.ndarray  # (n_scenes, 12, 256, 256) uint16, COG band layout
+    has_scl: list[bool]
+    has_cloud_mask: list[bool]
+    cloud_fraction: list[float]
+    stretch_low: list[int]
+    stretch_high: list[int]
+    task_has_data: np.ndarray  # (8, 8) bool
+    fingerprint: str
+    chip_id: str | None = None
+    tile: str | None = None
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.stack[:, : len(BANDS)].nbytes)
+
+
+def cut_grid(height: int, width: int) -> tuple[int, int]:
+    """Rows and columns of 256 px chips covering a raster (partial chips at the edges are padded)."""
+    return -(-height // CHIP_SIZE), -(-width // CHIP_SIZE)
+
+
+def select_indexes(source: Source, chips: list[int] | None, max_chips: int | None) -> list[int]:
+    n_rows, n_cols = cut_grid(source.height, source.width)
+    total = n_rows * n_cols
+    wanted = list(range(total)) if chips is None else list(dict.fromkeys(chips))
+    bad = [i for i in wanted if not 0 <= i < total]
+    if bad:
+        raise SourceError(f"{source.name}: chip index {bad[0]} out of range; it cuts into {total} chip(s) "
+                          f"({n_rows} rows × {n_cols} cols, indexes 0–{total - 1})")
+    return wanted[:max_chips] if max_chips is not None else wanted
+
+
+def scene_stack(source: Source, row0: int, col0: int) -> tuple[np.ndarray, list[bool], list[bool]]:
+    """(n, 12, 256, 256) uint16 for the chip whose top-left source pixel is (row0, col0), padded with no data."""
+    n = len(source.scenes)
+    h = min(CHIP_SIZE, source.height - row0)
+    w = min(CHIP_SIZE, source.width - col0)
+    stack = np.zeros((n, SCENE_BAND_COUNT, CHIP_SIZE, CHIP_SIZE), dtype=np.uint16)
+    stack[:, CLOUD_MASK_BAND] = ABSENT
+    rows, cols = slice(row0, row0 + h), slice(col0, col0 + w)
+    for i, scene in enumerate(source.scenes):
+        stack[i, : len(BANDS), :h, :w] = scene.bands[:, rows, cols]
+        if scene.scl is None:
+            stack[i, SCL_BAND] = ABSENT
+        else:
+            stack[i, SCL_BAND, :h, :w] = scene.scl[rows, cols]  # padding stays SCL no data (0)
+        if scene.cloud is not None:
+            stack[i, CLOUD_MASK_BAND, :h, :w] = scene.cloud[rows, cols]
+    return stack, [s.scl is not None for s in source.scenes], [s.cloud is not None for s in source.scenes]
+
+
+def data_mask(stack: np.ndarray) -> np.ndarray:
+    """(n, H, W) True where a scene has a reflectance value (any band non-zero) and SCL does not say no data."""
+    has_value = (stack[:, : len(BANDS)] > 0).any(axis=1)
+    return has_value & (stack[:, SCL_BAND] != SCL_NO_DATA)
+
+
+def cloudy_mask(stack: np.ndarray) -> np.ndarray:
+    """(n, H, W) True where SCL or the cloud mask (whichever exists) calls the pixel cloud or shadow."""
+    return np.isin(stack[:, SCL_BAND], SCL_CLOUDY) | (stack[:, CLOUD_MASK_BAND] == 1)
+
+
+def valid_mask(stack: np.ndarray) -> np.ndarray:
+    """(n, H, W) True for cloud-free observations usable for the stretch and the model."""
+    scl = stack[:, SCL_BAND]
+    return data_mask(stack) & ~np.isin(scl, SCL_INVALID) & ~cloudy_mask(stack)
+
+
+def cloud_fractions(stack: np.ndarray) -> list[float]:
+    """Share of each scene's data pixels that are cloudy (1.0 for a scene with no data)."""
+    data = data_mask(stack)
+    cloudy = (cloudy_mask(stack) & data).sum(axis=(1, 2))
+    n_data = data.sum(axis=(1, 2))
+    return [float(c / d) if d else 1.0 for c, d in zip(cloudy, n_data)]
+
+
+def chip_stretch(stack: np.ndarray) -> tuple[list[int], list[int]]:
+    """Per band p2–p98 over cloud-free valid pixels of all scenes; all data pixels if none is cloud-free."""
+    mask = valid_mask(stack)
+    if not mask.any():  # e.g. a fully cloudy single date: stretch what there is
+        mask = data_mask(stack)
+    low, high = [], []
+    for b in range(len(BANDS)):  # ten bands, each one vectorized percentile
+        values = stack[:, b][mask]
+        lo, hi = np.percentile(values, STRETCH_PERCENTILES) if values.size else (0, 1)
+        lo, hi = int(np.floor(lo)), int(np.ceil(hi))
+        low.append(lo)
+        high.append(max(hi, lo + 1))
+    return low, high
+
+
+def task_has_data(stack: np.ndarray) -> np.ndarray:
+    """(8, 8) True where a 32×32 task has at least one data pixel in some scene."""
+    data = data_mask(stack).any(axis=0)
+    return data.reshape(TASKS_PER_SIDE, TASK_SIZE, TASKS_PER_SIDE, TASK_SIZE).any(axis=(1, 3))
+
+
+def fingerprint(epsg: int, transform, dates: list[date], stack: np.ndarray) -> str:
+    digest = hashlib.sha256()
+    digest.update(f"{epsg}|{[round(v, 6) for v in transform]}|{[d.isoformat() for d in dates]}".encode())
+    digest.update(np.ascontiguousarray(stack).tobytes())
+    return digest.hexdigest()
+
+
+def prepare_chips(source: Source, *, chips: list[int] | None = None, max_chips: int | None = None,
+                  tile: str | None = None) -> list[PreparedChip]:
+    """The chips of a source, ready to write. Chips with no data at all are left out."""
+    n_cols = cut_grid(source.height, source.width)[1]
+    a, b, c, d, e, f = source.transform
+    tile = tile or source.tile
+    out = []
+    for index in select_indexes(source, chips, max_chips):
+        row0, col0 = (index // n_cols) * CHIP_SIZE, (index % n_cols) * CHIP_SIZE
+        transform = (a, b, c + a * col0, d, e, f + e * row0)
+        bounds = geo.bounds_of(transform, CHIP_SIZE, CHIP_SIZE)
+        # The tile is checked on the real data extent: padding may run past the tile edge.
+        data_bounds = geo.bounds_of(transform, min(CHIP_SIZE, source.height - row0), min(CHIP_SIZE, source.width - col0))
+        try:
+            chip_tile = geo.parse_tile_id(tile) if tile else geo.tile_of_bounds(source.epsg, data_bounds)
+            geo.check_in_tile(chip_tile, source.epsg, data_bounds)
+        except geo.GeoError as exc:
+            raise SourceError(f"{source.name} chip {index}: {exc}") from exc
+        stack, has_scl, has_mask = scene_stack(source, row0, col0)
+        tasks = task_has_data(stack)
+        if not tasks.any():
+            continue
+        low, high = chip_stretch(stack)
+        dates = [s.date for s in source.scenes]
+        out.append(PreparedChip(
+            index=index, source_name=source.name, epsg=source.epsg, transform=transform, bounds=bounds,
+            dates=dates, stack=stack, has_scl=has_scl, has_cloud_mask=has_mask,
+            cloud_fraction=cloud_fractions(stack), stretch_low=low, stretch_high=high, task_has_data=tasks,
+            fingerprint=fingerprint(source.epsg, transform, dates, stack), chip_id=source.chip_id, tile=chip_tile,
+        ))
+    return out

@@ -1,0 +1,162 @@
+"""Writers of imagery rows and scene files (the only code that creates Tiles, Chips, Scenes and Tasks)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from . import cog, geo
+from .domain import TASKS_PER_SIDE
+from .ingest import PreparedChip
+from .models import Chip, Scene, Task, Tile
+from .sources import SourceError
+
+
+@dataclass
+class IngestResult:
+    chip_id: str
+    created: bool
+    n_scenes: int
+    n_tasks_with_data: int
+    nbytes: int
+
+
+def _same_place(chip: Chip, prepared: PreparedChip) -> bool:
+    return chip.epsg == prepared.epsg and np.allclose(chip.transform, prepared.transform, rtol=0, atol=1e-6)
+
+
+def _existing(prepared: PreparedChip) -> Chip | None:
+    """The chip already ingested from this content; SourceError if the place or id holds other imagery."""
+    same = Chip.objects.filter(fingerprint=prepared.fingerprint).first()
+    if same is not None:
+        return same
+    clashes = [c for c in Chip.objects.filter(tile_id=prepared.tile, epsg=prepared.epsg) if _same_place(c, prepared)]
+    if prepared.chip_id:
+        clashes += list(Chip.objects.filter(id=prepared.chip_id))
+    if clashes:
+        raise SourceError(
+            f"chip {clashes[0].id} already exists with different imagery (from {clashes[0].source or 'unknown'}); "
+            "delete it first to ingest this source again"
+        )
+    return None
+
+
+def _next_chip_id(tile_id: str, taken: set[str]) -> str:
+    used = set(Chip.objects.filter(tile_id=tile_id).values_list("id", flat=True)) | taken
+    n = 0
+    while f"{tile_id}_{n:02d}" in used:
+        n += 1
+    return f"{tile_id}_{n:02d}"
+
+
+def tile_get_or_create(*, tile_id: str, epsg: int, continent: str) -> Tile:
+    tile, _ = Tile.objects.get_or_create(id=tile_id, defaults={"epsg": epsg, "continent": continent})
+    if tile.epsg != epsg:
+        raise SourceError(f"tile {tile_id} is stored with EPSG:{tile.epsg}, the source is EPSG:{epsg}")
+    return tile
+
+
+def chip_create(*, prepared: PreparedChip, chip_id: str, source: str, continent: str | None,
+                written: list[str]) -> Chip:
+    """Rows and scene COGs of one new chip; every stored file name is appended to `written` (for cleanup)."""
+    left, bottom, right, top = prepared.bounds
+    lon, lat = geo.to_lonlat(prepared.epsg, (left + right) / 2, (bottom + top) / 2)
+    tile = tile_get_or_create(tile_id=prepared.tile, epsg=prepared.epsg, continent=continent or geo.continent(lon, lat))
+    chip = Chip.objects.create(
+        id=chip_id, tile=tile, epsg=prepared.epsg, transform=list(prepared.transform), bounds=list(prepared.bounds),
+        stretch_low=prepared.stretch_low, stretch_high=prepared.stretch_high, source=source[:500],
+        fingerprint=prepared.fingerprint,
+    )
+    scenes = []
+    for i, day in enumerate(prepared.dates):
+        data = cog.write_scene_cog(prepared.stack[i], prepared.epsg, prepared.transform, day.isoformat())
+        name = default_storage.save(f"scenes/{tile.id}/{chip.id}/{day.isoformat()}.tif", ContentFile(data))
+        written.append(name)
+        scenes.append(Scene(chip=chip, date=day, cloud_fraction=prepared.cloud_fraction[i], file=name,
+                            has_scl=prepared.has_scl[i], has_cloud_mask=prepared.has_cloud_mask[i]))
+    Scene.objects.bulk_create(scenes)
+    Task.objects.bulk_create(
+        Task(chip=chip, row=r, col=c, has_data=bool(prepared.task_has_data[r, c]))
+        for r in range(TASKS_PER_SIDE) for c in range(TASKS_PER_SIDE)
+    )
+    return chip
+
+
+def chips_ingest(*, chips: Iterable[PreparedChip], continent: str | None = None,
+                 on_chip: Callable[[IngestResult], None] | None = None) -> list[IngestResult]:
+    """Store prepared chips all-or-nothing: one transaction, and written files removed if anything fails."""
+    written: list[str] = []
+    results: list[IngestResult] = []
+    taken: set[str] = set()
+    try:
+        with transaction.atomic():
+            for prepared in chips:
+                existing = _existing(prepared)
+                if existing is None:
+                    chip_id = prepared.chip_id or _next_chip_id(prepared.tile, taken)
+                    taken.add(chip_id)
+                    source = f"{prepared.source_name} #{prepared.index}"
+                    chip = chip_create(prepared=prepared, chip_id=chip_id, source=source, continent=continent,
+                                       written=written)
+                else:
+                    chip = existing
+                result = IngestResult(chip.id, existing is None, len(prepared.dates),
+                                      int(prepared.task_has_data.sum()), prepared.nbytes)
+                results.append(result)
+                if on_chip:
+                    on_chip(result)
+    except BaseException:
+        for name in written:
+            default_storage.delete(name)
+        raise
+    return results
+
+
+def sources_ingest(*, paths: list, date=None, chip_id: str | None = None, tile: str | None = None,
+                   chips: list[int] | None = None, max_chips: int | None = None, continent: str | None = None,
+                   progress: Callable[[str, int], Callable[[IngestResult], None]] | None = None,
+                   ) -> tuple[list[IngestResult], list]:
+    """Read, check and store every source under `paths`. Any bad input raises SourceError before a write.
+
+    `progress(label, total)` may return a per-chip callback (the command passes a tqdm bar).
+    Returns (results, ignored files).
+    """
+    from .ingest import prepare_chips
+    from .sources import read_sources
+
+    if tile:
+        tile = _parse_tile(tile)
+    if chip_id:
+        chip_tile = _parse_chip_id(chip_id)
+        if tile and tile != chip_tile:
+            raise SourceError(f"--chip-id {chip_id} is not in --tile {tile}")
+        tile = chip_tile
+    sources, ignored = read_sources(paths, fallback_date=date)
+    prepared: list[PreparedChip] = []
+    for source in sources:
+        if chip_id:
+            source.chip_id = chip_id
+        prepared += prepare_chips(source, chips=chips, max_chips=max_chips, tile=tile)
+    if chip_id and len(prepared) != 1:
+        raise SourceError(f"--chip-id names one chip but the sources hold {len(prepared)}")
+    on_chip = progress("ingest", len(prepared)) if progress else None
+    return chips_ingest(chips=prepared, continent=continent, on_chip=on_chip), ignored
+
+
+def _parse_tile(value: str) -> str:
+    try:
+        return geo.parse_tile_id(value)
+    except geo.GeoError as exc:
+        raise SourceError(str(exc)) from exc
+
+
+def _parse_chip_id(value: str) -> str:
+    tile, _, number = value.partition("_")
+    if not number.isdigit():
+        raise SourceError(f"--chip-id {value!r} is not <tile>_<nn> (like 36SWF_00)")
+    return _parse_tile(tile)
