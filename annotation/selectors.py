@@ -1,6 +1,6 @@
 """Readers of the annotation app. Other apps build on these names (see docs/annotation.md)."""
 import numpy as np
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from imagery.models import Task
@@ -102,7 +102,7 @@ def my_tasks(user, *, chip_id=None, status=None) -> QuerySet[Task]:
         if own is None:
             own = ExpertLabel.objects.filter(task_id=OuterRef("pk"), expert=user)
     if own is None:
-        return Task.objects.none()
+        return Task.objects.none().annotate(label_status=Value(Status.PENDING.value), label_revision=Value(0))
     qs = Task.objects.filter(mine).annotate(
         label_status=Coalesce(Subquery(own.values("status")[:1]), Value(Status.PENDING.value)),
         label_revision=Coalesce(Subquery(own.values("revision")[:1]), Value(0), output_field=IntegerField()),
@@ -117,14 +117,14 @@ def my_tasks(user, *, chip_id=None, status=None) -> QuerySet[Task]:
 def next_task(user) -> Task | None:
     """The caller's next unfinished task, staying inside the chip they last worked on until it is done."""
     todo = my_tasks(user).exclude(label_status=Status.SUBMITTED)
-    last = (
-        Annotation.objects.filter(annotator=user, task__in=todo.values("pk"))
+    model, owner = (Annotation, "annotator") if has_role(user, ANNOTATOR) else (ExpertLabel, "expert")
+    last_chip = (
+        model.objects.filter(**{owner: user}, task__chip_id__in=todo.values("chip_id"))
         .order_by("-updated_at")
-        .values("task__chip_id")[:1]
+        .values_list("task__chip_id", flat=True)
+        .first()
     )
-    return todo.annotate(in_last_chip=Exists(Task.objects.filter(pk=OuterRef("pk"), chip_id__in=last))).order_by(
-        "-in_last_chip", "chip_id", "row", "col"
-    ).first()
+    return (last_chip and todo.filter(chip_id=last_chip).first()) or todo.first()
 
 
 def chip_progress(chip_ids) -> dict[str, list[dict]]:

@@ -1,0 +1,24 @@
+"""python manage.py select_reference_tasks --count 540 [--seed 0]"""
+from django.core.management.base import BaseCommand
+from tqdm import tqdm
+
+from annotation.models import ReferenceTask
+from annotation.services import reference_tasks_select
+
+
+class Command(BaseCommand):
+    help = "Top reference tasks up to --count, stratified over tiles and chips (seeded), given to experts in turn."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--count", type=int, default=540, help="total reference tasks wanted (paper: ~540)")
+        parser.add_argument("--seed", type=int, default=0)
+
+    def handle(self, *args, count, seed, **options):
+        if count < 0:
+            self.stderr.write("--count must be >= 0")
+            raise SystemExit(2)
+        created = reference_tasks_select(
+            count=count, seed=seed, progress=lambda it: tqdm(it, desc="reference tasks", unit="task")
+        )
+        total = ReferenceTask.objects.count()
+        self.stdout.write(f"created {len(created)} reference tasks; {total} in total (target {count})")

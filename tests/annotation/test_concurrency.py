@@ -1,0 +1,62 @@
+"""Two real threads on Postgres saving the same revision: exactly one wins, the other is stale, history is whole."""
+import threading
+
+import numpy as np
+import pytest
+from django.db import connection
+
+from annotation.access import access_label_target
+from annotation.models import Annotation, AnnotationRevision
+from annotation.services import StaleRevision, label_save
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def race(user, task_id, values, revision):
+    """Both threads read the caller's state first, then save at the same moment (so both pass the Python check)."""
+    barrier = threading.Barrier(len(values))
+    results = [None] * len(values)
+
+    def run(i):
+        try:
+            target = access_label_target(user, task_id)
+            barrier.wait(timeout=10)
+            labels = np.full((32, 32), values[i], np.uint8)
+            results[i] = label_save(user=user, target=target, labels=labels, revision=revision, submit=True).revision
+        except StaleRevision as exc:
+            results[i] = ("stale", exc.current)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(values))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    return results
+
+
+@pytest.fixture
+def task(chip, alice, assign, full_mask):
+    assign(chip, alice)
+    full_mask(chip)
+    return chip.tasks.first()
+
+
+def test_two_concurrent_submits_of_the_same_revision_one_wins_one_gets_409(alice, task):
+    first = label_save(user=alice, target=access_label_target(alice, task.pk), labels=np.ones((32, 32), np.uint8),
+                       revision=0, submit=False)
+    assert first.revision == 1
+    results = race(alice, task.pk, [5, 6], revision=1)
+    assert sorted(map(str, results)) == sorted(["2", str(("stale", 2))])
+    winner = 5 if results[0] == 2 else 6
+    ann = Annotation.objects.get(task=task, annotator=alice)
+    assert ann.revision == 2 and bytes(ann.labels)[0] == winner
+    assert list(AnnotationRevision.objects.filter(annotation=ann).values_list("revision", flat=True)) == [1, 2]
+
+
+def test_two_concurrent_first_saves_create_one_annotation(alice, task):
+    results = race(alice, task.pk, [2, 3], revision=0)
+    assert sorted(map(str, results)) == sorted(["1", str(("stale", 1))])
+    assert Annotation.objects.filter(task=task).count() == 1
+    assert AnnotationRevision.objects.filter(annotation__task=task).count() == 1

@@ -1,0 +1,62 @@
+"""Submissions are announced after commit, for consensus to pick up."""
+import numpy as np
+import pytest
+
+from annotation.access import access_label_target
+from annotation.services import label_save, reference_task_add
+from annotation.signals import annotation_submitted, expert_label_submitted
+
+
+@pytest.fixture
+def heard():
+    got = []
+
+    def listen(sender, **kwargs):
+        got.append((sender.__name__, kwargs))
+
+    annotation_submitted.connect(listen)
+    expert_label_submitted.connect(listen)
+    yield got
+    annotation_submitted.disconnect(listen)
+    expert_label_submitted.disconnect(listen)
+
+
+def save(user, task, submit=True, revision=0):
+    target = access_label_target(user, task.pk)
+    return label_save(user=user, target=target, labels=np.ones((32, 32), np.uint8), revision=revision, submit=submit)
+
+
+def test_each_submit_is_announced_on_commit_with_the_count_of_submitted_annotators(
+    chip, alice, bob, carol, assign, full_mask, heard, django_capture_on_commit_callbacks
+):
+    assign(chip, alice, bob, carol)
+    full_mask(chip)
+    task = chip.tasks.first()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        save(alice, task, submit=False)  # a draft is not announced
+        save(bob, task)
+        save(carol, task)
+        save(alice, task, revision=1)
+    assert len(callbacks) == 3
+    assert [(k["annotator_id"], k["submitted_count"]) for _, k in heard] == [(bob.pk, 1), (carol.pk, 2), (alice.pk, 3)]
+    assert all(name == "Annotation" and k["task_id"] == task.pk for name, k in heard)
+
+
+def test_nothing_is_announced_when_the_transaction_rolls_back(chip, alice, assign, full_mask, heard):
+    from django.db import transaction
+
+    assign(chip, alice)
+    full_mask(chip)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        save(alice, chip.tasks.first())
+        raise RuntimeError
+    assert heard == []
+
+
+def test_an_expert_submit_is_announced(chip, erin, heard, django_capture_on_commit_callbacks):
+    task = chip.tasks.first()
+    reference_task_add(task_id=task.pk, expert=erin)
+    with django_capture_on_commit_callbacks(execute=True):
+        save(erin, task)
+    assert heard == [("ExpertLabel", {"signal": expert_label_submitted, "task_id": task.pk, "expert_id": erin.pk,
+                                      "revision": 1})]
