@@ -83,47 +83,100 @@ def reconstruction_positions(dates: list[dt.date], n: int = N_DATES) -> np.ndarr
 
 
 def interpolate_periodic(
-    values: np.ndarray, valid: np.ndarray, positions: np.ndarray, targets: np.ndarray
+    values: np.ndarray,
+    valid: np.ndarray,
+    positions: np.ndarray,
+    targets: np.ndarray,
+    scale: float = 1.0,
+    out: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Rebuild every pixel's series at `targets` by linear interpolation between its valid observations,
     periodic over one year (positions and targets in [0, 1)).
 
-    values (T, B, N), valid (T, N), positions (T,), targets (K,) -> (features (N, K, B) float32, has_obs (N,) bool).
-    Pixels without any valid observation get zeros and has_obs False.
+    values (T, B, N), valid (T, N), positions (T,), targets (K,)
+    -> (series (B, K, N) float32 = values x scale, has_obs (N,) bool).
+    Pixels without any valid observation get zeros and has_obs False. `out`, a (B, K, N) float32 buffer to fill,
+    saves fresh memory when many chips are processed in turn.
 
-    How: observations sorted by position and repeated one period before and after (3T slots) make every target
-    sit between two slots; a running max (min) of "slot index where valid" gives each pixel's previous (next)
-    valid slot, read at the target's insertion point, then the two values are gathered and blended.
+    How: with the observations ranked by position, a forward running max of "rank where valid" gives each pixel's
+    last valid rank up to any point, a backward running min the next one. A target's neighbours are read at its
+    insertion point; where none is left in the year, the neighbour wraps to the other end of the year (rank -/+ T,
+    position -/+ 1). Values are then gathered per (band, target, pixel) and blended. When the targets are the
+    scenes' own dates (the usual 24-scene chip), valid observations are kept as they are and only the invalid
+    ones are gathered, which is most of the speed.
     """
     t_count, n_bands, n_pix = values.shape
     order = np.argsort(positions, kind="stable")
-    values, valid, positions = values[order], valid[order], positions[order]
+    pos = positions[order]
+    valid_ranked = valid[order]
+    rank = np.arange(t_count, dtype=np.int16)[:, None]
+    last = np.empty((t_count, n_pix), np.int16)  # last valid rank <= r, -1 if none
+    first = np.empty((t_count, n_pix), np.int16)  # first valid rank >= r, T if none
+    _running(np.where(valid_ranked, rank, np.int16(-1)), np.maximum, last)
+    _running(np.where(valid_ranked, rank, np.int16(t_count))[::-1], np.minimum, first[::-1])
+    has_obs = last[-1] >= 0
 
-    ext_pos = np.concatenate([positions - 1.0, positions, positions + 1.0])
-    ext_valid = np.concatenate([valid, valid, valid])
-    slot = np.arange(3 * t_count, dtype=np.int32)[:, None]
-    prev_slot = np.maximum.accumulate(np.where(ext_valid, slot, -1), axis=0)
-    next_slot = np.minimum.accumulate(np.where(ext_valid, slot, 3 * t_count)[::-1], axis=0)[::-1]
+    targets = np.asarray(targets, dtype=np.float64)
+    shape = (n_bands, len(targets), n_pix)
+    if out is None:
+        out = np.empty(shape, np.float32)
+    elif out.shape != shape or out.dtype != np.float32 or not out.flags.c_contiguous:
+        raise ValueError(f"out must be a C-contiguous float32 array of shape {shape}")
+    coincide = np.array_equal(targets, pos)
+    src = out if coincide else np.empty((n_bands, t_count, n_pix), np.float32)  # scaled values in rank order
+    for r, t in enumerate(order):
+        np.multiply(values[t], np.float32(scale), out=src[:, r], casting="unsafe")
 
-    cut = np.searchsorted(ext_pos, targets, side="right")  # slots < cut are at or before the target
-    prev = prev_slot[cut - 1]  # (K, N)
-    nxt = next_slot[np.minimum(cut, 3 * t_count - 1)]
-    has_obs = valid.any(axis=0)
-    prev = np.where(has_obs, prev, t_count)  # any in-range slot for empty pixels; zeroed below
-    nxt = np.where(has_obs, nxt, t_count)
+    if coincide:
+        k_idx, n_idx = np.nonzero(~valid_ranked & has_obs)
+    else:
+        k_idx = np.repeat(np.arange(len(targets)), n_pix)
+        n_idx = np.tile(np.arange(n_pix), len(targets))
 
-    p0, p1 = ext_pos[prev], ext_pos[nxt]
-    span = p1 - p0
-    weight = np.divide(targets[:, None] - p0, span, out=np.zeros_like(span), where=span > 0).astype(np.float32)
+    before, after = _neighbours(last, first, np.searchsorted(pos, targets, side="right")[k_idx], n_idx)
+    ext_pos = np.concatenate([pos - 1.0, pos, pos + 1.0]).astype(np.float32)
+    p0 = ext_pos[before]
+    span = ext_pos[after] - p0
+    weight = targets.astype(np.float32)[k_idx] - p0
+    np.divide(weight, span, out=weight, where=span > 0)  # span is 0 only for empty pixels (zeroed below)
 
-    # Gather rows of B values from a (N*T, B) view: pixel n, observation t is row n*T + t.
-    rows = np.ascontiguousarray(values.transpose(2, 0, 1)).reshape(n_pix * t_count, n_bands)
-    base = (np.arange(n_pix, dtype=np.int64) * t_count)[:, None]
-    v0 = rows[base + (prev.T % t_count)].astype(np.float32)  # (N, K, B)
-    v1 = rows[base + (nxt.T % t_count)].astype(np.float32)
-    out = v0 + weight.T[:, :, None] * (v1 - v0)
-    out[~has_obs] = 0.0
+    # Gather from src seen as (B, T*N): rank r of pixel n sits in column r*N + n.
+    flat = src.reshape(n_bands, t_count * n_pix)
+    ext_col = np.tile(np.arange(t_count, dtype=np.intp) * n_pix, 3)  # extended rank -> column offset
+    v0 = out.reshape(n_bands, -1) if not coincide else None  # all entries wanted: gather straight into out
+    v0 = np.take(flat, ext_col[before] + n_idx, axis=1, mode="clip", out=v0)  # (B, M); indices are in range
+    v1 = np.take(flat, ext_col[after] + n_idx, axis=1, mode="clip")
+    v1 -= v0
+    v1 *= weight
+    v0 += v1
+    if coincide:
+        out.reshape(n_bands, -1)[:, k_idx * n_pix + n_idx] = v0
+    out[:, :, ~has_obs] = 0.0
     return out, has_obs
+
+
+def _neighbours(last: np.ndarray, first: np.ndarray, cut: np.ndarray, n_idx: np.ndarray):
+    """Extended ranks (+T, so 0..3T-1) of the valid observations around each wanted (target, pixel) entry.
+
+    cut: per entry, how many ranks lie at or before its target. Where no valid rank is left on one side within
+    the year, wrap to the pixel's last valid rank of the previous year or first valid rank of the next one.
+    Pixels without any observation get rank T on both sides (zeroed by the caller)."""
+    t_count = last.shape[0]
+    has_obs = last[-1, n_idx] >= 0
+    before = last[np.maximum(cut - 1, 0), n_idx].astype(np.intp) + t_count
+    wrap = np.where(has_obs, last[-1, n_idx], t_count)
+    before = np.where((cut > 0) & (before >= t_count), before, wrap)
+    after = first[np.minimum(cut, t_count - 1), n_idx].astype(np.intp) + t_count
+    wrap = np.where(has_obs, first[0, n_idx].astype(np.intp) + 2 * t_count, t_count)
+    after = np.where((cut < t_count) & (after < 2 * t_count), after, wrap)
+    return before, after
+
+
+def _running(a: np.ndarray, op, out: np.ndarray) -> None:
+    """Running op (np.maximum / np.minimum) down axis 0, one contiguous row at a time (faster than accumulate)."""
+    out[0] = a[0]
+    for r in range(1, len(a)):
+        op(out[r - 1], a[r], out=out[r])
 
 
 # --- features for a chip --------------------------------------------------------------------------------------
@@ -131,23 +184,28 @@ def interpolate_periodic(
 
 @dataclass
 class ChipFeatures:
-    features: np.ndarray  # (N, 240) float32 reflectance, date-major (date 0 bands 0..9, date 1 ...)
+    features: np.ndarray  # (N, 240) float32 reflectance, band-major: column b*24 + k = band b at date k
+    # (a transposed view of a (240, N) array: no copy, and column reads are contiguous for tree training)
     has_obs: np.ndarray  # (N,) bool: at least one valid observation
     scl_class: np.ndarray | None  # (N,) uint8 annual SCL majority code (0 = none), None when no scene had SCL
 
 
-def chip_features(stack: np.ndarray, dates: list[dt.date]) -> ChipFeatures:
-    """stack (T, 12, H, W) uint16 in the scene COG layout (10 bands, SCL, cloud mask) -> per-pixel features."""
+def chip_features(stack: np.ndarray, dates: list[dt.date], out: np.ndarray | None = None) -> ChipFeatures:
+    """stack (T, 12, H, W) uint16 in the scene COG layout (10 bands, SCL, cloud mask) -> per-pixel features.
+    `out`: optional (240, H*W) float32 buffer to write the features into."""
     t_count = stack.shape[0]
     flat = stack.reshape(t_count, stack.shape[1], -1)
     reflectance, scl, cloud = flat[:, : len(BANDS)], flat[:, SCL_BAND], flat[:, CLOUD_MASK_BAND]
     valid = observation_validity(reflectance, scl, cloud)
     targets = reconstruction_positions(dates)
-    series, has_obs = interpolate_periodic(reflectance, valid, year_positions(dates), targets)
-    series *= np.float32(1.0 / REFLECTANCE_SCALE)
+    if out is not None:
+        out = out.reshape(len(BANDS), len(targets), -1)
+    series, has_obs = interpolate_periodic(
+        reflectance, valid, year_positions(dates), targets, 1 / REFLECTANCE_SCALE, out=out
+    )
     has_scl = bool(np.any(scl != ABSENT))
     scl_class = scl_majority(scl, valid) if has_scl else None
-    return ChipFeatures(series.reshape(series.shape[0], -1), has_obs, scl_class)
+    return ChipFeatures(series.reshape(-1, series.shape[-1]).T, has_obs, scl_class)
 
 
 def scl_majority(scl: np.ndarray, valid: np.ndarray) -> np.ndarray:
