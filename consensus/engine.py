@@ -22,8 +22,9 @@ from imagery.domain import CLASS_NAMES, NO_DATA
 N_CODES = len(CLASS_NAMES)  # label codes 0..7
 N_LABELED = N_CODES - 1  # labeled classes 1..7
 _CODE_BITS = 3  # 8 codes fit in 3 bits
-BLOCK_SIZE = 1 << 18  # pixels per block: keeps block temporaries in cache
-_LUT_MAX_ANNOTATORS = 5  # 8**5 = 32768 table entries
+BLOCK_SIZE = 1 << 17  # pixels per block: keeps the 1 MB index buffer in cache
+_LUT_MAX_ANNOTATORS = 5  # 8**5 = 32768 entries per table
+_LUT_MAX_ENTRIES = 1 << 18  # table entries built at once (groups are taken in chunks of this)
 _TIE_EPS = 1e-9  # relative: float sums that are equal in exact arithmetic count as ties
 
 
@@ -68,7 +69,9 @@ def bayesian_consensus(labels: np.ndarray, weights, *, block_size: int = BLOCK_S
     """The paper's accuracy-weighted vote.
 
     P(j) = sum_i w_i [label_i = j] / sum_i w_i [label_i != 0]; label = argmax_j P(j); score = max_j P(j).
-    `labels` (n, ...) uint8 codes 0..7; `weights` (n,) or labels' shape, finite and > 0.
+    `labels` (n, ...) uint8 codes 0..7. `weights` finite and > 0, of shape (n,), or the labels' shape (per pixel), or
+    the labels' shape with trailing 1s: one weight per annotator per group, e.g. (n, chips, 1, 1) for a batch of chips
+    each with its own three annotators.
     Returns label uint8 (...) and score float32 (...); a pixel nobody labeled gets label 0 and score 0.
     """
     labels = _as_codes(labels)
@@ -78,19 +81,41 @@ def bayesian_consensus(labels: np.ndarray, weights, *, block_size: int = BLOCK_S
     if not np.all(np.isfinite(weights)) or np.any(weights <= 0):
         raise ValueError("weights must be finite and > 0")
     n, shape = labels.shape[0], labels.shape[1:]
-    flat = labels.reshape(n, -1)
-    out_label = np.empty(flat.shape[1], np.uint8)
-    out_score = np.empty(flat.shape[1], np.float32)
-    if weights.shape == (n,) and n <= _LUT_MAX_ANNOTATORS:
-        _lookup_blocks(flat, _consensus_table(weights), out_label, out_score, block_size)
-    elif weights.shape in ((n,), labels.shape):
-        w = np.broadcast_to(weights.reshape(n, -1) if weights.ndim > 1 else weights[:, None], flat.shape)
+    if weights.shape == (n,):
+        weights = weights.reshape((n,) + (1,) * len(shape))
+    groups = _group_count(weights.shape, labels.shape)
+    if groups is None:
+        raise ValueError(f"weights of shape {weights.shape} fit neither ({n},) nor the labels' {labels.shape}")
+    grouped = labels.reshape(n, groups, -1)
+    out_label = np.empty(grouped.shape[1:], np.uint8)
+    out_score = np.empty(grouped.shape[1:], np.float32)
+    group_weights = weights.reshape(n, groups).T  # (groups, n)
+    # Tables pay off unless there are nearly as many weight groups as pixels (per-pixel weights).
+    if n <= _LUT_MAX_ANNOTATORS and (groups == 1 or groups * N_CODES**n <= 4 * labels[0].size):
+        chunk = max(1, _LUT_MAX_ENTRIES // N_CODES**n)
+        for g0 in range(0, groups, chunk):
+            g1 = min(groups, g0 + chunk)
+            distinct, which = np.unique(group_weights[g0:g1], axis=0, return_inverse=True)
+            tables = _consensus_tables(distinct)
+            _lookup_blocks(grouped[:, g0:g1], which.ravel(), tables, out_label[g0:g1], out_score[g0:g1], block_size)
+    else:  # one weight per pixel (or many annotators): the general path, block by block
+        flat, w = labels.reshape(n, -1), np.broadcast_to(weights, labels.shape).reshape(n, -1)
         for start in range(0, flat.shape[1], block_size):
             sl = slice(start, start + block_size)
-            out_label[sl], out_score[sl] = _vote(flat[:, sl], w[:, sl])
-    else:
-        raise ValueError(f"weights of shape {weights.shape} fit neither ({n},) nor the labels' {labels.shape}")
+            out_label.reshape(-1)[sl], out_score.reshape(-1)[sl] = _vote(flat[:, sl], w[:, sl])
     return out_label.reshape(shape), out_score.reshape(shape)
+
+
+def _group_count(weights_shape, labels_shape) -> int | None:
+    """Number of weight groups when weights are the labels' shape cut short by trailing 1s, else None."""
+    if len(weights_shape) != len(labels_shape) or weights_shape[0] != labels_shape[0]:
+        return None
+    k = len(weights_shape)
+    while k > 1 and weights_shape[k - 1] == 1:
+        k -= 1
+    if tuple(weights_shape[1:k]) != tuple(labels_shape[1:k]):
+        return None
+    return int(np.prod(labels_shape[1:k], dtype=np.int64))
 
 
 def _vote(labels: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -111,26 +136,38 @@ def _vote(labels: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return label.astype(np.uint8), score.astype(np.float32)
 
 
-def _consensus_table(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Label and score for every combination of n codes, indexed by the codes packed 3 bits each (first = high)."""
-    n = weights.shape[0]
+def _consensus_tables(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Label and score for every combination of n codes and every weight vector: weights (t, n) -> two (t * 8**n,)
+    arrays indexed by table * 8**n + the codes packed 3 bits each (first annotator highest)."""
+    t, n = weights.shape
     combos = np.indices((N_CODES,) * n, dtype=np.uint8).reshape(n, -1)
-    return _vote(combos, np.broadcast_to(weights[:, None], combos.shape))
+    size = combos.shape[1]
+    return _vote(np.tile(combos, t), np.repeat(weights.T, size, axis=1))
 
 
-def _lookup_blocks(flat, table, out_label, out_score, block_size) -> None:
-    """Pack each pixel's n codes into one index and read the table; all buffers are reused block to block."""
-    lut_label, lut_score = table
-    code = np.empty(min(block_size, flat.shape[1]), np.intp)
-    for start in range(0, flat.shape[1], block_size):
-        stop = min(start + block_size, flat.shape[1])
-        c = code[: stop - start]
-        np.copyto(c, flat[0, start:stop])
-        for row in flat[1:, start:stop]:
-            c <<= _CODE_BITS
-            c |= row
-        np.take(lut_label, c, out=out_label[start:stop])
-        np.take(lut_score, c, out=out_score[start:stop])
+def _lookup_blocks(grouped, which, tables, out_label, out_score, block_size) -> None:
+    """grouped (n, G, P) codes; group g reads table which[g]. Pack each pixel's codes into one index, add its table's
+    offset, and read label and score; blocks hold whole groups, or part of one group, so offsets are per block row."""
+    lut_label, lut_score = tables
+    n, n_groups, per_group = grouped.shape
+    size = N_CODES**n
+    offsets = (which.astype(np.intp) * size)[:, None]
+    rows, step = max(1, block_size // per_group), min(per_group, block_size)
+    code = np.empty(rows * step, np.intp)
+    for g0 in range(0, n_groups, rows):
+        g1 = min(n_groups, g0 + rows)
+        for p0 in range(0, per_group, step):
+            p1 = min(per_group, p0 + step)
+            c = code[: (g1 - g0) * (p1 - p0)].reshape(g1 - g0, p1 - p0)
+            np.copyto(c, grouped[0, g0:g1, p0:p1])
+            for row in grouped[1:, g0:g1, p0:p1]:
+                c <<= _CODE_BITS
+                c |= row
+            if size < lut_label.size:
+                c += offsets[g0:g1]
+            # mode="clip": indices are valid by construction, and "raise" would buffer the output
+            np.take(lut_label, c, out=out_label[g0:g1, p0:p1], mode="clip")
+            np.take(lut_score, c, out=out_score[g0:g1, p0:p1], mode="clip")
 
 
 def _as_codes(labels) -> np.ndarray:

@@ -132,6 +132,19 @@ def test_blocks_give_the_same_answer_as_one_pass():
     np.testing.assert_array_equal(whole[1], blocked[1])
 
 
+@pytest.mark.parametrize("block_size", [100, 4096, 1 << 17])
+def test_one_weight_per_annotator_per_chip_matches_one_call_per_chip(block_size):
+    rng = np.random.default_rng(2)
+    labels = rng.integers(0, 8, (3, 5, 40, 40), dtype=np.uint8)
+    weights = rng.uniform(0.5, 1.0, (3, 5))
+    weights[:, 3] = weights[:, 1]  # two chips share their annotators: one table serves both
+    label, score = bayesian_consensus(labels, weights[:, :, None, None], block_size=block_size)
+    for chip in range(5):
+        expected_label, expected_score = bayesian_consensus(labels[:, chip], weights[:, chip])
+        np.testing.assert_array_equal(label[chip], expected_label)
+        np.testing.assert_array_equal(score[chip], expected_score)
+
+
 # ---------------------------------------------------------------------------------------------- Bayesian, properties
 
 
