@@ -14,6 +14,9 @@ from lcnet_site.roles import EXPERT, has_role
 CLASS_KEYS = {1: "w", 2: "a", 3: "n", 4: "s", 5: "o", 6: "c", 7: "g"}
 LAYER_NAMES = {"rgb": "RGB", "false_color": "False color", "ndvi": "NDVI", "ndwi": "NDWI", "swir": "SWIR"}
 LAYER_ORDER = ["rgb", "false_color", "ndvi", "ndwi", "swir"]  # the order of keys 1–5
+# Preloaded together so the browser fetches the whole module graph in one round trip.
+MODULES = [f"frontend/{name}.js" for name in (
+    "label", "api", "banner", "imagery", "keys", "labels", "profile", "session", "stage", "timeline")]
 
 
 def page_config(request) -> dict:
@@ -36,4 +39,4 @@ def page_config(request) -> dict:
 
 @login_required
 def label_page(request):
-    return render(request, "annotation/label.html", {"config": page_config(request)})
+    return render(request, "annotation/label.html", {"config": page_config(request), "modules": MODULES})

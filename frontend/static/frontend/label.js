@@ -56,6 +56,7 @@ async function openTask(id) {
     task = id ? { id } : await api.nextTask();
   } catch (err) {
     if (err.status === 404 || err.status === 204) return showDone();
+    document.body.dataset.ready = "error";
     return banner.show("error", `Could not get your next task: ${err.message}`, [["Retry", () => openTask(id)]], { id: "task" });
   }
   task = task?.task || task;
@@ -66,6 +67,7 @@ async function openTask(id) {
   } catch (err) {
     const text = err.status === 404 ? `Task ${task.id} does not exist or is not one of your tasks.` : err.message;
     stage.clearImage(text);
+    document.body.dataset.ready = "error";
     return banner.show("error", text, [], { id: "task" });
   }
   const origin = taskOrigin(task, scenesData);
