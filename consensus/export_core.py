@@ -91,6 +91,11 @@ def source_dates_csv(dates: Iterable[date], tile_id: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def content_hash_raw(data: bytes) -> str:
+    """sha256 hex of the bytes themselves (a file checksum)."""
+    return hashlib.sha256(data).hexdigest()
+
+
 def content_hash(*parts: bytes) -> str:
     """sha256 over the parts (length-prefixed, so ("ab", "c") and ("a", "bc") differ)."""
     h = hashlib.sha256()

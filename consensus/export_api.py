@@ -1,0 +1,182 @@
+"""Export and dataset-figure API: thin views over export_selectors, export_files and stats_selectors."""
+import json
+
+from django.http import HttpResponse, StreamingHttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from imagery.geo import GeoError, parse_tile_id
+from lcnet_site.roles import is_admin
+
+from . import export_files, stats_core
+from .export_access import CanExport, IsLcnetAdmin
+from .export_selectors import ExportFilters, chip_export, exportable_chips, get_chip
+from .stats_selectors import dataset_stats, progress
+
+FILTER_PARAMS = [
+    OpenApiParameter("tile", str, description="MGRS tile id, e.g. 32NLP"),
+    OpenApiParameter("min_score", float, description="minimum mean consensus score of the chip, percent 0–100"),
+    OpenApiParameter("partial", bool, description="include chips whose consensus is not complete (rest no data)"),
+]
+
+
+class FiltersIn(serializers.Serializer):
+    tile = serializers.CharField(required=False, max_length=8)
+    min_score = serializers.FloatField(required=False, min_value=0, max_value=100)
+    partial = serializers.BooleanField(required=False, default=False)
+
+    def validate_tile(self, value):
+        try:
+            return parse_tile_id(value)
+        except GeoError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+
+def parse_filters(params, *, allowed=("tile", "min_score", "partial"), extra=()) -> ExportFilters:
+    """Query parameters as ExportFilters; unknown or malformed parameters are a 400 naming them."""
+    unknown = sorted(set(params) - set(allowed) - set(extra))
+    if unknown:
+        raise ValidationError({name: f"unknown parameter; allowed: {', '.join(allowed)}" for name in unknown})
+    data = FiltersIn(data={k: params[k] for k in allowed if k in params})
+    data.is_valid(raise_exception=True)
+    return ExportFilters(**data.validated_data)
+
+
+def file_response(data: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def load_chip(request, chip_id, **kw):
+    filters = parse_filters(request.query_params, allowed=("partial",))
+    return chip_export(get_chip(chip_id), partial=filters.partial, **kw)
+
+
+class ExportChipOut(serializers.Serializer):
+    id = serializers.CharField()
+    tile = serializers.CharField(source="tile_id")
+    n_tasks = serializers.IntegerField()
+    n_done = serializers.IntegerField()
+    complete = serializers.SerializerMethodField()
+    mean_score = serializers.SerializerMethodField(help_text="percent, mean of the tasks' mean scores")
+
+    def get_complete(self, chip) -> bool:
+        return chip.n_done == chip.n_tasks
+
+    def get_mean_score(self, chip) -> float | None:
+        return None if chip.mean_score is None else round(100 * chip.mean_score, 2)
+
+
+class ExportChips(generics.ListAPIView):
+    permission_classes = [CanExport]
+    serializer_class = ExportChipOut
+
+    @extend_schema(parameters=FILTER_PARAMS)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return exportable_chips(parse_filters(self.request.query_params, extra=("page",)))
+
+
+CHIP_PARAMS = [FILTER_PARAMS[2]]
+
+
+class ChipLabelsTif(APIView):
+    permission_classes = [CanExport]
+
+    @extend_schema(parameters=CHIP_PARAMS, responses={(200, "image/tiff"): OpenApiTypes.BINARY})
+    def get(self, request, chip_id):
+        ex = load_chip(request, chip_id)
+        return file_response(export_files.chip_tif(ex), "image/tiff", f"{ex.chip.id}_labels.tif")
+
+
+class ChipSourceDates(APIView):
+    permission_classes = [CanExport]
+
+    @extend_schema(parameters=CHIP_PARAMS, responses={(200, "text/csv"): OpenApiTypes.STR})
+    def get(self, request, chip_id):
+        ex = load_chip(request, chip_id)
+        return file_response(export_files.chip_source_dates(ex), "text/csv", f"{ex.chip.id}_source_dates.csv")
+
+
+class ChipStac(APIView):
+    permission_classes = [CanExport]
+
+    @extend_schema(parameters=CHIP_PARAMS, responses={(200, "application/json"): OpenApiTypes.OBJECT})
+    def get(self, request, chip_id):
+        ex = load_chip(request, chip_id)
+        return HttpResponse(json.dumps(export_files.chip_stac(ex)), content_type="application/json")
+
+
+class ChipLabelsJson(APIView):
+    permission_classes = [CanExport]
+
+    @extend_schema(parameters=CHIP_PARAMS, responses={(200, "application/json"): OpenApiTypes.OBJECT})
+    def get(self, request, chip_id):
+        admin = is_admin(request.user)
+        ex = load_chip(request, chip_id, with_annotators=admin)
+        return Response(export_files.chip_json(ex, with_annotators=admin))
+
+
+class DatasetZip(APIView):
+    permission_classes = [CanExport]
+
+    @extend_schema(parameters=FILTER_PARAMS, responses={(200, "application/zip"): OpenApiTypes.BINARY})
+    def get(self, request):
+        chunks = export_files.dataset_zip_chunks(parse_filters(request.query_params))
+        response = StreamingHttpResponse(chunks, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{export_files.collection_id()}.zip"'
+        return response
+
+
+STATS_PARAMS = [FILTER_PARAMS[0]]
+
+
+def load_stats(request):
+    return dataset_stats(tile=parse_filters(request.query_params, allowed=("tile",)).tile)
+
+
+class StatsClasses(APIView):
+    permission_classes = [IsLcnetAdmin]
+
+    @extend_schema(parameters=STATS_PARAMS, responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        return Response({"classes": load_stats(request).classes()})
+
+
+class StatsScores(APIView):
+    permission_classes = [IsLcnetAdmin]
+
+    @extend_schema(parameters=STATS_PARAMS, responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        return Response(load_stats(request).scores())
+
+
+class StatsClassesPng(APIView):
+    permission_classes = [IsLcnetAdmin]
+
+    @extend_schema(parameters=STATS_PARAMS, responses={(200, "image/png"): OpenApiTypes.BINARY})
+    def get(self, request):
+        return HttpResponse(stats_core.classes_png(load_stats(request).classes()), content_type="image/png")
+
+
+class StatsScoresPng(APIView):
+    permission_classes = [IsLcnetAdmin]
+
+    @extend_schema(parameters=STATS_PARAMS, responses={(200, "image/png"): OpenApiTypes.BINARY})
+    def get(self, request):
+        return HttpResponse(stats_core.scores_png(load_stats(request).scores()), content_type="image/png")
+
+
+class StatsProgress(APIView):
+    permission_classes = [IsLcnetAdmin]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        return Response(progress())
