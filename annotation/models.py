@@ -55,6 +55,15 @@ class Assignment(models.Model):
         return f"{self.chip_id} → {self.user} (slot {self.slot}{', ended' if self.ended_at else ''})"
 
 
+class ChipWork(Chip):
+    """The admin's view of chips as work to hand out (a proxy: no table of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "chip assignment"
+        verbose_name_plural = "chip assignments"
+
+
 class ChipFreeze(models.Model):
     """A chip whose consensus is final: no annotation or expert label of its tasks can change any more."""
 

@@ -1,0 +1,171 @@
+"""Admin: hand chips to three annotators (chosen or auto-balanced), see their progress, unassign, freeze."""
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.template.response import TemplateResponse
+from django.utils import timezone
+
+from lcnet_site.roles import ANNOTATOR
+
+from . import selectors, services
+from .models import (
+    Annotation,
+    AnnotationRevision,
+    Assignment,
+    ChipFreeze,
+    ChipWork,
+    ExpertLabel,
+    ExpertLabelRevision,
+    ReferenceTask,
+)
+
+
+class ChooseAnnotators(forms.Form):
+    users = forms.ModelMultipleChoiceField(
+        queryset=get_user_model().objects.filter(is_active=True, groups__name=ANNOTATOR).order_by("username"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Each selected chip gets these annotators (at most three per chip, never one twice).",
+    )
+
+
+@admin.register(ChipWork)
+class ChipWorkAdmin(admin.ModelAdmin):
+    list_display = ["id", "tile", "progress", "frozen"]
+    list_filter = ["tile"]
+    search_fields = ["id"]
+    actions = ["assign_auto", "assign_chosen", "freeze", "unfreeze"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_changelist_instance(self, request):
+        cl = super().get_changelist_instance(request)
+        progress = selectors.chip_progress([c.pk for c in cl.result_list])  # one query for the whole page
+        for chip in cl.result_list:
+            chip.progress_rows = progress.get(chip.pk, [])
+        return cl
+
+    @admin.display(description="progress (submitted / tasks)")
+    def progress(self, chip):
+        rows = getattr(chip, "progress_rows", None)
+        if rows is None:
+            rows = selectors.chip_progress([chip.pk]).get(chip.pk, [])
+        return " · ".join(f"{r['user__username']} {r['submitted']}/{r['total']}" for r in rows) or "unassigned"
+
+    @admin.display(boolean=True)
+    def frozen(self, chip):
+        return hasattr(chip, "freeze")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("tile", "freeze")
+
+    @admin.action(description="Assign to three annotators (auto-balance: least loaded first)")
+    def assign_auto(self, request, queryset):
+        self._assign(request, queryset, auto=True)
+
+    @admin.action(description="Assign to chosen annotators…")
+    def assign_chosen(self, request, queryset):
+        form = ChooseAnnotators(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            return self._assign(request, queryset, user_ids=[u.pk for u in form.cleaned_data["users"]])
+        context = {**self.admin_site.each_context(request), "form": form, "chips": queryset,
+                   "opts": self.model._meta, "action": "assign_chosen", "title": "Assign annotators"}
+        return TemplateResponse(request, "admin/annotation/assign_annotators.html", context)
+
+    def _assign(self, request, queryset, **how):
+        try:
+            created = services.assignments_create(chip_ids=list(queryset.values_list("pk", flat=True)), by=request.user,
+                                                  **how)
+        except services.AssignmentError as exc:
+            self.message_user(request, f"Nothing assigned: {exc}", messages.ERROR)
+        else:
+            self.message_user(request, f"{len(created)} assignments created.", messages.SUCCESS)
+
+    @admin.action(description="Freeze consensus (no more label changes)")
+    def freeze(self, request, queryset):
+        for chip_id in queryset.values_list("pk", flat=True):
+            services.chip_freeze(chip_id=chip_id, user=request.user)
+
+    @admin.action(description="Unfreeze")
+    def unfreeze(self, request, queryset):
+        for chip_id in queryset.values_list("pk", flat=True):
+            services.chip_unfreeze(chip_id=chip_id)
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    list_display = ["chip", "user", "slot", "created_at", "ended_at"]
+    list_filter = [("ended_at", admin.EmptyFieldListFilter)]
+    search_fields = ["chip__id", "user__username"]
+    readonly_fields = ["chip", "user", "slot", "assigned_by", "created_at", "ended_at", "ended_by"]
+    actions = ["unassign"]
+
+    def has_add_permission(self, request):
+        return False  # assign from "chip assignments" so the rules are checked
+
+    @admin.action(description="Unassign (end; labels and history are kept)")
+    def unassign(self, request, queryset):
+        for assignment in queryset.filter(ended_at__isnull=True):
+            services.assignment_end(assignment=assignment, by=request.user)
+
+
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AnnotationRevisionInline(admin.TabularInline):
+    model = AnnotationRevision
+    fields = ["revision", "status", "differ_from_guess", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+
+class ExpertLabelRevisionInline(AnnotationRevisionInline):
+    model = ExpertLabelRevision
+
+
+@admin.register(Annotation)
+class AnnotationAdmin(ReadOnly):
+    list_display = ["task", "annotator", "status", "revision", "differ_from_guess", "updated_at"]
+    list_filter = ["status"]
+    search_fields = ["task__chip__id", "annotator__username"]
+    exclude = ["labels", "guess"]
+    inlines = [AnnotationRevisionInline]
+
+
+@admin.register(ExpertLabel)
+class ExpertLabelAdmin(AnnotationAdmin):
+    list_display = ["task", "expert", "status", "revision", "differ_from_guess", "updated_at"]
+    search_fields = ["task__chip__id", "expert__username"]
+    inlines = [ExpertLabelRevisionInline]
+
+
+@admin.register(ReferenceTask)
+class ReferenceTaskAdmin(admin.ModelAdmin):
+    """Admins may pick reference tasks by hand here (or run select_reference_tasks)."""
+
+    list_display = ["task", "expert", "chosen_by", "created_at"]
+    raw_id_fields = ["task"]
+    search_fields = ["task__chip__id"]
+
+
+@admin.register(ChipFreeze)
+class ChipFreezeAdmin(admin.ModelAdmin):
+    list_display = ["chip", "frozen_at", "frozen_by"]
+    raw_id_fields = ["chip"]
+
+    def save_model(self, request, obj, form, change):
+        obj.frozen_by = obj.frozen_by or request.user
+        obj.frozen_at = obj.frozen_at or timezone.now()
+        super().save_model(request, obj, form, change)
