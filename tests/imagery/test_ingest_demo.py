@@ -1,0 +1,53 @@
+"""load_demo: all the shared sample data, one user per role, assignments and reference tasks; idempotent."""
+
+from io import StringIO
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from imagery.demo import DEMO_ASSIGNED_CHIPS
+from imagery.models import Chip, Scene, Task
+from lcnet_site.roles import has_role
+
+pytestmark = pytest.mark.django_db
+
+
+def load_demo() -> str:
+    out = StringIO()
+    call_command("load_demo", stdout=out, stderr=StringIO(), verbosity=0)
+    return out.getvalue()
+
+
+def test_load_demo_ingests_every_shared_source_prints_the_logins_and_assigns_work():
+    out = load_demo()
+    ids = set(Chip.objects.values_list("id", flat=True))
+    assert {"52UEA_08", "36SWF_00", "33TVL_00", "31TCJ_00"} <= ids
+    assert len([i for i in ids if i.startswith("33UUU_")]) == 18
+    assert Task.objects.count() == 64 * len(ids)
+    assert Scene.objects.filter(chip_id="33TVL_00").count() == 5
+    for username, role in [("alice", "annotator"), ("bob", "annotator"), ("carol", "annotator"), ("erin", "expert"),
+                           ("admin", "admin"), ("xavier", "exporter")]:
+        assert f"{username} / {username}" in out
+        user = authenticate(username=username, password=username)
+        assert user is not None and has_role(user, role)
+    # the demo chips go to the three annotators, and the expert gets reference tasks on them
+    from annotation.models import Assignment, ReferenceTask
+
+    for chip_id in DEMO_ASSIGNED_CHIPS:
+        users = set(Assignment.objects.filter(chip_id=chip_id, ended_at__isnull=True).values_list("user__username", flat=True))
+        assert users == {"alice", "bob", "carol"}
+    refs = ReferenceTask.objects.all()
+    assert refs.count() == 2 * len(DEMO_ASSIGNED_CHIPS)
+    assert all(r.task.has_data and r.task.chip_id in DEMO_ASSIGNED_CHIPS for r in refs)
+
+
+def test_load_demo_twice_changes_nothing():
+    from annotation.models import Assignment, ReferenceTask
+
+    load_demo()
+    counts = [Chip.objects.count(), Scene.objects.count(), Assignment.objects.count(), ReferenceTask.objects.count()]
+    out = load_demo()
+    assert "0 chip(s) created" in out and "created, 0 unchanged" not in out
+    assert [Chip.objects.count(), Scene.objects.count(), Assignment.objects.count(),
+            ReferenceTask.objects.count()] == counts
