@@ -1,0 +1,36 @@
+"""python manage.py export_labels OUT_DIR [--tile T] [--min-score S] [--partial]"""
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from consensus.export_files import write_tree
+from consensus.export_selectors import ExportFilters, exportable_chips
+from imagery.geo import GeoError, parse_tile_id
+
+
+class Command(BaseCommand):
+    help = (
+        "Write the final labels as LandCoverNet-style files: <item>/labels.tif, source_dates.csv, stac.json per "
+        "chip, collection.json and summary.csv. Resumable: chips already written with the same content are skipped."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("out_dir")
+        parser.add_argument("--tile", help="only chips of this MGRS tile, e.g. 32NLP")
+        parser.add_argument("--min-score", type=float, help="minimum mean consensus score of a chip, percent 0-100")
+        parser.add_argument("--partial", action="store_true", help="also chips whose consensus is not complete")
+
+    def handle(self, *args, out_dir, tile, min_score, partial, **options):
+        try:
+            tile = parse_tile_id(tile) if tile else None
+        except GeoError as exc:
+            raise CommandError(f"--tile: {exc}") from None
+        if min_score is not None and not 0 <= min_score <= 100:
+            raise CommandError("--min-score must lie between 0 and 100 (percent)")
+        filters = ExportFilters(tile=tile, min_score=min_score, partial=partial)
+        total = exportable_chips(filters).count()
+        bar = lambda chips: tqdm(chips, total=total, unit="chip", disable=options["verbosity"] == 0)  # noqa: E731
+        result = write_tree(out_dir, filters, progress=bar)
+        self.stdout.write(
+            f"{result['chips']} chips in {out_dir}: {result['written']} written, "
+            f"{result['skipped']} unchanged and skipped"
+        )

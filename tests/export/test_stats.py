@@ -1,0 +1,51 @@
+"""GET /api/stats/classes/, consensus-scores/ (+ .png), progress/ and the admins' dashboard page."""
+import numpy as np
+import pytest
+from django.test import Client
+
+from imagery.domain import CLASS_NAMES
+
+
+@pytest.fixture
+def chips(make_export_chip):
+    return [make_export_chip("30PWT_00"), make_export_chip("38KMA_00")]
+
+
+def test_class_counts_are_the_pixels_of_every_consensus(chips, admin_user, api_as, real_chip):
+    classes = api_as(admin_user).get("/api/stats/classes/").json()["classes"]
+    both = np.concatenate([real_chip("30PWT_00")["label"].ravel(), real_chip("38KMA_00")["label"].ravel()])
+    assert {c["name"]: c["pixels"] for c in classes} == {CLASS_NAMES[k]: int((both == k).sum()) for k in range(1, 8)}
+    assert sum(c["share"] for c in classes) == pytest.approx(100, abs=0.01)
+
+
+def test_score_histogram_has_ten_bins_and_the_agreement_shares(chips, admin_user, api_as, real_chip):
+    scores = api_as(admin_user).get("/api/stats/consensus-scores/").json()
+    assert [b["low"] for b in scores["bins"]] == list(range(0, 100, 10))
+    pct = np.concatenate([np.rint(real_chip(c)["score"] * 100)[real_chip(c)["label"] > 0] for c in ("30PWT_00", "38KMA_00")])
+    assert scores["labeled_pixels"] == pct.size
+    assert scores["share_100"] == pytest.approx(100 * (pct == 100).mean(), abs=1e-3)
+    assert scores["share_60_100"] == pytest.approx(100 * ((pct >= 60) & (pct < 100)).mean(), abs=1e-3)
+
+
+def test_plots_are_png(chips, admin_user, api_as):
+    for path in ("/api/stats/classes.png", "/api/stats/consensus-scores.png"):
+        response = api_as(admin_user).get(path)
+        assert response["Content-Type"] == "image/png" and response.content[:4] == b"\x89PNG"
+
+
+def test_progress_counts_chips_and_tasks(chips, make_export_chip, admin_user, api_as):
+    make_export_chip("30PWT_01", source="33LUD_00", missing=4)
+    progress = api_as(admin_user).get("/api/stats/progress/").json()
+    assert (progress["chips"], progress["chips_complete"], progress["chips_started"]) == (3, 2, 3)
+    assert (progress["tasks"], progress["tasks_with_consensus"]) == (192, 188)
+
+
+def test_the_dashboard_shows_figures_and_progress_to_admins_only(chips, admin_user, alice):
+    client = Client()
+    assert client.get("/api/stats/dashboard/").status_code == 302  # to the login page
+    client.force_login(alice)
+    assert client.get("/api/stats/dashboard/").status_code == 403
+    client.force_login(admin_user)
+    page = client.get("/api/stats/dashboard/").content.decode()
+    assert "/api/stats/classes.png" in page and "/api/stats/consensus-scores.png" in page
+    assert "2 / 2" in page  # chips complete
