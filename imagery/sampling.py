@@ -18,15 +18,18 @@ then N cells are drawn without replacement.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from pyproj import Transformer
 from scipy.optimize import linear_sum_assignment
 from scipy.stats import rankdata
 
+from imagery import geo
 from imagery.domain import CHIP_SIZE, PIXEL_SIZE_M
 
 # MODIS MCD12Q1 LC_Type1 (IGBP) classes 1..17, as CSV column names.
@@ -73,8 +76,9 @@ _CONTINENT_ALIASES = {c.lower(): c for c in CONTINENTS} | {
     "australia oceania": "Australia/Oceania",
 }
 
-# A Sentinel-2 MGRS tile: 109.8 km at 10 m.
+# A Sentinel-2 MGRS tile: 109.8 km at 10 m; its own 100 km square is the upper-left 10,000 px (geo.tile_bounds).
 TILE_SIZE_PX = 10980
+SQUARE_PX = 10000
 DEFAULT_CHIPS_PER_TILE = 30
 
 _MAX_NAMED_ROWS = 10
@@ -356,8 +360,12 @@ class TileSample:
     summaries: list[ContinentSummary]
 
 
-def sample_tiles(candidates: Candidates, quotas: dict[str, int], seed: int) -> TileSample:
-    """Choose exactly quotas[c] eligible tiles per continent; raises if any quota exceeds its eligible tiles."""
+def sample_tiles(candidates: Candidates, quotas: dict[str, int], seed: int, progress=iter) -> TileSample:
+    """Choose exactly quotas[c] eligible tiles per continent; raises if any quota exceeds its eligible tiles.
+
+    `progress` wraps the loop over continents (e.g. tqdm). Each continent draws from its own seeded stream, so
+    one continent's sample does not change when another's quota does.
+    """
     eligible = eligible_mask(candidates.features)
     short = []
     for c, q in quotas.items():
@@ -368,7 +376,7 @@ def sample_tiles(candidates: Candidates, quotas: dict[str, int], seed: int) -> T
         raise SamplingInputError(f"quota larger than the eligible tiles ({'; '.join(short)})")
 
     chosen, summaries = [], []
-    for c in CONTINENTS:  # fixed order so the same seed gives the same sample whatever the table order of quotas
+    for c in progress(CONTINENTS):  # fixed order: the same seed gives the same sample whatever the table order
         in_c = candidates.continents == c
         if c not in quotas and not in_c.any():
             continue
@@ -398,57 +406,65 @@ def sample_tiles(candidates: Candidates, quotas: dict[str, int], seed: int) -> T
 def synthetic_candidates(n: int, seed: int = 0) -> tuple[list[str], list[dict[str, str]]]:
     """A made-up candidate table (for tests, demos and benchmarks), shaped like the real one.
 
-    Continents get tiles in proportion to the paper's quotas; class mixes are sparse Dirichlet draws with a
-    latitude trend, and about 8 % of tiles are mostly water or barren so the exclusions have work to do.
+    Tile centres are random points in rough continent boxes, named by the real MGRS tile that holds them (one row
+    per tile); class mixes are sparse Dirichlet draws with a latitude trend, and about 8 % of tiles are mostly water
+    or barren so the exclusions have work to do.
     """
     rng = np.random.default_rng(seed)
-    boxes = {  # rough lat/lon boxes, enough for a map-like scatter
-        "Africa": (-35, 37, -18, 51),
-        "Asia": (5, 75, 40, 150),
-        "Australia/Oceania": (-45, -10, 112, 178),
-        "Europe": (36, 70, -10, 40),
-        "North America": (15, 70, -165, -55),
-        "South America": (-55, 12, -81, -35),
-    }
+    boxes = np.array([  # lat min, lat max, lon min, lon max: enough for a map-like scatter
+        (-35, 37, -18, 51), (5, 75, 40, 150), (-45, -10, 112, 178), (36, 70, -10, 40), (15, 70, -165, -55),
+        (-55, 12, -81, -35),
+    ])
     weights = np.array([PAPER_QUOTAS[c] for c in CONTINENTS], dtype=float)
-    continent = rng.choice(len(CONTINENTS), size=n, p=weights / weights.sum())
-    box = np.array([boxes[c] for c in CONTINENTS])[continent]
-    lat = box[:, 0] + rng.random(n) * (box[:, 1] - box[:, 0])
-    lon = box[:, 2] + rng.random(n) * (box[:, 3] - box[:, 2])
+    draw = 2 * n + 100  # points sharing a tile are dropped
+    continent = rng.choice(len(CONTINENTS), size=draw, p=weights / weights.sum())
+    box = boxes[continent]
+    lat = box[:, 0] + rng.random(draw) * (box[:, 1] - box[:, 0])
+    lon = box[:, 2] + rng.random(draw) * (box[:, 3] - box[:, 2])
+    ids = _mgrs_ids(lat, lon)
+    _, first = np.unique(ids, return_index=True)
+    keep = np.sort(first)[:n]
+    if len(keep) < n:
+        raise SamplingInputError(f"cannot make {n} distinct synthetic tiles")
+    continent, lat, lon, ids = continent[keep], lat[keep], lon[keep], ids[keep]
 
     k = len(IGBP_CLASSES)
     alpha = np.full((n, k), 0.25)
-    polar = np.clip((np.abs(lat) - 45) / 30, 0, 1)  # colder → needleleaf, snow; warmer → savanna, broadleaf
+    polar = np.clip((np.abs(lat) - 45) / 30, 0, 1)  # colder → needleleaf, snow; warmer → savanna
     alpha[:, IGBP_CLASSES.index("evergreen_needleleaf_forests")] += 2 * polar
     alpha[:, IGBP_CLASSES.index("permanent_snow_and_ice")] += polar
     alpha[:, IGBP_CLASSES.index("savannas")] += 2 * (1 - polar)
     alpha[:, IGBP_CLASSES.index("croplands")] += 1.0
     pct = rng.gamma(alpha)
     extreme = rng.random(n)
-    pct[extreme < 0.04, IGBP_CLASSES.index("water_bodies")] += 20 * pct[extreme < 0.04].sum(1)
-    barren = (extreme >= 0.04) & (extreme < 0.08)
+    water, barren = extreme < 0.04, (extreme >= 0.04) & (extreme < 0.08)
+    pct[water, IGBP_CLASSES.index("water_bodies")] += 20 * pct[water].sum(1)
     pct[barren, IGBP_CLASSES.index("barren")] += 20 * pct[barren].sum(1)
-    pct = 100 * pct / pct.sum(1, keepdims=True)
-    pct = np.round(pct, 2)
-    pct[:, -1] = np.round(pct[:, -1] + 100 - pct.sum(1), 2)  # rounding remainder into water; stays >= -0.1
-    pct = np.clip(pct, 0, None)
+    pct = np.round(100 * pct / pct.sum(1, keepdims=True), 2)
+    top = pct.argmax(1)  # the rounding remainder goes to the largest class, which stays positive
+    pct[np.arange(n), top] = np.round(pct[np.arange(n), top] + 100 - pct.sum(1), 2)
 
-    fieldnames = list(REQUIRED_COLUMNS)
     rows = []
     for i in range(n):
-        row = {"tile_id": _tile_id(i), "continent": CONTINENTS[continent[i]], "lat": f"{lat[i]:.4f}"}
-        row["lon"] = f"{lon[i]:.4f}"
+        row = {"tile_id": ids[i], "continent": CONTINENTS[continent[i]], "lat": f"{lat[i]:.4f}", "lon": f"{lon[i]:.4f}"}
         row.update({name: f"{pct[i, j]:.2f}" for j, name in enumerate(IGBP_CLASSES)})
         rows.append(row)
-    return fieldnames, rows
+    return list(REQUIRED_COLUMNS), rows
 
 
-def _tile_id(i: int) -> str:
-    """Unique MGRS-looking ids: zone 01..60, band letter, two square letters (not real MGRS geometry)."""
-    letters = "ABCDEFGHJKLMNPQRSTUVWXYZ"
-    zone, rest = divmod(i, len(letters) ** 3)
-    band, rest = divmod(rest, len(letters) ** 2)
-    return f"{zone % 60 + 1:02d}{'CDEFGHJKLMNPQRSTUVWX'[band % 20]}{letters[rest // 24]}{letters[rest % 24]}"
+def _mgrs_ids(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """MGRS tile ids of points (projected one UTM zone at a time)."""
+    zone = np.clip(((lon + 180) // 6).astype(int) + 1, 1, 60)
+    ids = np.empty(len(lat), dtype=object)
+    for z in np.unique(zone):
+        for north in (True, False):
+            sel = np.flatnonzero((zone == z) & ((lat >= 0) == north))
+            if len(sel):
+                epsg = (32600 if north else 32700) + int(z)
+                x, y = Transformer.from_crs(4326, epsg, always_xy=True).transform(lon[sel], lat[sel])
+                ids[sel] = [f"{z:02d}{geo.latitude_band(la)}{geo.square_letters(z, xi, yi)}"
+                            for la, xi, yi in zip(lat[sel], x, y)]
+    return ids.astype(str)
 
 
 # --------------------------------------------------------------------------------------------- chip selection
@@ -469,13 +485,18 @@ def chip_windows(
     tile_shape: tuple[int, int] = (TILE_SIZE_PX, TILE_SIZE_PX),
     nodata: np.ndarray | None = None,
     max_nodata_fraction: float = 0.0,
+    corner_box: tuple[int, int, int, int] | None = None,
+    keep=None,
     size: int = CHIP_SIZE,
 ) -> list[ChipWindow]:
     """N non-overlapping size×size windows inside a tile of `tile_shape` pixels, seeded.
 
     Windows are cells of a regular grid shifted by a seeded offset, so they can never overlap. `nodata` is a boolean
     raster over the whole tile at any resolution (True = no data); cells whose no-data share exceeds
-    `max_nodata_fraction` are never chosen. Ids are `<tile>_<NN>` in row-major order of the chosen windows.
+    `max_nodata_fraction` are never chosen. `corner_box` (row_min, col_min, row_max, col_max) keeps only windows whose
+    upper-left corner lies in it: Sentinel-2 tiles overlap by 9.8 km, and a chip belongs to the tile whose 100 km
+    square holds its upper-left corner (imagery.geo). `keep(row_off, col_off) -> bool array` filters further (see
+    `centre_in_band`). Ids are `<tile>_<NN>` in row-major order of the chosen windows.
     """
     height, width = tile_shape
     rows, cols = height // size, width // size
@@ -492,15 +513,40 @@ def chip_windows(
     ok = np.ones(rows * cols, dtype=bool)
     if nodata is not None:
         ok = window_nodata_fraction(nodata, tile_shape, r_off, c_off, size) <= max_nodata_fraction
+    if corner_box is not None:
+        r_min, c_min, r_max, c_max = corner_box
+        ok &= (r_off >= r_min) & (r_off < r_max) & (c_off >= c_min) & (c_off < c_max)
+    if keep is not None:
+        ok &= keep(r_off, c_off)
     if n > ok.sum():
         raise SamplingInputError(
             f"tile {tile_id}: {n} chips requested but only {int(ok.sum())} of {rows * cols} "
-            f"non-overlapping {size}×{size} windows have no more than {max_nodata_fraction:.0%} no data"
+            f"non-overlapping {size}×{size} windows qualify (no more than {max_nodata_fraction:.0%} no data"
+            + (", inside the tile's own 100 km square and latitude band)" if corner_box is not None else ")")
         )
     picked = np.sort(rng.choice(np.flatnonzero(ok), size=n, replace=False))
     return [
         ChipWindow(f"{tile_id}_{i:02d}", int(r_off[p]), int(c_off[p]), size, size) for i, p in enumerate(picked)
     ]
+
+
+def centre_in_band(tile_id: str, epsg: int, origin: tuple[float, float], size: int = CHIP_SIZE,
+                   pixel_size: float = PIXEL_SIZE_M):
+    """A `keep` filter: the window's centre lies in the tile's latitude band, as imagery.geo.tile_of_bounds needs."""
+    band = geo.parse_tile_id(tile_id)[2]
+
+    def keep(row_off: np.ndarray, col_off: np.ndarray) -> np.ndarray:
+        x = origin[0] + (col_off + size / 2) * pixel_size
+        y = origin[1] - (row_off + size / 2) * pixel_size
+        _, lat = _to_lonlat(epsg).transform(x, y)
+        return np.array([-80 <= v <= 84 and geo.latitude_band(v) == band for v in np.atleast_1d(lat)], dtype=bool)
+
+    return keep
+
+
+@functools.lru_cache(maxsize=64)
+def _to_lonlat(epsg: int) -> Transformer:
+    return Transformer.from_crs(epsg, 4326, always_xy=True)
 
 
 def window_nodata_fraction(

@@ -256,3 +256,22 @@ def test_window_bounds_follow_the_north_up_grid():
     for w, (minx, miny, maxx, maxy) in zip(windows, bounds):
         assert (minx, maxy) == (300000 + 10 * w.col_off, 5000000 - 10 * w.row_off)
         assert (maxx - minx, maxy - miny) == (2560, 2560)
+
+
+def test_a_corner_box_keeps_only_windows_starting_in_the_tiles_own_square():
+    windows = chip_windows("32NLP", 1300, seed=2, corner_box=(0, 0, 10000, 10000))
+    assert max(max(w.row_off, w.col_off) for w in windows) < 10000
+    with pytest.raises(SamplingInputError, match="own 100 km square"):
+        chip_windows("32NLP", 1700, seed=2, corner_box=(0, 0, 10000, 10000))
+
+
+def test_windows_whose_centre_leaves_the_tiles_latitude_band_are_dropped():
+    # 34SCA's square straddles 32° N, the S/R band edge; windows centred south of it belong to band R
+    epsg, (left, _, _, top) = 32634, sampling.geo.tile_bounds("34SCA", 32634, 3_550_000)
+    keep = sampling.centre_in_band("34SCA", epsg, (left, top))
+    windows = chip_windows("34SCA", 30, seed=0, keep=keep)
+    lats = sampling._to_lonlat(epsg).transform(
+        [left + 10 * (w.col_off + 128) for w in windows], [top - 10 * (w.row_off + 128) for w in windows])[1]
+    assert min(lats) >= 32.0
+    kept = keep(np.array([0, 9000]), np.array([0, 0]))
+    assert kept.tolist() == [True, False]
