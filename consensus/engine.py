@@ -106,6 +106,13 @@ def bayesian_consensus(labels: np.ndarray, weights, *, block_size: int = BLOCK_S
     return out_label.reshape(shape), out_score.reshape(shape)
 
 
+def disagreement(labels: np.ndarray) -> np.ndarray:
+    """(...) bool: True where two annotators gave different labels (annotators without a label there don't count)."""
+    labels = _as_codes(labels)
+    lowest = np.where(labels == NO_DATA, np.uint8(255), labels).min(axis=0)
+    return (labels.max(axis=0) != lowest) & (lowest != 255)
+
+
 def _group_count(weights_shape, labels_shape) -> int | None:
     """Number of weight groups when weights are the labels' shape cut short by trailing 1s, else None."""
     if len(weights_shape) != len(labels_shape) or weights_shape[0] != labels_shape[0]:

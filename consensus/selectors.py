@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 from django.conf import settings
+from django.db.models import F
 
 from annotation.models import Annotation, ExpertLabel, Status
 from imagery.domain import CHIP_SIZE, TASK_SIZE
@@ -40,26 +41,52 @@ def chip_consensus(chip: Chip) -> tuple[np.ndarray, np.ndarray, bool]:
     return label, score, wanted <= done
 
 
-def task_submissions(task_id: int) -> list[Annotation]:
-    """Submitted annotations of a task by annotators currently assigned to its chip, ordered by annotator."""
+def submissions(task_ids=None, *, tile_id=None) -> dict[int, list[Annotation]]:
+    """{task id: submitted annotations by the chip's active annotators, ordered by annotator} for the given tasks
+    (or a tile's, or all). Assignment and annotation are matched on the same chip (one join, no query per task)."""
+    rows = Annotation.objects.filter(
+        status=Status.SUBMITTED,
+        annotator__assignments__chip=F("task__chip"),
+        annotator__assignments__ended_at__isnull=True,
+    )
+    if task_ids is not None:
+        rows = rows.filter(task_id__in=list(task_ids))
+    if tile_id is not None:
+        rows = rows.filter(task__chip__tile_id=tile_id)
+    grouped: dict[int, list[Annotation]] = {}
+    for ann in rows.order_by("task_id", "annotator_id").only("id", "task_id", "annotator_id", "revision", "labels"):
+        grouped.setdefault(ann.task_id, []).append(ann)
+    return grouped
+
+
+def reference_labels(task_ids=None) -> dict[int, ExpertLabel]:
+    """{task id: the latest submitted expert label} over reference tasks (several experts: the latest counts)."""
+    rows = ExpertLabel.objects.filter(status=Status.SUBMITTED)
+    if task_ids is not None:
+        rows = rows.filter(task_id__in=list(task_ids))
+    return {label.task_id: label for label in rows.order_by("task_id", "submitted_at", "pk")}
+
+
+def reference_annotations() -> list[Annotation]:
+    """Every submitted annotation of a task that has a submitted expert label (blind overlap: accuracy's input)."""
+    refs = ExpertLabel.objects.filter(status=Status.SUBMITTED).values("task_id")
     return list(
-        Annotation.objects.filter(
-            task_id=task_id,
-            status=Status.SUBMITTED,
-            annotator__assignments__chip__tasks=task_id,
-            annotator__assignments__ended_at__isnull=True,
-        )
-        .order_by("annotator_id")
-        .distinct()
+        Annotation.objects.filter(status=Status.SUBMITTED, task_id__in=refs)
+        .order_by("annotator_id", "task_id")
+        .only("id", "task_id", "annotator_id", "revision", "labels")
     )
 
 
-def reference_labels() -> dict[int, ExpertLabel]:
-    """{task id: the latest submitted expert label} over all reference tasks (several experts: the latest counts)."""
-    latest = {}
-    for label in ExpertLabel.objects.filter(status=Status.SUBMITTED).order_by("task_id", "submitted_at", "pk"):
-        latest[label.task_id] = label
-    return latest
+def tasks_of_annotators(annotator_ids) -> set[int]:
+    return set(
+        Annotation.objects.filter(annotator_id__in=list(annotator_ids), status=Status.SUBMITTED).values_list(
+            "task_id", flat=True
+        )
+    )
+
+
+def frozen_task_ids(task_ids) -> set[int]:
+    return set(Task.objects.filter(pk__in=list(task_ids), chip__freeze__isnull=False).values_list("pk", flat=True))
 
 
 def annotator_weights(annotator_ids) -> dict[int, float]:

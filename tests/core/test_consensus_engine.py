@@ -7,7 +7,14 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from consensus import engine
-from consensus.engine import annotator_accuracy, bayesian_consensus, class_confusion, dawid_skene, task_accuracy
+from consensus.engine import (
+    annotator_accuracy,
+    bayesian_consensus,
+    class_confusion,
+    dawid_skene,
+    disagreement,
+    task_accuracy,
+)
 
 
 def labels_of(*columns):
@@ -143,6 +150,11 @@ def test_one_weight_per_annotator_per_chip_matches_one_call_per_chip(block_size)
         expected_label, expected_score = bayesian_consensus(labels[:, chip], weights[:, chip])
         np.testing.assert_array_equal(label[chip], expected_label)
         np.testing.assert_array_equal(score[chip], expected_score)
+
+
+def test_disagreement_marks_pixels_where_the_given_labels_differ():
+    labels = labels_of((5, 5, 5), (5, 6, 5), (0, 5, 5), (0, 0, 0), (3, 0, 4))
+    assert disagreement(labels).tolist() == [False, True, False, False, True]
 
 
 # ---------------------------------------------------------------------------------------------- Bayesian, properties

@@ -1,0 +1,206 @@
+"""Writers of the consensus app: annotator scores and consensus labels. A recompute whose result equals what is
+stored writes nothing (computed_at stays), so Celery redeliveries and repeated commands are harmless."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from annotation.models import MAX_ANNOTATORS_PER_CHIP
+from imagery.domain import NO_DATA, TASK_SIZE
+from lcnet_site.roles import ANNOTATOR
+
+from . import engine, selectors
+from .models import AnnotatorScore, ConsensusLabel, Method
+
+BATCH_TASKS = 2048  # tasks read and merged per batch (2 M pixels)
+
+
+def consensus_method(method: str | None = None) -> str:
+    """The method to use: the argument, else settings.LCNET_CONSENSUS_METHOD; ValueError when unknown."""
+    method = method or settings.LCNET_CONSENSUS_METHOD
+    if method not in Method.values:
+        raise ValueError(f"unknown consensus method {method!r}; use one of {', '.join(Method.values)}")
+    return method
+
+
+# ---------------------------------------------------------------------------------------------- annotator scores
+
+
+def annotator_scores_recompute() -> set[int]:
+    """Score every annotator against the latest submitted expert label of each reference task they labeled.
+
+    Annotators with submissions but no reference task get a row with accuracy null (the prior applies). Returns the
+    ids of annotators whose accuracy changed.
+    """
+    refs = selectors.reference_labels()
+    per_annotator: dict[int, list] = {}
+    for ann in selectors.reference_annotations():
+        per_annotator.setdefault(ann.annotator_id, []).append(ann)
+    User = get_user_model()
+    everyone = set(per_annotator) | set(
+        User.objects.filter(groups__name=ANNOTATOR, annotations__isnull=False).values_list("pk", flat=True)
+    )
+    stored = {s.annotator_id: s for s in AnnotatorScore.objects.filter(annotator_id__in=everyone)}
+    changed, now = set(), timezone.now()
+    for annotator_id in sorted(everyone):
+        fields = _score_fields(per_annotator.get(annotator_id, []), refs)
+        old = stored.get(annotator_id)
+        if old is not None and all(getattr(old, k) == v for k, v in fields.items()):
+            continue
+        if old is None or old.accuracy != fields["accuracy"]:
+            changed.add(annotator_id)
+        AnnotatorScore.objects.update_or_create(annotator_id=annotator_id, defaults={**fields, "computed_at": now})
+    return changed
+
+
+def _score_fields(annotations, refs) -> dict:
+    scores, confusion, pixels, inputs = {}, np.zeros((engine.N_CODES, engine.N_CODES), np.int64), 0, {}
+    for ann in annotations:
+        ref = refs[ann.task_id]
+        labels, reference = selectors.label_array(ann.labels), selectors.label_array(ref.labels)
+        if not (reference != NO_DATA).any():
+            continue
+        scores[str(ann.task_id)] = engine.task_accuracy(labels, reference)
+        confusion += engine.class_confusion(labels, reference)
+        pixels += int((reference != NO_DATA).sum())
+        inputs[str(ann.task_id)] = [ann.id, ann.revision, ref.id, ref.revision]
+    return {
+        "accuracy": engine.annotator_accuracy(list(scores.values())) if scores else None,
+        "n_reference_tasks": len(scores),
+        "n_reference_pixels": pixels,
+        "task_scores": scores,
+        "confusion": confusion.tolist(),
+        "inputs": inputs,
+    }
+
+
+# ---------------------------------------------------------------------------------------------- consensus
+
+
+def task_consensus_recompute(*, task_id: int, method: str | None = None) -> int:
+    """Recompute one task's consensus (Dawid–Skene: its whole tile, whose tasks share the confusion matrices)."""
+    method = consensus_method(method)
+    if method == Method.DAWID_SKENE:
+        from imagery.models import Task
+
+        return consensus_recompute(method=method, tile_id=Task.objects.get(pk=task_id).chip.tile_id)
+    return consensus_recompute(method=method, task_ids=[task_id])
+
+
+def consensus_recompute(
+    *, method: str | None = None, task_ids: Iterable[int] | None = None, tile_id: str | None = None,
+    progress: bool = False,
+) -> int:
+    """Recompute consensus of the given tasks (or a tile's, or all) that have all three submissions; drop consensus
+    of tasks that no longer have them; leave frozen chips alone. Returns the number of rows written or deleted."""
+    method = consensus_method(method)
+    task_ids = None if task_ids is None else list(task_ids)
+    inputs = selectors.submissions(task_ids, tile_id=tile_id)
+    complete = {t: anns for t, anns in inputs.items() if len(anns) == MAX_ANNOTATORS_PER_CHIP}
+    frozen = selectors.frozen_task_ids(complete)
+    complete = {t: anns for t, anns in complete.items() if t not in frozen}
+    written = _drop_incomplete(task_ids, tile_id, set(complete))
+    ids = sorted(complete)
+    if method == Method.DAWID_SKENE:
+        results = _dawid_skene(ids, complete)
+        return written + _store(results, method)
+    for start in tqdm(range(0, len(ids), BATCH_TASKS), desc="consensus", unit="batch", disable=not progress):
+        batch = ids[start : start + BATCH_TASKS]
+        written += _store(_bayes(batch, complete), method)
+    return written
+
+
+def _bayes(ids, complete) -> list[tuple]:
+    """One grouped engine call for a batch of tasks, each with its own three annotators' weights."""
+    if not ids:
+        return []
+    labels = _stack(ids, complete)  # (3, T, 32, 32)
+    annotators = [[a.annotator_id for a in complete[t]] for t in ids]
+    weight_of = selectors.annotator_weights({a for row in annotators for a in row})
+    weights = np.array([[weight_of[a] for a in row] for row in annotators]).T  # (3, T)
+    weights = np.clip(weights, 1e-3, 1.0)  # an annotator never right still votes a little: keeps P(j) defined
+    label, score = engine.bayesian_consensus(labels, weights[:, :, None, None])
+    split = engine.disagreement(labels)
+    return [
+        (t, label[i], score[i], split[i], {"annotations": _revisions(complete[t]), "weights": weights[:, i].tolist()})
+        for i, t in enumerate(ids)
+    ]
+
+
+def _dawid_skene(ids, complete) -> list[tuple]:
+    """One EM over all the given tasks: a (annotators × pixels) matrix, expert labels held as truth."""
+    if not ids:
+        return []
+    annotator_ids = sorted({a.annotator_id for t in ids for a in complete[t]})
+    row_of = {a: i for i, a in enumerate(annotator_ids)}
+    n_px = TASK_SIZE * TASK_SIZE
+    matrix = np.zeros((len(annotator_ids), len(ids), n_px), np.uint8)
+    for i, t in enumerate(ids):  # per task (not per pixel): place each annotation on its annotator's row
+        for ann in complete[t]:
+            matrix[row_of[ann.annotator_id], i] = np.frombuffer(bytes(ann.labels), np.uint8)
+    refs = selectors.reference_labels(ids)
+    reference = np.zeros((len(ids), n_px), np.uint8)
+    for i, t in enumerate(ids):
+        if t in refs:
+            reference[i] = np.frombuffer(bytes(refs[t].labels), np.uint8)
+    label, score, _ = engine.dawid_skene(matrix, reference)
+    stack = _stack(ids, complete)
+    split = engine.disagreement(stack)
+    results = []
+    for i, t in enumerate(ids):
+        ref = refs.get(t)
+        used = {"annotations": _revisions(complete[t]), "reference": [ref.id, ref.revision] if ref else None}
+        results.append((t, label[i].reshape(TASK_SIZE, TASK_SIZE), score[i].reshape(TASK_SIZE, TASK_SIZE), split[i], used))
+    return results
+
+
+def _stack(ids, complete) -> np.ndarray:
+    raw = b"".join(bytes(a.labels) for t in ids for a in complete[t])
+    per_task = np.frombuffer(raw, np.uint8).reshape(len(ids), MAX_ANNOTATORS_PER_CHIP, TASK_SIZE, TASK_SIZE)
+    return per_task.transpose(1, 0, 2, 3)
+
+
+def _revisions(annotations) -> list[list[int]]:
+    return [[a.id, a.annotator_id, a.revision] for a in annotations]
+
+
+def _store(results, method: str) -> int:
+    """Write the results that differ from what is stored; returns how many rows were written."""
+    if not results:
+        return 0
+    stored = {c.task_id: c for c in ConsensusLabel.objects.filter(task_id__in=[r[0] for r in results])}
+    now, writes = timezone.now(), []
+    for task_id, label, score, split, used in results:
+        label_raw = np.ascontiguousarray(label, np.uint8).tobytes()
+        score_raw = np.ascontiguousarray(score, np.float32).tobytes()
+        old = stored.get(task_id)
+        if old and (bytes(old.label), bytes(old.score), old.method, old.inputs) == (label_raw, score_raw, method, used):
+            continue
+        labeled = label != NO_DATA
+        writes.append(ConsensusLabel(
+            task_id=task_id, label=label_raw, score=score_raw, method=method, inputs=used,
+            mean_score=float(score[labeled].mean()) if labeled.any() else 0.0,
+            disagreement=float(split[labeled].mean()) if labeled.any() else 0.0, computed_at=now,
+        ))
+    with transaction.atomic():
+        ConsensusLabel.objects.bulk_create(
+            writes, update_conflicts=True, unique_fields=["task"],
+            update_fields=["label", "score", "method", "inputs", "mean_score", "disagreement", "computed_at"],
+        )
+    return len(writes)
+
+
+def _drop_incomplete(task_ids, tile_id, keep: set[int]) -> int:
+    """Delete consensus of tasks in scope that no longer have three submissions (an annotator left the chip)."""
+    rows = ConsensusLabel.objects.exclude(task_id__in=keep).filter(task__chip__freeze__isnull=True)
+    if task_ids is not None:
+        rows = rows.filter(task_id__in=task_ids)
+    if tile_id is not None:
+        rows = rows.filter(task__chip__tile_id=tile_id)
+    return rows.delete()[0]
