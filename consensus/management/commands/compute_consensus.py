@@ -1,0 +1,26 @@
+"""python manage.py compute_consensus [--method bayes|dawid-skene] [--tile T]"""
+from django.core.management.base import BaseCommand, CommandError
+
+from consensus import services
+from consensus.models import ConsensusLabel, Method
+from imagery.models import Tile
+
+
+class Command(BaseCommand):
+    help = "Recompute annotator scores, then the consensus of every task with three submissions (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--method", choices=Method.values, help="default: settings.LCNET_CONSENSUS_METHOD")
+        parser.add_argument("--tile", help="only this tile's tasks (e.g. 32NLP)")
+
+    def handle(self, *args, method=None, tile=None, **options):
+        if tile is not None and not Tile.objects.filter(pk=tile).exists():
+            raise CommandError(f"unknown tile {tile!r}")
+        method = services.consensus_method(method)
+        changed = services.annotator_scores_recompute()
+        written = services.consensus_recompute(method=method, tile_id=tile, progress=True)
+        scope = ConsensusLabel.objects.filter(task__chip__tile_id=tile) if tile else ConsensusLabel.objects.all()
+        self.stdout.write(
+            f"{method}: {len(changed)} annotator accuracies changed; {written} consensus labels written or removed; "
+            f"{scope.count()} tasks have consensus"
+        )
