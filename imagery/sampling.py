@@ -11,8 +11,9 @@ Tile sampling, per continent:
      assignment that minimises the summed squared distance (scipy's linear_sum_assignment);
   4. refine by swaps until every feature's chosen tiles fill its `quota` equal ECDF strata as the population does
      (conditioned Latin hypercube; objective and stopping rule in `_condition`).
-Chip selection: a regular grid of non-overlapping chip cells at a seeded offset; cells touching no-data are dropped,
-then N cells are drawn without replacement.
+Chip selection: a regular grid of non-overlapping chip cells at a seeded offset; cells with no data, or that would
+belong to a neighbouring tile (upper-left corner outside the tile's 100 km square, centre outside its latitude band),
+are dropped; then N cells are drawn without replacement.
 """
 
 from __future__ import annotations
@@ -549,21 +550,35 @@ def _to_lonlat(epsg: int) -> Transformer:
     return Transformer.from_crs(epsg, 4326, always_xy=True)
 
 
+MASK_MAX_SIDE = 2048  # finer no-data masks are averaged down to this first, to bound the integral image's memory
+
+
 def window_nodata_fraction(
     nodata: np.ndarray, tile_shape: tuple[int, int], row_off: np.ndarray, col_off: np.ndarray, size: int
 ) -> np.ndarray:
     """Share of no-data raster cells under each window; the raster may be coarser or finer than the tile grid."""
     nodata = np.asarray(nodata, dtype=bool)
-    sy, sx = nodata.shape[0] / tile_shape[0], nodata.shape[1] / tile_shape[1]
-    # integral image: any window's count in four lookups
-    integral = np.zeros((nodata.shape[0] + 1, nodata.shape[1] + 1), dtype=np.int64)
-    integral[1:, 1:] = nodata.cumsum(0).cumsum(1)
+    factor = -(-max(nodata.shape) // MASK_MAX_SIDE)
+    share = _block_mean(nodata, factor) if factor > 1 else nodata.astype(float)
+    sy, sx = share.shape[0] / tile_shape[0], share.shape[1] / tile_shape[1]
+    # integral image: any window's sum in four lookups
+    integral = np.zeros((share.shape[0] + 1, share.shape[1] + 1))
+    integral[1:, 1:] = share.cumsum(0).cumsum(1)
     r0 = np.floor(row_off * sy).astype(int)
     c0 = np.floor(col_off * sx).astype(int)
-    r1 = np.maximum(np.ceil((row_off + size) * sy).astype(int), r0 + 1).clip(max=nodata.shape[0])
-    c1 = np.maximum(np.ceil((col_off + size) * sx).astype(int), c0 + 1).clip(max=nodata.shape[1])
-    count = integral[r1, c1] - integral[r0, c1] - integral[r1, c0] + integral[r0, c0]
-    return count / ((r1 - r0) * (c1 - c0))
+    r1 = np.maximum(np.ceil((row_off + size) * sy).astype(int), r0 + 1).clip(max=share.shape[0])
+    c1 = np.maximum(np.ceil((col_off + size) * sx).astype(int), c0 + 1).clip(max=share.shape[1])
+    total = integral[r1, c1] - integral[r0, c1] - integral[r1, c0] + integral[r0, c0]
+    return np.clip(total / ((r1 - r0) * (c1 - c0)), 0.0, 1.0).round(12)  # round: cumsum noise must not hide a 0
+
+
+def _block_mean(mask: np.ndarray, factor: int) -> np.ndarray:
+    """Share of True over factor×factor blocks (edge blocks count only the cells they hold), without a float copy."""
+    rows, cols = np.arange(0, mask.shape[0], factor), np.arange(0, mask.shape[1], factor)
+    sums = np.add.reduceat(np.add.reduceat(mask, rows, axis=0, dtype=np.int32), cols, axis=1)
+    heights = np.diff(np.append(rows, mask.shape[0]))
+    widths = np.diff(np.append(cols, mask.shape[1]))
+    return sums / np.outer(heights, widths)
 
 
 def window_bounds(

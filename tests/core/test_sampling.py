@@ -275,3 +275,11 @@ def test_windows_whose_centre_leaves_the_tiles_latitude_band_are_dropped():
     assert min(lats) >= 32.0
     kept = keep(np.array([0, 9000]), np.array([0, 0]))
     assert kept.tolist() == [True, False]
+
+
+def test_a_full_resolution_mask_is_averaged_down_without_losing_a_small_hole():
+    nodata = np.zeros((4100, 4100), dtype=bool)  # above MASK_MAX_SIDE: averaged over 3×3 blocks
+    nodata[2000:2003, 2000:2003] = True  # nine no-data pixels
+    r, c = np.array([1792, 1792, 0, 3844]), np.array([1792, 2048, 0, 3844])
+    frac = window_nodata_fraction(nodata, (4100, 4100), r, c, 256)
+    assert frac[0] == pytest.approx(9 / 256**2, rel=0.2) and frac[1] == 0 and frac[2] == 0 and frac[3] == 0
