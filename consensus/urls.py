@@ -1,1 +1,7 @@
-urlpatterns = []
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("expert/suggested-tasks/", api.SuggestedTasks.as_view(), name="expert-suggested-tasks"),
+]

@@ -1,0 +1,50 @@
+"""GET /api/expert/suggested-tasks/: experts and admins only; least agreed tasks first; references left out."""
+import pytest
+from rest_framework.test import APIClient
+
+from consensus import services
+from imagery.models import Task
+
+from .conftest import filled
+
+URL = "/api/expert/suggested-tasks/"
+
+
+def client_for(user):
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def three_tasks(chip, crew, submit, expert_submit, erin):
+    unanimous, split, three_way, reference = Task.objects.filter(chip=chip)[:4]
+    for task, values in ((unanimous, (2, 2, 2)), (split, (2, 2, 3)), (three_way, (1, 2, 3)), (reference, (1, 2, 3))):
+        for user, value in zip(crew, values):
+            submit(task, user, filled(value))
+    services.consensus_recompute()
+    expert_submit(reference, erin, filled(1))  # now a reference task: an expert has labeled it
+    return unanimous, split, three_way
+
+
+def test_experts_get_tasks_ordered_by_lowest_mean_score(three_tasks, erin):
+    unanimous, split, three_way = three_tasks
+    response = client_for(erin).get(URL)
+    assert response.status_code == 200
+    rows = response.json()["results"]
+    assert [r["task"] for r in rows] == [three_way.pk, split.pk, unanimous.pk]
+    assert rows[0]["mean_score"] == pytest.approx(1 / 3) and rows[0]["disagreement"] == 1.0
+    assert rows[2]["chip"] == unanimous.chip_id and rows[2]["mean_score"] == 1.0
+
+
+def test_admins_may_see_suggestions(three_tasks, admin_user):
+    assert client_for(admin_user).get(URL).status_code == 200
+
+
+@pytest.mark.parametrize("who", ["alice", None])
+def test_annotators_and_anonymous_callers_are_refused(three_tasks, who, alice):
+    user = alice if who else None
+    response = client_for(user).get(URL)
+    assert response.status_code in ((403,) if user else (401, 403))
+    assert "results" not in response.json()
