@@ -6,7 +6,6 @@ one item id and one summary line per chip.
 """
 from __future__ import annotations
 
-import io
 import json
 from datetime import datetime
 from typing import Iterator
@@ -109,8 +108,7 @@ class DatasetIndex:
 
     def __init__(self):
         self.item_ids: list[str] = []
-        self.summary = io.StringIO()
-        self.summary.write(core.csv_line(core.SUMMARY_FIELDS))
+        self.summary = bytearray(core.csv_line(core.SUMMARY_FIELDS).encode())  # 1 byte a character, unlike str
         self.bbox = None
         self.start = self.end = None
 
@@ -119,7 +117,7 @@ class DatasetIndex:
         self.item_ids.append(core.item_id(collection_id(), chip.id))
         row = core.summary_row(chip_id=chip.id, tile_id=chip.tile_id, complete=ex.complete, label=ex.label,
                                score=ex.score)
-        self.summary.write(core.csv_line(row.values()))
+        self.summary += core.csv_line(row.values()).encode()
         self.bbox = core.bbox_union(self.bbox, core.footprint_wgs84(chip.epsg, chip.bounds)[1])
         if ex.dates:
             self.start = min(self.start or ex.dates[0], ex.dates[0])
@@ -132,7 +130,7 @@ class DatasetIndex:
             license=getattr(settings, "LCNET_EXPORT_LICENSE", "CC-BY-4.0"),
         )
         return {"collection.json": json.dumps(collection, indent=2).encode(),
-                "summary.csv": self.summary.getvalue().encode()}
+                "summary.csv": bytes(self.summary)}
 
 
 def iter_chip_exports(filters: ExportFilters) -> Iterator[ChipExport]:
