@@ -6,6 +6,7 @@ Builds a throw-away Postgres database (settings_test) with a chip of three real 
 tests/imagery/layer_data.py), then for every layer × context × task × scene:
 - lcnet cold: the process cache emptied first, so the scene COG is read and decoded (OS page cache warm);
 - lcnet warm: the scene already decoded in the process cache (switching layers/dates/tasks of a chip);
+- lcnet core: the same warm render in-process (cached scene slice → render → PNG), no HTTP: like for like with
 - rio-tiler: Reader.read(window=…) + rescale (+ colormap for indices) + render PNG, in-process (no HTTP, no DB), so
   the comparison is conservative for lcnet, whose figures include Django, session auth, access check and queries.
 Prints p50/p99 in ms per layer and context and the ratio lcnet/rio-tiler; writes bench/out/layers.png.
@@ -97,7 +98,7 @@ def run(args) -> None:
 
     from imagery import render
     from imagery.core_windows import Window, context_window
-    from imagery.layer_cache import scene_cache
+    from imagery.layer_cache import scene_cache, scene_pixels
     from tests.imagery.layer_data import make_layer_chip
 
     chip = make_layer_chip()
@@ -129,6 +130,11 @@ def run(args) -> None:
         for _ in range(args.rounds):
             times.setdefault((layer, context, "warm"), []).append(lcnet(task, layer, k, context)[0])
             t0 = time.perf_counter()
+            rows, cols = window.slices()
+            render.encode_png(render.render(layer, scene_pixels(scenes[k])[:, rows, cols], chip.stretch_low,
+                                            chip.stretch_high, origin=window[:2]))
+            times.setdefault((layer, context, "core"), []).append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
             rio(paths[k], layer, window)
             times.setdefault((layer, context, "rio"), []).append(time.perf_counter() - t0)
         t0 = time.perf_counter()
@@ -146,15 +152,16 @@ def report(times, revalidate, args, n_tasks, n_scenes) -> None:
 
     print(f"\nlcnet task layers: {n_tasks} tasks × {n_scenes} real scenes × contexts {CONTEXTS}, "
           f"{args.rounds} warm rounds; 2 shared cores under team load; times in ms")
-    print(f"{'layer':<12}{'ctx':>4} {'cold p50':>9}{'p99':>7} {'warm p50':>9}{'p99':>7} {'rio p50':>8}{'p99':>7}"
-          f" {'warm/rio':>9}{'cold/rio':>9}")
+    print(f"{'layer':<12}{'ctx':>4} {'cold p50':>9}{'p99':>7} {'warm p50':>9}{'p99':>7} {'core p50':>9}"
+          f" {'rio p50':>8}{'p99':>7} {'warm/rio':>9}{'cold/rio':>9}{'core/rio':>9}")
     rows = []
     for context in CONTEXTS:
         for layer in render.LAYERS:
-            cold, warm, rio = (percentiles(times[(layer, context, kind)]) for kind in ("cold", "warm", "rio"))
+            cold, warm, rio, core = (percentiles(times[(layer, context, k)]) for k in ("cold", "warm", "rio", "core"))
             rows.append((layer, context, cold, warm, rio))
             print(f"{layer:<12}{context:>4} {cold[0]:>9.2f}{cold[1]:>7.2f} {warm[0]:>9.2f}{warm[1]:>7.2f} "
-                  f"{rio[0]:>8.2f}{rio[1]:>7.2f} {warm[0] / rio[0]:>9.2f}{cold[0] / rio[0]:>9.2f}")
+                  f"{core[0]:>9.2f} {rio[0]:>8.2f}{rio[1]:>7.2f} {warm[0] / rio[0]:>9.2f}{cold[0] / rio[0]:>9.2f}"
+                  f"{core[0] / rio[0]:>9.2f}")
     warm32 = [w[0] for layer, c, _, w, _ in rows if c == 32]
     ratio32 = [w[0] / r[0] for layer, c, _, w, r in rows if c == 32]
     p50, p99 = percentiles(revalidate)
