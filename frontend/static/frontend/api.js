@@ -31,9 +31,14 @@ export async function request(method, url, body, { keepalive = false } = {}) {
     init.headers["X-CSRFToken"] = csrfToken();
     init.body = JSON.stringify(body);
   }
+  return readResponse(fetch(url, init));
+}
+
+// A fetch promise -> parsed JSON, or an ApiError carrying the server's message.
+export async function readResponse(pending) {
   let resp;
   try {
-    resp = await fetch(url, init);
+    resp = await pending;
   } catch (err) {
     throw new ApiError(0, `Network error: ${err.message}. Your labels are kept in this page.`, null);
   }
