@@ -23,6 +23,7 @@ COG_PROFILE = {
     "count": SCENE_BAND_COUNT,
     "blocksize": BLOCK_SIZE,
     "compress": "deflate",
+    "level": 4,  # deflate 4 vs the default 6: about a third of the write time for ~10 % larger files
     "predictor": 2,
     "overviews": "NONE",
 }

@@ -87,6 +87,14 @@ def chip_create(*, prepared: PreparedChip, chip_id: str, source: str, continent:
     return chip
 
 
+def chip_delete(*, chip: Chip) -> None:
+    """Delete a chip with its scenes and tasks (and what cascades from them); its COGs go once committed."""
+    names = list(chip.scenes.values_list("file", flat=True))
+    with transaction.atomic():
+        chip.delete()
+        transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
+
+
 def chips_ingest(*, chips: Iterable[PreparedChip], continent: str | None = None,
                  on_chip: Callable[[IngestResult], None] | None = None) -> list[IngestResult]:
     """Store prepared chips all-or-nothing: one transaction, and written files removed if anything fails."""

@@ -1,0 +1,115 @@
+"""Read-only admin for imagery: rows come from ingest_chips only (COG files and rows must stay in step)."""
+
+from django.contrib import admin
+from django.db.models import Count, Q
+
+from lcnet_site.roles import is_admin
+
+from .models import Chip, Scene, Task, Tile
+from .services import chip_delete
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """lcnet admins (role) may look; nobody adds or edits."""
+
+    def has_module_permission(self, request):
+        return is_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_admin(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Tile)
+class TileAdmin(ReadOnlyAdmin):
+    list_display = ("id", "epsg", "continent", "n_chips", "created_at")
+    list_filter = ("continent",)
+    search_fields = ("id",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_chips=Count("chips"))
+
+    @admin.display(ordering="n_chips", description="chips")
+    def n_chips(self, obj):
+        return obj.n_chips
+
+
+class SceneInline(admin.TabularInline):
+    model = Scene
+    fields = ("date", "cloud_fraction", "has_scl", "has_cloud_mask", "file")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return is_admin(request.user)
+
+
+@admin.register(Chip)
+class ChipAdmin(ReadOnlyAdmin):
+    list_display = ("id", "tile", "epsg", "n_scenes", "n_tasks_with_data", "source", "created_at")
+    list_filter = ("tile__continent", "tile")
+    search_fields = ("id", "source")
+    readonly_fields = ("id", "tile", "epsg", "transform", "bounds", "height", "width", "stretch_low", "stretch_high",
+                       "source", "fingerprint", "created_at")
+    inlines = [SceneInline]
+
+    def get_deleted_objects(self, objs, request):
+        # Scenes and tasks cannot be deleted on their own, but they go with their chip.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, perms_needed - {Scene._meta.verbose_name, Task._meta.verbose_name}, protected
+
+    def delete_model(self, request, obj):
+        chip_delete(chip=obj)
+
+    def delete_queryset(self, request, queryset):
+        for chip in queryset:
+            chip_delete(chip=chip)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            n_scenes=Count("scenes", distinct=True),
+            n_tasks_with_data=Count("tasks", filter=Q(tasks__has_data=True), distinct=True),
+        )
+
+    @admin.display(ordering="n_scenes", description="scenes")
+    def n_scenes(self, obj):
+        return obj.n_scenes
+
+    @admin.display(ordering="n_tasks_with_data", description="tasks with data")
+    def n_tasks_with_data(self, obj):
+        return obj.n_tasks_with_data
+
+
+@admin.register(Scene)
+class SceneAdmin(ReadOnlyAdmin):
+    def has_delete_permission(self, request, obj=None):
+        return False  # a chip's scenes go with the chip
+
+    list_display = ("chip", "date", "cloud_fraction", "has_scl", "has_cloud_mask")
+    list_filter = ("has_scl", "has_cloud_mask", "chip__tile")
+    search_fields = ("chip__id",)
+    date_hierarchy = "date"
+    list_select_related = ("chip",)
+
+
+@admin.register(Task)
+class TaskAdmin(ReadOnlyAdmin):
+    def has_delete_permission(self, request, obj=None):
+        return False  # a chip always has its 64 tasks
+
+    list_display = ("id", "chip", "row", "col", "has_data")
+    list_filter = ("has_data", "chip__tile")
+    search_fields = ("chip__id",)
+    list_select_related = ("chip",)
