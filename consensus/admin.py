@@ -1,0 +1,121 @@
+"""Admin: annotator leaderboard (accuracy against experts, reference coverage, confusion matrix) and consensus rows."""
+import base64
+import io
+
+import numpy as np
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db.models import Count, F, Q
+from django.utils.html import format_html, format_html_join
+
+from imagery.domain import CLASS_NAMES
+from lcnet_site.roles import is_admin
+
+from . import tasks
+from .models import AnnotatorScore, ConsensusLabel
+
+
+class LcnetAdminOnly(admin.ModelAdmin):
+    """Read-only pages for lcnet admins (superuser, staff or the admin group), whatever their model permissions."""
+
+    def has_module_permission(self, request):
+        return is_admin(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return is_admin(request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # only services write these rows
+
+
+@admin.register(AnnotatorScore)
+class LeaderboardAdmin(LcnetAdminOnly):
+    list_display = ["annotator", "accuracy_shown", "prior", "n_reference_tasks", "n_reference_pixels", "coverage"]
+    list_filter = [("accuracy", admin.EmptyFieldListFilter)]
+    readonly_fields = ["annotator", "accuracy_shown", "n_reference_tasks", "n_reference_pixels", "coverage",
+                       "confusion_table", "confusion_plot", "task_scores", "computed_at"]
+    fields = readonly_fields
+    actions = ["recompute"]
+
+    def get_queryset(self, request):
+        submitted = Count("annotator__annotations", filter=Q(annotator__annotations__status="submitted"))
+        return super().get_queryset(request).select_related("annotator").annotate(n_submitted=submitted)
+
+    def get_ordering(self, request):
+        return [F("accuracy").desc(nulls_last=True), "annotator__username"]
+
+    @admin.display(description="accuracy", ordering="accuracy")
+    def accuracy_shown(self, score):
+        if score.accuracy is None:
+            return f"— (prior {settings.LCNET_PRIOR_ACCURACY:.2f})"
+        return f"{score.accuracy:.3f}"
+
+    @admin.display(description="no reference: prior used", boolean=True)
+    def prior(self, score):
+        return score.accuracy is None
+
+    @admin.display(description="reference coverage")
+    def coverage(self, score):
+        submitted = getattr(score, "n_submitted", 0)
+        return f"{score.n_reference_tasks} of {submitted} tasks" if submitted else "—"
+
+    @admin.display(description="confusion (rows: expert, columns: annotator; 0 = no label)")
+    def confusion_table(self, score):
+        counts = np.asarray(score.confusion or np.zeros((8, 8), int))
+        head = format_html_join("", "<th>{}</th>", ((c,) for c in range(counts.shape[1])))
+        body = format_html_join(
+            "", "<tr><th title='{}'>{}</th>{}</tr>",
+            ((CLASS_NAMES[r], r, format_html_join("", "<td>{}</td>", ((int(v),) for v in counts[r])))
+             for r in range(1, counts.shape[0])),
+        )
+        return format_html("<table><tr><th></th>{}</tr>{}</table>", head, body)
+
+    @admin.display(description="confusion, row-normalised")
+    def confusion_plot(self, score):
+        if not score.confusion:
+            return "—"
+        return format_html('<img alt="confusion matrix" src="data:image/png;base64,{}">', confusion_png(score.confusion))
+
+    @admin.action(description="Recompute scores and the consensus they affect (Celery)")
+    def recompute(self, request, queryset):
+        tasks.annotator_scores_recompute.delay()
+        self.message_user(request, "Recompute queued.", messages.SUCCESS)
+
+
+def confusion_png(confusion) -> str:
+    """Row-normalised 7×7 confusion (classes 1..7) as a base64 PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    counts = np.asarray(confusion, float)[1:, 1:]
+    share = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    fig, ax = plt.subplots(figsize=(4.2, 3.6))
+    image = ax.imshow(share, vmin=0, vmax=1, cmap="viridis")
+    ax.set_xticks(range(7), range(1, 8))
+    ax.set_yticks(range(7), range(1, 8))
+    ax.set_xlabel("annotator's class")
+    ax.set_ylabel("expert's class")
+    fig.colorbar(image, ax=ax, fraction=0.046)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90)
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+@admin.register(ConsensusLabel)
+class ConsensusLabelAdmin(LcnetAdminOnly):
+    list_display = ["task", "method", "mean_score", "disagreement", "computed_at"]
+    list_filter = ["method", "task__chip__tile"]
+    search_fields = ["task__chip__id"]
+    readonly_fields = ["task", "method", "mean_score", "disagreement", "inputs", "computed_at"]
+    fields = readonly_fields
+    list_select_related = ["task"]

@@ -1,0 +1,42 @@
+"""Admin leaderboard: accuracy, prior flag, coverage and confusion matrix for staff."""
+import pytest
+
+from consensus import services
+from consensus.models import AnnotatorScore
+from imagery.models import Task
+
+from .conftest import filled
+
+
+@pytest.fixture
+def scored(chip, crew, submit, expert_submit, erin):
+    reference, other = Task.objects.filter(chip=chip)[:2]
+    expert_submit(reference, erin, filled(3))
+    submit(reference, crew[0], filled(3))
+    submit(other, crew[0], filled(3))
+    submit(other, crew[1], filled(4))
+    services.annotator_scores_recompute()
+    return crew
+
+
+def test_leaderboard_lists_accuracy_then_annotators_on_the_prior(scored, admin_user, client):
+    client.force_login(admin_user)
+    response = client.get("/admin/consensus/annotatorscore/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.index("alice") < page.index("bob")  # measured accuracy first, prior (null) last
+    assert "1.000" in page and "prior 0.70" in page
+    assert "1 of 2 tasks" in page
+
+
+def test_an_annotator_page_shows_the_confusion_matrix_as_table_and_plot(scored, admin_user, client):
+    client.force_login(admin_user)
+    score = AnnotatorScore.objects.get(annotator=scored[0])
+    page = client.get(f"/admin/consensus/annotatorscore/{score.pk}/change/").content.decode()
+    assert "<td>1024</td>" in page
+    assert 'src="data:image/png;base64,' in page
+
+
+def test_annotators_cannot_open_the_leaderboard(scored, client):
+    client.force_login(scored[0])
+    assert client.get("/admin/consensus/annotatorscore/").status_code == 302
