@@ -11,7 +11,7 @@ Tile sampling, per continent:
      assignment that minimises the summed squared distance (scipy's linear_sum_assignment);
   4. refine by swaps until every feature's chosen tiles fill its `quota` equal ECDF strata as the population does
      (conditioned Latin hypercube; objective and stopping rule in `_condition`).
-Chip selection: a regular grid of non-overlapping chip cells at a seeded offset; cells with no data, or that would
+Chip selection: the whole cells of the 256 px grid anchored at the tile's (or raster's) corner; cells with no data, or that would
 belong to a neighbouring tile (upper-left corner outside the tile's 100 km square, centre outside its latitude band),
 are dropped; then N cells are drawn without replacement.
 """
@@ -476,6 +476,7 @@ class ChipWindow:
     col_off: int
     height: int
     width: int
+    index: int  # row-major position in ingest_chips' cut grid of the same raster (imagery.ingest.cut_grid)
 
 
 def chip_windows(
@@ -492,7 +493,8 @@ def chip_windows(
 ) -> list[ChipWindow]:
     """N non-overlapping size×size windows inside a tile of `tile_shape` pixels, seeded.
 
-    Windows are cells of a regular grid shifted by a seeded offset, so they can never overlap. `nodata` is a boolean
+    Windows are whole cells of the size-px grid anchored at the tile's upper-left corner — the grid ingest_chips cuts
+    a raster into, so each window is one of its chip indexes — and so can never overlap. `nodata` is a boolean
     raster over the whole tile at any resolution (True = no data); cells whose no-data share exceeds
     `max_nodata_fraction` are never chosen. `corner_box` (row_min, col_min, row_max, col_max) keeps only windows whose
     upper-left corner lies in it: Sentinel-2 tiles overlap by 9.8 km, and a chip belongs to the tile whose 100 km
@@ -504,10 +506,8 @@ def chip_windows(
     if rows == 0 or cols == 0:
         raise SamplingInputError(f"tile {tile_id}: {height}×{width} px is smaller than one {size}×{size} chip")
     rng = np.random.default_rng([seed, zlib.crc32(tile_id.encode())])
-    row0 = int(rng.integers(0, height - rows * size + 1))
-    col0 = int(rng.integers(0, width - cols * size + 1))
-    r_off = row0 + size * np.repeat(np.arange(rows), cols)
-    c_off = col0 + size * np.tile(np.arange(cols), rows)
+    r_off = size * np.repeat(np.arange(rows), cols)
+    c_off = size * np.tile(np.arange(cols), rows)
 
     if n < 0:
         raise SamplingInputError(f"tile {tile_id}: chip count must be >= 0, got {n}")
@@ -526,8 +526,11 @@ def chip_windows(
             + (", inside the tile's own 100 km square and latitude band)" if corner_box is not None else ")")
         )
     picked = np.sort(rng.choice(np.flatnonzero(ok), size=n, replace=False))
+    cut_cols = -(-width // size)  # ingest pads the partial last column, so its grid is one wider
     return [
-        ChipWindow(f"{tile_id}_{i:02d}", int(r_off[p]), int(c_off[p]), size, size) for i, p in enumerate(picked)
+        ChipWindow(f"{tile_id}_{i:02d}", int(r_off[p]), int(c_off[p]), size, size,
+                   int(r_off[p] // size * cut_cols + c_off[p] // size))
+        for i, p in enumerate(picked)
     ]
 
 
@@ -592,12 +595,15 @@ def window_bounds(
     return np.column_stack([minx, maxy - off[:, 2] * pixel_size, minx + off[:, 3] * pixel_size, maxy])
 
 
-WINDOW_COLUMNS = ("chip_id", "tile_id", "row_off", "col_off", "height", "width", "epsg", "minx", "miny", "maxx", "maxy")
+WINDOW_COLUMNS = ("chip_id", "tile_id", "chip_index", "row_off", "col_off", "height", "width", "epsg",
+                  "minx", "miny", "maxx", "maxy")
 
 
 def window_rows(tile_id: str, windows: list[ChipWindow], epsg: int, bounds: np.ndarray) -> list[dict[str, object]]:
-    return [
-        {"chip_id": w.chip_id, "tile_id": tile_id, "row_off": w.row_off, "col_off": w.col_off, "height": w.height,
-         "width": w.width, "epsg": epsg, **{k: f"{v:.3f}" for k, v in zip(("minx", "miny", "maxx", "maxy"), b)}}
-        for w, b in zip(windows, bounds)
-    ]
+    """CSV rows in WINDOW_COLUMNS order (bounds to the millimetre)."""
+    rows = []
+    for w, b in zip(windows, bounds):
+        row = dict(chip_id=w.chip_id, tile_id=tile_id, chip_index=w.index, row_off=w.row_off, col_off=w.col_off,
+                   height=w.height, width=w.width, epsg=epsg)
+        rows.append(row | {k: f"{v:.3f}" for k, v in zip(("minx", "miny", "maxx", "maxy"), b)})
+    return rows

