@@ -100,9 +100,10 @@ def annotator_weights(annotator_ids) -> dict[int, float]:
 
 
 def suggested_tasks():
-    """Consensus of tasks that are not references yet, lowest mean score and most disagreement first."""
+    """Consensus of tasks that are not references yet (on chips not frozen), lowest mean score and most
+    disagreement first."""
     return (
-        ConsensusLabel.objects.filter(task__reference__isnull=True)
+        ConsensusLabel.objects.filter(task__reference__isnull=True, task__chip__freeze__isnull=True)
         .select_related("task")
         .order_by("mean_score", "-disagreement", "task_id")
     )

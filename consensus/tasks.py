@@ -3,6 +3,7 @@ redelivered after a lost worker (acks_late) does no harm."""
 from celery import shared_task
 
 from . import selectors, services
+from .models import Method
 
 
 @shared_task(name="consensus.task_consensus_recompute", acks_late=True)
@@ -12,8 +13,9 @@ def task_consensus_recompute(task_id: int) -> int:
 
 @shared_task(name="consensus.annotator_scores_recompute", acks_late=True)
 def annotator_scores_recompute() -> int:
-    """New accuracies change the weights of every task their annotators labeled: recompute those tasks too."""
+    """New accuracies change the weights of every task their annotators labeled: recompute those tasks too
+    (Dawid–Skene does not use accuracies: its recompute follows the labels themselves)."""
     changed = services.annotator_scores_recompute()
-    if not changed:
+    if not changed or services.consensus_method() != Method.BAYES:
         return 0
     return services.consensus_recompute(task_ids=selectors.tasks_of_annotators(changed))

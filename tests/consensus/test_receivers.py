@@ -1,0 +1,24 @@
+"""Receivers of annotation's signals enqueue the consensus work (Celery runs eagerly in these tests)."""
+from annotation.models import Annotation, ExpertLabel
+from annotation.signals import annotation_submitted, expert_label_submitted
+from consensus.models import AnnotatorScore, ConsensusLabel
+from imagery.models import Task
+
+from .conftest import filled
+
+
+def test_the_third_submission_announced_computes_the_task_consensus(chip, crew, submit):
+    task = Task.objects.filter(chip=chip).first()
+    for count, user in enumerate(crew, start=1):
+        submit(task, user, filled(2))
+        annotation_submitted.send(sender=Annotation, task_id=task.pk, annotator_id=user.pk, revision=1,
+                                  submitted_count=count)
+        assert ConsensusLabel.objects.filter(task=task).exists() == (count == 3)
+
+
+def test_an_announced_expert_label_scores_the_annotators_of_that_reference(chip, crew, submit, expert_submit, erin):
+    reference = Task.objects.filter(chip=chip).first()
+    submit(reference, crew[0], filled(2))
+    expert_submit(reference, erin, filled(2))
+    expert_label_submitted.send(sender=ExpertLabel, task_id=reference.pk, expert_id=erin.pk, revision=1)
+    assert AnnotatorScore.objects.get(annotator=crew[0]).accuracy == 1.0
