@@ -39,6 +39,9 @@ class Chip(models.Model):
 
     class Meta:
         ordering = ["id"]
+        constraints = [  # the same imagery is stored once (ingest's idempotence, enforced by the database too)
+            models.UniqueConstraint(fields=["fingerprint"], condition=~Q(fingerprint=""), name="chip_unique_fingerprint"),
+        ]
 
     def __str__(self):
         return self.id

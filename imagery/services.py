@@ -46,6 +46,14 @@ def _existing(prepared: PreparedChip) -> Chip | None:
     return None
 
 
+def _tile_lock(prepared: PreparedChip, continent: str | None) -> Tile:
+    """Create and lock the chip's tile row: concurrent ingests of one tile then check and number chips in turn."""
+    left, bottom, right, top = prepared.bounds
+    lon, lat = geo.to_lonlat(prepared.epsg, (left + right) / 2, (bottom + top) / 2)
+    tile_get_or_create(tile_id=prepared.tile, epsg=prepared.epsg, continent=continent or geo.continent(lon, lat))
+    return Tile.objects.select_for_update().get(pk=prepared.tile)
+
+
 def _next_chip_id(tile_id: str, taken: set[str]) -> str:
     used = set(Chip.objects.filter(tile_id=tile_id).values_list("id", flat=True)) | taken
     n = 0
@@ -61,12 +69,8 @@ def tile_get_or_create(*, tile_id: str, epsg: int, continent: str) -> Tile:
     return tile
 
 
-def chip_create(*, prepared: PreparedChip, chip_id: str, source: str, continent: str | None,
-                written: list[str]) -> Chip:
+def chip_create(*, prepared: PreparedChip, tile: Tile, chip_id: str, source: str, written: list[str]) -> Chip:
     """Rows and scene COGs of one new chip; every stored file name is appended to `written` (for cleanup)."""
-    left, bottom, right, top = prepared.bounds
-    lon, lat = geo.to_lonlat(prepared.epsg, (left + right) / 2, (bottom + top) / 2)
-    tile = tile_get_or_create(tile_id=prepared.tile, epsg=prepared.epsg, continent=continent or geo.continent(lon, lat))
     chip = Chip.objects.create(
         id=chip_id, tile=tile, epsg=prepared.epsg, transform=list(prepared.transform), bounds=list(prepared.bounds),
         stretch_low=prepared.stretch_low, stretch_high=prepared.stretch_high, source=source[:500],
@@ -104,13 +108,13 @@ def chips_ingest(*, chips: Iterable[PreparedChip], continent: str | None = None,
     try:
         with transaction.atomic():
             for prepared in chips:
+                tile = _tile_lock(prepared, continent)
                 existing = _existing(prepared)
                 if existing is None:
                     chip_id = prepared.chip_id or _next_chip_id(prepared.tile, taken)
                     taken.add(chip_id)
                     source = f"{prepared.source_name} #{prepared.index}"
-                    chip = chip_create(prepared=prepared, chip_id=chip_id, source=source, continent=continent,
-                                       written=written)
+                    chip = chip_create(prepared=prepared, tile=tile, chip_id=chip_id, source=source, written=written)
                 else:
                     chip = existing
                 result = IngestResult(chip.id, existing is None, len(prepared.dates),
