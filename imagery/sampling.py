@@ -11,9 +11,9 @@ Tile sampling, per continent:
      assignment that minimises the summed squared distance (scipy's linear_sum_assignment);
   4. refine by swaps until every feature's chosen tiles fill its `quota` equal ECDF strata as the population does
      (conditioned Latin hypercube; objective and stopping rule in `_condition`).
-Chip selection: the whole cells of the 256 px grid anchored at the tile's (or raster's) corner; cells with no data, or that would
-belong to a neighbouring tile (upper-left corner outside the tile's 100 km square, centre outside its latitude band),
-are dropped; then N cells are drawn without replacement.
+Chip selection: the whole cells of the 256 px grid anchored at the tile's (or raster's) corner; cells with no data,
+or that would belong to a neighbouring tile (upper-left corner outside the tile's 100 km square, centre outside its
+latitude band), are dropped; then N cells are drawn without replacement.
 """
 
 from __future__ import annotations
@@ -144,9 +144,9 @@ def candidates_from_rows(fieldnames: list[str], rows: list[dict[str, str]]) -> C
         errors.append(f"non-numeric lat/lon/percentage in {_name_rows(bad)}")
 
     tile_ids = np.array([r["tile_id"] for r in rows])
-    blank = [label[i] for i in np.flatnonzero(tile_ids == "")]
-    if blank:
-        errors.append(f"empty tile_id in {_name_rows(blank)}")
+    not_mgrs = [label[i] for i, t in enumerate(tile_ids) if not geo.TILE_ID_RE.match(t.upper().removeprefix("T"))]
+    if not_mgrs:
+        errors.append(f"tile_id not an MGRS tile like 32NLP in {_name_rows(not_mgrs)}")
     uniq, counts = np.unique(tile_ids[tile_ids != ""], return_counts=True)
     if (counts > 1).any():
         errors.append(f"duplicate tile_id: {_name_rows(list(uniq[counts > 1]))}")
@@ -183,11 +183,11 @@ def _parse_numbers(row: dict[str, str], out: np.ndarray) -> bool:
     return bool(np.isfinite(out).all())
 
 
-def write_candidates(target: str | Path | io.TextIOBase, fieldnames: list[str], rows: list[dict]) -> None:
+def write_csv(target: str | Path | io.TextIOBase, fieldnames: list[str], rows: list[dict]) -> None:
     """Write rows as CSV (also used for chip windows)."""
     if isinstance(target, (str, Path)):
         with open(target, "w", newline="", encoding="utf-8") as fh:
-            return write_candidates(fh, fieldnames, rows)
+            return write_csv(fh, fieldnames, rows)
     writer = csv.DictWriter(target, fieldnames=fieldnames)
     writer.writeheader()
     writer.writerows(rows)

@@ -41,7 +41,7 @@ def samples(table):
 
 def _csv(fieldnames, rows):
     buf = io.StringIO()
-    sampling.write_candidates(buf, fieldnames, rows)
+    sampling.write_csv(buf, fieldnames, rows)
     buf.seek(0)
     return buf
 
@@ -176,12 +176,14 @@ def test_unknown_continents_non_numbers_and_duplicates_are_all_reported_at_once(
     rows[0]["continent"] = "Atlantis"
     rows[2]["lat"] = "north"
     rows[4]["tile_id"] = rows[5]["tile_id"]
+    rows[1]["tile_id"] = "tile-7"
     with pytest.raises(SamplingInputError) as err:
         read_candidates(_csv(fieldnames, rows))
     message = str(err.value)
     assert f"unknown continent" in message and f"line 2 ({rows[0]['tile_id']}): 'Atlantis'" in message
     assert f"non-numeric lat/lon/percentage in line 4 ({rows[2]['tile_id']})" in message
     assert f"duplicate tile_id: {rows[5]['tile_id']}" in message
+    assert "tile_id not an MGRS tile like 32NLP in line 3 (tile-7)" in message
 
 
 def test_many_bad_rows_are_named_up_to_ten_then_counted():

@@ -50,8 +50,9 @@ class Command(BaseCommand):
 
         with atomic_output(out) as tmp_csv, atomic_output(plot) as tmp_png:
             rows = [candidates.rows[i] for i in result.chosen]
-            sampling.write_candidates(tmp_csv, candidates.fieldnames, rows)
-            plot_tile_sample(candidates, result.chosen, tmp_png, f"{Path(tiles).name}: {len(rows)} tiles chosen (seed {seed})")
+            sampling.write_csv(tmp_csv, candidates.fieldnames, rows)
+            title = f"{Path(tiles).name}: {len(rows)} tiles chosen (seed {seed})"
+            plot_tile_sample(candidates, result.chosen, tmp_png, title)
         self.stdout.write(self._table(result.summaries))
         self.stdout.write(self.style.SUCCESS(f"wrote {len(result.chosen)} tiles to {out} and the map to {plot}"))
 
@@ -65,16 +66,18 @@ class Command(BaseCommand):
 
     @staticmethod
     def _table(summaries) -> str:
-        head = f"{'continent':<18}{'candidates':>11}{'excluded':>9}{'eligible':>9}{'quota':>6}{'chosen':>7}" \
-               f"{'max KS':>8}{'random':>8}"
+        counts = ("candidates", "excluded", "eligible", "quota", "chosen")
+        widths = (11, 9, 9, 6, 7)
+        head = f"{'continent':<18}" + "".join(f"{c:>{w}}" for c, w in zip(counts, widths))
+        head += f"{'max KS':>8}{'random':>8}"
         lines = [head, "-" * len(head)]
         for s in summaries:
-            lines.append(f"{s.continent:<18}{s.candidates:>11}{s.excluded:>9}{s.eligible:>9}{s.quota:>6}{s.chosen:>7}"
-                         f"{s.max_ks:>8.3f}{s.max_ks_random:>8.3f}")
-        totals = [sum(getattr(s, f) for s in summaries) for f in ("candidates", "excluded", "eligible", "quota", "chosen")]
-        lines.append(f"{'total':<18}{totals[0]:>11}{totals[1]:>9}{totals[2]:>9}{totals[3]:>6}{totals[4]:>7}")
-        lines.append("max KS: largest KS distance over the 19 features between the chosen and the eligible tiles in the "
-                     "continent's ECDF space; random: the same for a plain random draw of the same size")
+            lines.append(f"{s.continent:<18}" + "".join(f"{getattr(s, c):>{w}}" for c, w in zip(counts, widths))
+                         + f"{s.max_ks:>8.3f}{s.max_ks_random:>8.3f}")
+        lines.append(f"{'total':<18}" + "".join(f"{sum(getattr(s, c) for s in summaries):>{w}}"
+                                                for c, w in zip(counts, widths)))
+        lines.append("max KS: largest KS distance over the 19 features between the chosen and the eligible tiles in "
+                     "the continent's ECDF space; random: the same for a plain random draw of the same size")
         return "\n".join(lines)
 
     def _make_example(self, path: Path, size: int, seed: int):
@@ -82,5 +85,5 @@ class Command(BaseCommand):
             raise CommandError("--example-size must be at least 1")
         check_writable(path)
         with atomic_output(path) as tmp:
-            sampling.write_candidates(tmp, *sampling.synthetic_candidates(size, seed))
+            sampling.write_csv(tmp, *sampling.synthetic_candidates(size, seed))
         self.stdout.write(self.style.SUCCESS(f"wrote {size} synthetic candidate tiles to {path}"))

@@ -60,16 +60,17 @@ class Command(BaseCommand):
                                                 corner_box=g["corner_box"],
                                                 keep=sampling.centre_in_band(g["tile_id"], g["epsg"], g["origin"]))
             except sampling.SamplingInputError as exc:
-                raise CommandError(f"{g['source']}: {exc}; nothing written") from exc
+                raise CommandError(f"{g['source'] + ': ' if g['source'] else ''}{exc}; nothing written") from exc
             bounds = sampling.window_bounds(windows, g["origin"])
-            rows += [r | {"source": g["source"]} for r in sampling.window_rows(g["tile_id"], windows, g["epsg"], bounds)]
+            tile_rows = sampling.window_rows(g["tile_id"], windows, g["epsg"], bounds)
+            rows += [r | {"source": g["source"]} for r in tile_rows]
             layouts.append((g["tile_id"], g["shape"], g["nodata"], windows))
             if g["source"]:
                 hints.append(f"ingest_chips <imagery of {g['source']}> --tile {g['tile_id']} "
                              f"--chips {','.join(str(w.index) for w in windows)}")
 
         with atomic_output(out) as tmp_csv:
-            sampling.write_candidates(tmp_csv, [*sampling.WINDOW_COLUMNS, "source"], rows)
+            sampling.write_csv(tmp_csv, [*sampling.WINDOW_COLUMNS, "source"], rows)
             if not no_plot:
                 with atomic_output(plot) as tmp_png:
                     plot_chip_windows(layouts[:PLOT_MAX_TILES], tmp_png)
