@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -12,7 +12,7 @@ from django.db.models import Count, Q
 from imagery.models import Chip, Task
 from lcnet_site.roles import ANNOTATOR, EXPERT
 
-from . import selectors
+from . import selectors, sql
 from .access import ANNOTATION, EXPERT_LABEL, LabelTarget
 from .core_labels import (
     LabelError,
@@ -90,46 +90,68 @@ def label_save(*, user, target: LabelTarget, labels: np.ndarray, revision: int, 
     status = Status.SUBMITTED if submit else Status.DRAFT
     raw = labels_to_bytes(labels)
     now = timezone.now()
-    with transaction.atomic():
-        if target.row is None:
-            if revision != 0:
-                raise StaleRevision(0)
-            guess = selectors.task_guess_labels(Task.objects.get(pk=target.task_id))
-            differ = count_differ(labels, guess)
-            try:
-                with transaction.atomic():  # savepoint: a concurrent first save wins, this one is stale
-                    row_id = model.objects.create(
-                        task_id=target.task_id, **{owner: user.pk}, labels=raw, guess=labels_to_bytes(guess),
-                        status=status, revision=1, differ_from_guess=differ, submitted_at=now if submit else None,
-                    ).pk
-            except IntegrityError:
-                raise StaleRevision(1) from None
-            new_revision = 1
-        else:
-            if revision != target.row["revision"]:
-                raise StaleRevision(target.row["revision"])
-            differ = count_differ(labels, labels_from_bytes(target.row["guess"]))
-            row_id = target.row["id"]
-            changes = dict(labels=raw, status=status, differ_from_guess=differ, updated_at=now)
-            if submit:
-                changes["submitted_at"] = now
-            if not model.objects.filter(pk=row_id, revision=revision).update(revision=F("revision") + 1, **changes):
-                current = model.objects.filter(pk=row_id).values_list("revision", flat=True).first()
-                raise StaleRevision(current)
-            new_revision = revision + 1
-        history.objects.create(
-            **{parent: row_id}, revision=new_revision, labels=raw, status=status,
-            differ_from_guess=differ, author_id=user.pk,
-        )
-        if submit:
-            _announce_on_commit(target, user, new_revision, signal)
+    if target.row is None:
+        new_revision, differ, others = _first_save(user, target, model, history, parent, owner, raw, labels, status,
+                                                   now, submit)
+    else:
+        if revision != target.row["revision"]:
+            raise StaleRevision(target.row["revision"])
+        differ = count_differ(labels, labels_from_bytes(target.row["guess"]))
+        values = dict(labels=raw, status=status.value, differ=differ, now=now, submit=submit)
+        count_task = (target.task_id, target.chip_id) if submit and target.kind == ANNOTATION else None
+        save = _update_postgres if connection.vendor == "postgresql" else _update_orm
+        new_revision, others = save(user, target, model, history, parent, revision, values, count_task)
+        if new_revision is None:
+            current = model.objects.filter(pk=target.row["id"]).values_list("revision", flat=True).first()
+            raise StaleRevision(current)
+    if submit:
+        _announce_on_commit(target, user, new_revision, signal, others)
     return Saved(target.task_id, target.kind, new_revision, status.value, differ)
 
 
-def _announce_on_commit(target: LabelTarget, user, revision: int, signal) -> None:
+def _first_save(user, target, model, history, parent, owner, raw, labels, status, now, submit):
+    """Create the caller's row from the task's current guess; a concurrent first save makes this one stale."""
+    guess = selectors.task_guess_labels(Task.objects.get(pk=target.task_id))
+    differ = count_differ(labels, guess)
+    try:
+        with transaction.atomic():
+            row = model.objects.create(
+                task_id=target.task_id, **{owner: user.pk}, labels=raw, guess=labels_to_bytes(guess),
+                status=status, revision=1, differ_from_guess=differ, submitted_at=now if submit else None,
+            )
+            history.objects.create(**{parent: row.pk}, revision=1, labels=raw, status=status,
+                                   differ_from_guess=differ, author_id=user.pk)
+    except IntegrityError:
+        raise StaleRevision(1) from None
+    others = None
+    if submit and target.kind == ANNOTATION:
+        others = selectors.submitted_count(target.task_id) - 1
+    return 1, differ, others
+
+
+def _update_postgres(user, target, model, history, parent, revision, values, count_task):
+    # One statement, atomic by itself: no BEGIN/COMMIT round trips on the hot path.
+    return sql.update_and_record(model=model, history=history, parent=parent, row_id=target.row["id"],
+                                 revision=revision, values=values, author_id=user.pk, count_task=count_task)
+
+
+def _update_orm(user, target, model, history, parent, revision, values, count_task):
+    with transaction.atomic():
+        changes = dict(labels=values["labels"], status=values["status"], differ_from_guess=values["differ"],
+                       updated_at=values["now"], revision=F("revision") + 1)
+        if values["submit"]:
+            changes["submitted_at"] = values["now"]
+        if not model.objects.filter(pk=target.row["id"], revision=revision).update(**changes):
+            return None, None
+        history.objects.create(**{parent: target.row["id"]}, revision=revision + 1, labels=values["labels"],
+                               status=values["status"], differ_from_guess=values["differ"], author_id=user.pk)
+        others = selectors.submitted_count(target.task_id) - 1 if count_task else None
+    return revision + 1, others
+
+
+def _announce_on_commit(target: LabelTarget, user, revision: int, signal, others) -> None:
     if target.kind == ANNOTATION:
-        count = selectors.submitted_count(target.task_id)
-        kwargs = dict(task_id=target.task_id, annotator_id=user.pk, revision=revision, submitted_count=count)
+        kwargs = dict(task_id=target.task_id, annotator_id=user.pk, revision=revision, submitted_count=others + 1)
         transaction.on_commit(lambda: signal.send(sender=Annotation, **kwargs))
     else:
         kwargs = dict(task_id=target.task_id, expert_id=user.pk, revision=revision)
