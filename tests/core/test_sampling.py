@@ -291,3 +291,19 @@ def test_chip_indexes_count_row_major_over_the_padded_cut_grid_of_ingest():
     windows = chip_windows("32NLP", 30, seed=5)
     assert all(w.index == (w.row_off // 256) * 43 + w.col_off // 256 for w in windows)  # ceil(10980 / 256) = 43
     assert all(w.row_off % 256 == 0 and w.col_off % 256 == 0 for w in windows)
+
+
+def test_on_tie_free_features_scipys_ks_test_against_uniform_agrees(table, samples):
+    from scipy.stats import kstest
+
+    eligible = eligible_mask(table.features)
+    rows = np.flatnonzero(eligible & (table.continents == "Asia"))
+    u = ecdf_transform(table.features[rows][:, :2])  # lat, lon: continuous, no ties
+    rng = np.random.default_rng(0)
+    ours, plain = [], []
+    for seed in SEEDS:
+        picked = np.searchsorted(rows, samples[seed].chosen[np.isin(samples[seed].chosen, rows)])
+        ours += [kstest(u[picked, j], "uniform").statistic for j in range(2)]
+        plain += [kstest(u[rng.choice(len(rows), 92, replace=False), j], "uniform").statistic for j in range(2)]
+        assert max_ks_distance(u, picked) == pytest.approx(max(ours[-2:]), abs=1.5 / len(rows))
+    assert np.mean(ours) < 0.5 * np.mean(plain)
