@@ -334,6 +334,7 @@ def classify(paths: list[Path]) -> dict[str, list[Path]]:
             files.append((path, True))
         else:
             raise SourceError(f"{path}: no such file or directory")
+    files = list({p.resolve(): (p, explicit) for p, explicit in files}.values())  # a file named twice counts once
     bands10 = {str(p.parent / p.name[: -len("_bands10.tif")]) for p, _ in files if p.name.endswith("_bands10.tif")}
     out: dict[str, list[Path]] = defaultdict(list)
     for path, explicit in files:

@@ -113,3 +113,21 @@ def test_stretch_of_a_constant_band_keeps_high_above_low():
     stack[:, CLOUD_MASK_BAND] = ABSENT
     low, high = chip_stretch(stack)
     assert low == [500] * 10 and high == [501] * 10
+
+
+def test_the_ingest_cores_import_no_django():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys, imagery.geo, imagery.sources, imagery.ingest, imagery.cog; "
+            "bad = [m for m in sys.modules if m.split('.')[0] == 'django']; assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
+
+
+def test_a_chip_with_no_data_at_all_is_left_out(scene_t33uuu):
+    from copy import deepcopy
+
+    source = deepcopy(scene_t33uuu)
+    source.scenes[0].bands[:, :256, :256] = 0  # chip 0 becomes empty
+    assert [c.index for c in prepare_chips(source, chips=[0, 1])] == [1]

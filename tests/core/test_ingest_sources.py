@@ -105,3 +105,9 @@ def test_dates_that_do_not_parse_are_refused(text):
 
 def test_dates_parse_in_the_usual_forms():
     assert parse_date("20180720", "x") == parse_date("2018-07-20", "x") == parse_date("2018-07-20T10:00:08", "x")
+
+
+def test_a_file_given_twice_is_read_once(data):
+    folder = data / "theia_l3a_bouconne_2018"
+    (source,), _ = read_sources([folder, folder / "bouconne_20180429.tif"])
+    assert len(source.scenes) == 7
