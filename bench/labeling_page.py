@@ -118,6 +118,12 @@ def drive(url: str, task_ids: list[int], n_tasks: int, n_steps: int) -> dict[str
             page.wait_for_selector(f"body[data-ready='{task_id}']")
             out["page-interactive"] += measures(page, "lcnet:page-interactive")
             out["open-task (first load)"] += measures(page, "lcnet:open-task")
+            if os.environ.get("LCNET_BENCH_TRACE"):
+                print(page.evaluate("""() => [performance.getEntriesByType('navigation')[0].responseEnd,
+                  ...performance.getEntriesByType('resource').map((e) => [e.name.split('/').slice(-3).join('/'),
+                  Math.round(e.startTime), Math.round(e.responseEnd)]),
+                  ...performance.getEntriesByType('measure').map((e) => [e.name, Math.round(e.startTime), Math.round(e.duration)])]"""),
+                  file=sys.stderr)
             ctx.close()
 
         ctx = browser.new_context(viewport={"width": 1440, "height": 920}, storage_state=state)

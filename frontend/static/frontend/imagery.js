@@ -23,18 +23,19 @@ export class LayerCache {
   has(layer, scene, context) { return this.items.has(this.key(layer, scene, context)); }
 
   // Resolves to {bitmap, box}; the promise itself is cached so concurrent asks share one request.
-  get(layer, scene, context) {
+  // `pending` is a fetch already started for this image (the page's early first image).
+  get(layer, scene, context, pending = null) {
     const k = this.key(layer, scene, context);
     if (!this.items.has(k)) {
-      const p = this.fetch(layer, scene, context);
+      const p = this.fetch(layer, scene, context, pending);
       p.catch(() => this.items.delete(k)); // a failed image may be retried later
       this.items.set(k, p);
     }
     return this.items.get(k);
   }
 
-  async fetch(layer, scene, context) {
-    const resp = await fetch(api.layerUrl(this.taskId, layer, scene, context), { credentials: "same-origin" });
+  async fetch(layer, scene, context, pending) {
+    const resp = await (pending || fetch(api.layerUrl(this.taskId, layer, scene, context), { credentials: "same-origin" }));
     if (!resp.ok) {
       let msg = `HTTP ${resp.status}`;
       try { const d = await resp.json(); msg = d.detail || JSON.stringify(d); } catch { /* not JSON */ }

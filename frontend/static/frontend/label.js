@@ -41,20 +41,15 @@ function taskOrigin(task, scenesData) {
   return { row: (task.row ?? 0) * config.taskSize, col: (task.col ?? 0) * config.taskSize };
 }
 
-function bestScene(scenes) {
-  let best = 0;
-  scenes.forEach((s, i) => { if (s.cloud < scenes[best].cloud) best = i; });
-  return best;
-}
-
-// The template starts the first task's two calls before the modules load (window.LCNET_EARLY); use them once.
-function firstCalls(id) {
+// The template starts the first task's calls before the modules load (window.LCNET_EARLY); they are used once.
+function takeEarly(id) {
   const early = window.LCNET_EARLY;
   window.LCNET_EARLY = null;
-  if (early && early.task === id) return [readResponse(early.annotation), readResponse(early.scenes)];
-  return [api.annotation(id), api.scenes(id)];
+  return early && early.task === id ? early : null;
 }
 
+// Opening a task draws its labels and first image as soon as those two arrive; the scene list (timeline) follows.
+// "lcnet:open-task" ends when the canvas is drawn and takes input, "lcnet:timeline-ready" when the dates are in.
 async function openTask(id) {
   const t0 = performance.now();
   if (state.session) { await state.session.save(); state.session.close(); }
@@ -69,37 +64,61 @@ async function openTask(id) {
   }
   task = task?.task || task;
   if (!task || task.id == null) return showDone();
-  let ann, scenesData;
+  const early = takeEarly(task.id);
+  const annP = early ? readResponse(early.annotation) : api.annotation(task.id);
+  const scenesP = early ? readResponse(early.scenes) : api.scenes(task.id);
+  scenesP.catch(() => {}); // reported below, after the annotation's own error if any
+  // Same chip as the last task: stay on the date the annotator was looking at; a new chip starts at its first.
+  const pos = state.task && task.chip != null && state.task.chip === task.chip ? state.pos : 0;
+  const cache = new LayerCache(task.id, taskOrigin(task, null));
+  const imgP = cache.get(state.layer, pos, CONTEXTS[state.zoom], early && early.image);
+  imgP.catch(() => {});
+  let ann;
   try {
-    [ann, scenesData] = await Promise.all(firstCalls(task.id));
+    ann = await annP;
   } catch (err) {
     const text = err.status === 404 ? `Task ${task.id} does not exist or is not one of your tasks.` : err.message;
+    state.task = null; state.session = null; state.cache = null;
     stage.clearImage(text);
     document.body.dataset.ready = "error";
     return banner.show("error", text, [], { id: "task" });
   }
-  const origin = taskOrigin(task, scenesData);
-  task.chip = task.chip ?? scenesData.chip;
-  task.row = origin.row / config.taskSize; task.col = origin.col / config.taskSize;
-  task.frozen = ann.frozen;
-  state.task = task;
-  state.scenes = normalizeScenes(scenesData);
-  state.cache = new LayerCache(task.id, origin);
+  Object.assign(state, { task, cache, pos, scenes: [], profileAt: null });
   state.history.clear();
   state.session = new TaskSession(task.id, ann, { onStatus: setSaveStatus, onError: showSessionError });
-  state.pos = bestScene(state.scenes);
   history.replaceState(null, "", `?task=${task.id}`);
   renderTaskInfo(ann);
   $("#hover").textContent = "hover a pixel";
-  state.profileAt = null;
-  timeline.render(state.scenes);
+  timeline.render([]);
   stage.drawLabels(state.session.labels);
   setSaveStatus(state.session.status === "submitted" ? "submitted" : "saved");
-  await showScene(state.pos, { measure: false });
+  let drawn = false;
+  try { stage.showImage(await imgP); stage.root.dataset.message = ""; drawn = true; } catch { /* retried below */ }
   await afterPaint();
-  performance.mark("lcnet:interactive", { detail: { task: task.id } });
   performance.measure("lcnet:open-task", { start: t0, end: performance.now(), detail: { task: task.id } });
   if (!document.body.dataset.ready) performance.measure("lcnet:page-interactive", { start: 0, end: performance.now() });
+  let scenesData;
+  try {
+    scenesData = await scenesP;
+  } catch (err) {
+    document.body.dataset.ready = "error";
+    return banner.show("error", `Could not list the task's scenes: ${err.message}`, [], { id: "task" });
+  }
+  if (state.task !== task) return; // the user moved on
+  const origin = taskOrigin(task, scenesData);
+  cache.origin = origin;
+  task.chip = scenesData.chip ?? task.chip;
+  task.row = origin.row / config.taskSize; task.col = origin.col / config.taskSize;
+  renderTaskInfo(ann);
+  state.scenes = normalizeScenes(scenesData);
+  timeline.render(state.scenes);
+  if (drawn && pos < state.scenes.length) {
+    timeline.select(pos);
+    showSceneInfo(pos);
+  } else {
+    await showScene(Math.min(pos, state.scenes.length - 1), { measure: false });
+  }
+  performance.measure("lcnet:timeline-ready", { start: t0, end: performance.now(), detail: { task: task.id } });
   document.body.dataset.ready = String(task.id); // tests and the bench wait on this
   afterOpen(task);
 }
@@ -168,8 +187,7 @@ async function showScene(pos, { measure = true, start = performance.now(), name 
   pos = Math.max(0, Math.min(state.scenes.length - 1, pos));
   state.pos = pos;
   timeline.select(pos);
-  const s = state.scenes[pos];
-  $("#scene-info").textContent = `${s.date} · cloud ${Math.round(s.cloud * 100)}% · ${pos + 1}/${state.scenes.length}`;
+  showSceneInfo(pos);
   const token = ++state.drawToken;
   try {
     const img = await state.cache.get(state.layer, pos, CONTEXTS[state.zoom]);
@@ -187,6 +205,11 @@ async function showScene(pos, { measure = true, start = performance.now(), name 
   if (state.profileAt) drawProfileNow();
   prefetchAround();
   drawMinimap();
+}
+
+function showSceneInfo(pos) {
+  const s = state.scenes[pos];
+  $("#scene-info").textContent = `${s.date} · cloud ${Math.round(s.cloud * 100)}% · ${pos + 1}/${state.scenes.length}`;
 }
 
 function prefetchAround() {
