@@ -66,7 +66,8 @@ def run_bayes(labels, weights, chips_per_call=CHIPS_PER_CALL):
     out_score = np.empty(labels.shape[1:], np.float32)
     for c0 in range(0, labels.shape[1], chips_per_call):
         c1 = c0 + chips_per_call
-        out_label[c0:c1], out_score[c0:c1] = bayesian_consensus(labels[:, c0:c1], weights[:, c0:c1, None, None])
+        out = (out_label[c0:c1], out_score[c0:c1])
+        bayesian_consensus(labels[:, c0:c1], weights[:, c0:c1, None, None], out=out)
     return out_label, out_score
 
 
@@ -174,7 +175,7 @@ def main() -> None:
     run_bayes(labels[:, :4], weights[:, :4])  # warm-up
     seconds, wall, (label, score) = timed(run_bayes, labels, weights, repeat=5)
     bayes_rate = n_pix / seconds
-    out_bytes = CHIPS_PER_CALL * CHIP_SIZE * CHIP_SIZE * 5 * 2  # the caller's outputs and one call's before copying
+    out_bytes = CHIPS_PER_CALL * CHIP_SIZE * CHIP_SIZE * 5  # the caller's output arrays
     peak = peak_bytes(run_bayes, labels[:, :CHIPS_PER_CALL], weights[:, :CHIPS_PER_CALL]) - out_bytes
     print(f"bayesian_consensus: {seconds:.3f} s CPU ({wall:.3f} s wall), {bayes_rate / 1e6:,.1f} M pixels/s "
           f"({bayes_rate * N_ANNOTATORS / 1e6:,.1f} M pixel-annotations/s), {CHIPS_PER_CALL} chips a call, "

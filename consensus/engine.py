@@ -65,7 +65,9 @@ def class_confusion(labels: np.ndarray, reference: np.ndarray) -> np.ndarray:
 # ---------------------------------------------------------------------------------------------- Bayesian consensus
 
 
-def bayesian_consensus(labels: np.ndarray, weights, *, block_size: int = BLOCK_SIZE) -> tuple[np.ndarray, np.ndarray]:
+def bayesian_consensus(
+    labels: np.ndarray, weights, *, out: tuple[np.ndarray, np.ndarray] | None = None, block_size: int = BLOCK_SIZE
+) -> tuple[np.ndarray, np.ndarray]:
     """The paper's accuracy-weighted vote.
 
     P(j) = sum_i w_i [label_i = j] / sum_i w_i [label_i != 0]; label = argmax_j P(j); score = max_j P(j).
@@ -73,10 +75,12 @@ def bayesian_consensus(labels: np.ndarray, weights, *, block_size: int = BLOCK_S
     the labels' shape with trailing 1s: one weight per annotator per group, e.g. (n, chips, 1, 1) for a batch of chips
     each with its own three annotators.
     Returns label uint8 (...) and score float32 (...); a pixel nobody labeled gets label 0 and score 0.
+    `out`: optional (label, score) C-contiguous arrays to write into (no allocation per call when streaming blocks).
     """
     labels = _as_codes(labels)
     if labels.ndim < 1 or labels.shape[0] == 0:
         raise ValueError("labels need an annotator axis with at least one annotator")
+    out_label, out_score = _outputs(out, labels.shape[1:])
     weights = np.asarray(weights, dtype=np.float64)
     if not np.all(np.isfinite(weights)) or np.any(weights <= 0):
         raise ValueError("weights must be finite and > 0")
@@ -87,8 +91,7 @@ def bayesian_consensus(labels: np.ndarray, weights, *, block_size: int = BLOCK_S
     if groups is None:
         raise ValueError(f"weights of shape {weights.shape} fit neither ({n},) nor the labels' {labels.shape}")
     grouped = labels.reshape(n, groups, -1)
-    out_label = np.empty(grouped.shape[1:], np.uint8)
-    out_score = np.empty(grouped.shape[1:], np.float32)
+    out_label, out_score = out_label.reshape(grouped.shape[1:]), out_score.reshape(grouped.shape[1:])
     group_weights = weights.reshape(n, groups).T  # (groups, n)
     # Tables pay off unless there are nearly as many weight groups as pixels (per-pixel weights).
     if n <= _LUT_MAX_ANNOTATORS and (groups == 1 or groups * N_CODES**n <= 4 * labels[0].size):
@@ -111,6 +114,16 @@ def disagreement(labels: np.ndarray) -> np.ndarray:
     labels = _as_codes(labels)
     lowest = np.where(labels == NO_DATA, np.uint8(255), labels).min(axis=0)
     return (labels.max(axis=0) != lowest) & (lowest != 255)
+
+
+def _outputs(out, shape) -> tuple[np.ndarray, np.ndarray]:
+    if out is None:
+        return np.empty(shape, np.uint8), np.empty(shape, np.float32)
+    label, score = out
+    for arr, dtype in ((label, np.uint8), (score, np.float32)):
+        if arr.shape != shape or arr.dtype != dtype or not arr.flags.c_contiguous:
+            raise ValueError(f"out arrays must be C-contiguous {shape} uint8 and float32")
+    return label, score
 
 
 def _group_count(weights_shape, labels_shape) -> int | None:
@@ -154,22 +167,27 @@ def _consensus_tables(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _lookup_blocks(grouped, which, tables, out_label, out_score, block_size) -> None:
     """grouped (n, G, P) codes; group g reads table which[g]. Pack each pixel's codes into one index, add its table's
-    offset, and read label and score; blocks hold whole groups, or part of one group, so offsets are per block row."""
+    offset, and read label and score; blocks hold whole groups, or part of one group, so offsets are per block row.
+    Packing runs in uint16 (n <= 5: 15 bits), a quarter of the memory traffic of intp; one pass widens it for take."""
     lut_label, lut_score = tables
     n, n_groups, per_group = grouped.shape
     size = N_CODES**n
     offsets = (which.astype(np.intp) * size)[:, None]
     rows, step = max(1, block_size // per_group), min(per_group, block_size)
-    code = np.empty(rows * step, np.intp)
+    code, packed, part = np.empty(rows * step, np.intp), np.empty(rows * step, np.uint16), np.empty(rows * step, np.uint16)
     for g0 in range(0, n_groups, rows):
         g1 = min(n_groups, g0 + rows)
         for p0 in range(0, per_group, step):
             p1 = min(per_group, p0 + step)
-            c = code[: (g1 - g0) * (p1 - p0)].reshape(g1 - g0, p1 - p0)
-            np.copyto(c, grouped[0, g0:g1, p0:p1])
-            for row in grouped[1:, g0:g1, p0:p1]:
-                c <<= _CODE_BITS
-                c |= row
+            shape = (g1 - g0, p1 - p0)
+            c, c16, t16 = (buf[: shape[0] * shape[1]].reshape(shape) for buf in (code, packed, part))
+            np.left_shift(grouped[0, g0:g1, p0:p1], _CODE_BITS * (n - 1), out=c16, dtype=np.uint16)
+            for i in range(1, n - 1):
+                np.left_shift(grouped[i, g0:g1, p0:p1], _CODE_BITS * (n - 1 - i), out=t16, dtype=np.uint16)
+                np.bitwise_or(c16, t16, out=c16)
+            if n > 1:
+                np.bitwise_or(c16, grouped[n - 1, g0:g1, p0:p1], out=c16)
+            np.copyto(c, c16)
             if size < lut_label.size:
                 c += offsets[g0:g1]
             # mode="clip": indices are valid by construction, and "raise" would buffer the output

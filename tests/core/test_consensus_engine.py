@@ -157,6 +157,17 @@ def test_disagreement_marks_pixels_where_the_given_labels_differ():
     assert disagreement(labels).tolist() == [False, True, False, False, True]
 
 
+def test_results_can_be_written_into_given_arrays():
+    labels = np.random.default_rng(4).integers(0, 8, (3, 2, 50, 50), dtype=np.uint8)
+    out = np.empty((2, 50, 50), np.uint8), np.empty((2, 50, 50), np.float32)
+    bayesian_consensus(labels, np.array([0.9, 0.8, 0.6]), out=out)
+    expected = bayesian_consensus(labels, np.array([0.9, 0.8, 0.6]))
+    np.testing.assert_array_equal(out[0], expected[0])
+    np.testing.assert_array_equal(out[1], expected[1])
+    with pytest.raises(ValueError, match="out arrays"):
+        bayesian_consensus(labels, [0.9, 0.8, 0.6], out=(out[0], out[1].astype(np.float64)))
+
+
 # ---------------------------------------------------------------------------------------------- Bayesian, properties
 
 
