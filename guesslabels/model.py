@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from imblearn.ensemble import BalancedRandomForestClassifier
-from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
+from sklearn.metrics import accuracy_score, balanced_accuracy_score, confusion_matrix, precision_recall_fscore_support
 
 from imagery.domain import CLASS_NAMES, NO_DATA
 from guesslabels.features import stratified_split
@@ -28,7 +28,7 @@ def train(X: np.ndarray, y: np.ndarray, seed: int = 0, n_jobs: int | None = None
 
 
 def evaluate(clf, X_test: np.ndarray, y_test: np.ndarray) -> dict:
-    """Overall accuracy, per-class precision/recall/F1/support and the confusion matrix (rows = truth)."""
+    """Overall and balanced accuracy, per-class precision/recall/F1/support and the confusion matrix (rows = truth)."""
     labels = [int(c) for c in clf.classes_]
     y_pred = clf.predict(X_test)
     precision, recall, f1, support = precision_recall_fscore_support(
@@ -46,6 +46,7 @@ def evaluate(clf, X_test: np.ndarray, y_test: np.ndarray) -> dict:
     }
     return {
         "overall_accuracy": float(accuracy_score(y_test, y_pred)),
+        "balanced_accuracy": float(balanced_accuracy_score(y_test, y_pred)),  # mean recall: fair to rare classes
         "per_class": per_class,
         "confusion_labels": labels,
         "confusion_matrix": confusion_matrix(y_test, y_pred, labels=labels).tolist(),

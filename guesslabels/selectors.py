@@ -1,0 +1,43 @@
+"""Readers of the guesslabels app. `task_guess` is the contract other apps build on (docs/TEAM.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+from django.core.files.storage import default_storage
+
+from . import core_raster
+from .models import GuessLabel, TrainingRun
+
+
+def local_path(name: str):
+    """A path rasterio can open: the local file, or the bytes when storage is remote (S3)."""
+    try:
+        return default_storage.path(name)
+    except NotImplementedError:
+        with default_storage.open(name, "rb") as fh:
+            return fh.read()
+
+
+def read_guess(guess: GuessLabel, window: tuple[int, int, int, int] | None = None) -> np.ndarray:
+    return core_raster.read_label_tif(local_path(guess.file.name), window)
+
+
+def task_guess(task) -> np.ndarray | None:
+    """(32, 32) uint8 LandCoverNet classes of the task's current guess label; None when its chip has none yet."""
+    guess = GuessLabel.objects.filter(chip_id=task.chip_id).first()
+    if guess is None:
+        return None
+    return read_guess(guess, task.window)
+
+
+def task_guess_info(task) -> dict | None:
+    """The task's guess with where it came from (for the API)."""
+    guess = GuessLabel.objects.filter(chip_id=task.chip_id).select_related("run").first()
+    if guess is None:
+        return None
+    return {"labels": read_guess(guess, task.window), "run": guess.run_id, "updated_at": guess.updated_at}
+
+
+def latest_runs(tile_ids=None):
+    runs = TrainingRun.objects.order_by("tile_id", "-created_at").distinct("tile_id")
+    return runs.filter(tile_id__in=tile_ids) if tile_ids is not None else runs
