@@ -1,6 +1,7 @@
 """Labeling API: thin views over access, selectors and services."""
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -9,6 +10,7 @@ from lcnet_site.roles import is_admin
 
 from . import selectors, services
 from .access import access_label_target
+from .auth import CachedTokenAuthentication
 from .models import Status
 from .serializers import (
     AssignmentOut,
@@ -20,10 +22,12 @@ from .serializers import (
     SavedOut,
 )
 
+AUTH = [SessionAuthentication, CachedTokenAuthentication]
 CONFLICT = {409: OpenApiResponse(ConflictOut, description="stale revision (with the current one) or frozen chip")}
 
 
 class MyTasks(generics.ListAPIView):
+    authentication_classes = AUTH
     serializer_class = MyTaskOut
 
     @extend_schema(parameters=[OpenApiParameter("chip", str), OpenApiParameter("status", enum=Status.values)])
@@ -38,6 +42,7 @@ class MyTasks(generics.ListAPIView):
 
 
 class NextTask(APIView):
+    authentication_classes = AUTH
     @extend_schema(responses={200: MyTaskOut, 204: OpenApiResponse(description="nothing left to label")})
     def get(self, request):
         task = selectors.next_task(request.user)
@@ -45,6 +50,7 @@ class NextTask(APIView):
 
 
 class TaskAnnotation(APIView):
+    authentication_classes = AUTH
     @extend_schema(responses={200: LabelsOut})
     def get(self, request, task_id):
         target = access_label_target(request.user, task_id)
@@ -56,6 +62,7 @@ class TaskAnnotation(APIView):
 
 
 class TaskAnnotationSubmit(APIView):
+    authentication_classes = AUTH
     @extend_schema(request=LabelsIn, responses={200: SavedOut, **CONFLICT})
     def post(self, request, task_id):
         return _save(request, task_id, submit=True)
@@ -77,6 +84,7 @@ def _save(request, task_id, *, submit):
 
 
 class AdminAssignments(APIView):
+    authentication_classes = AUTH
     @extend_schema(request=AssignmentsIn, responses={201: AssignmentOut(many=True)})
     def post(self, request):
         if not is_admin(request.user):
