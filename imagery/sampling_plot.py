@@ -8,7 +8,8 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
-from imagery.sampling import CONTINENTS, Candidates, ChipWindow, eligible_mask
+from imagery.core_chip_windows import ChipWindow
+from imagery.sampling import CONTINENTS, Candidates, eligible_mask
 
 
 def plot_tile_sample(candidates: Candidates, chosen: np.ndarray, path: str | Path, title: str) -> None:

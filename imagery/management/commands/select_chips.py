@@ -1,4 +1,4 @@
-"""Choose N non-overlapping 256×256 chip windows per sampled tile (rules: imagery/sampling.py, docs/sampling.md)."""
+"""Choose N non-overlapping 256×256 chip windows per tile (rules: imagery/core_chip_windows.py, docs/sampling.md)."""
 
 import csv
 from pathlib import Path
@@ -10,6 +10,7 @@ from pyproj import Transformer
 from rasterio.errors import RasterioError
 from tqdm import tqdm
 
+from imagery import core_chip_windows as chips_core
 from imagery import geo, sampling
 from imagery.domain import PIXEL_SIZE_M
 from imagery.sampling_plot import plot_chip_windows
@@ -33,7 +34,7 @@ class Command(BaseCommand):
         parser.add_argument("--out", required=True, help="CSV of chip windows")
         parser.add_argument("--plot", help="PNG of the windows of the first tiles (default: OUT with .png)")
         parser.add_argument("--no-plot", action="store_true", help="skip the PNG")
-        parser.add_argument("--chips", type=int, default=sampling.DEFAULT_CHIPS_PER_TILE, help="windows per tile")
+        parser.add_argument("--chips", type=int, default=chips_core.DEFAULT_CHIPS_PER_TILE, help="windows per tile")
         parser.add_argument("--seed", type=int, default=0)
         parser.add_argument("--tile", help="tile id of a single raster source (default: from the raster's centre)")
         parser.add_argument("--max-nodata", type=float, default=0.0,
@@ -55,14 +56,14 @@ class Command(BaseCommand):
         rows, layouts, hints = [], [], []
         for g in tqdm(grids, desc="tiles", unit="tile", disable=options["verbosity"] < 1):
             try:
-                windows = sampling.chip_windows(g["tile_id"], chips, seed=seed, tile_shape=g["shape"],
+                windows = chips_core.chip_windows(g["tile_id"], chips, seed=seed, tile_shape=g["shape"],
                                                 nodata=g["nodata"], max_nodata_fraction=max_nodata,
                                                 corner_box=g["corner_box"],
-                                                keep=sampling.centre_in_band(g["tile_id"], g["epsg"], g["origin"]))
+                                                keep=chips_core.centre_in_band(g["tile_id"], g["epsg"], g["origin"]))
             except sampling.SamplingInputError as exc:
                 raise CommandError(f"{g['source'] + ': ' if g['source'] else ''}{exc}; nothing written") from exc
-            bounds = sampling.window_bounds(windows, g["origin"])
-            tile_rows = sampling.window_rows(g["tile_id"], windows, g["epsg"], bounds)
+            bounds = chips_core.window_bounds(windows, g["origin"])
+            tile_rows = chips_core.window_rows(g["tile_id"], windows, g["epsg"], bounds)
             rows += [r | {"source": g["source"]} for r in tile_rows]
             layouts.append((g["tile_id"], g["shape"], g["nodata"], windows))
             if g["source"]:
@@ -70,7 +71,7 @@ class Command(BaseCommand):
                              f"--chips {','.join(str(w.index) for w in windows)}")
 
         with atomic_output(out) as tmp_csv:
-            sampling.write_csv(tmp_csv, [*sampling.WINDOW_COLUMNS, "source"], rows)
+            sampling.write_csv(tmp_csv, [*chips_core.WINDOW_COLUMNS, "source"], rows)
             if not no_plot:
                 with atomic_output(plot) as tmp_png:
                     plot_chip_windows(layouts[:PLOT_MAX_TILES], tmp_png)
@@ -109,8 +110,8 @@ class Command(BaseCommand):
                 why = exc if isinstance(exc, geo.GeoError) else "not an MGRS tile with numeric lat/lon"
                 bad.append(f"line {line} ({row.get('tile_id') or '?'}): {why}")
                 continue
-            shape = (sampling.TILE_SIZE_PX, sampling.TILE_SIZE_PX)
-            square = (0, 0, sampling.SQUARE_PX, sampling.SQUARE_PX)
+            shape = (chips_core.TILE_SIZE_PX, chips_core.TILE_SIZE_PX)
+            square = (0, 0, chips_core.SQUARE_PX, chips_core.SQUARE_PX)
             grids.append(dict(tile_id=tile_id, epsg=epsg, origin=(left, top), shape=shape, nodata=None, source="",
                               corner_box=square))
         if bad:
@@ -144,8 +145,8 @@ class Command(BaseCommand):
             left, _, _, top = geo.tile_bounds(tile_id, epsg, (bounds.bottom + bounds.top) / 2)
         except (geo.GeoError, ValueError) as exc:
             raise CommandError(f"{path}: {exc}; nothing written") from exc
-        # the tile's own 100 km square in the raster's 10 m pixels (see sampling.chip_windows)
+        # the tile's own 100 km square in the raster's 10 m pixels (see chips_core.chip_windows)
         row0, col0 = round((top - t.f) / PIXEL_SIZE_M), round((t.c - left) / PIXEL_SIZE_M)
-        square = (-row0, -col0, sampling.SQUARE_PX - row0, sampling.SQUARE_PX - col0)
+        square = (-row0, -col0, chips_core.SQUARE_PX - row0, chips_core.SQUARE_PX - col0)
         return dict(tile_id=tile_id, epsg=epsg, origin=(t.c, t.f), shape=shape, nodata=nodata, source=str(path),
                     corner_box=square)
