@@ -205,3 +205,15 @@ def test_on_tie_free_features_scipys_ks_test_against_uniform_agrees(table, sampl
         plain += [kstest(u[rng.choice(len(rows), 92, replace=False), j], "uniform").statistic for j in range(2)]
         assert max_ks_distance(u, picked) == pytest.approx(max(ours[-2:]), abs=1.5 / len(rows))
     assert np.mean(ours) < 0.5 * np.mean(plain)
+
+
+def test_the_planning_cores_import_no_django():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys, imagery.sampling, imagery.core_chip_windows, imagery.sampling_plot; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))")
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "[]"
