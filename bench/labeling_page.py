@@ -96,7 +96,8 @@ def drive(url: str, task_ids: list[int], n_tasks: int, n_steps: int) -> dict[str
 
     from tests.frontend.conftest import launch_chromium
 
-    out = {"page-interactive": [], "open-task (first load)": [], "open-task (next, in page)": [], "date-step": []}
+    out = {"page-interactive": [], "open-task (first load)": [], "open-task (next, in page)": [],
+           "timeline-ready (next, in page)": [], "date-step": []}
     with sync_playwright() as p:
         browser = launch_chromium(p)
         ctx = browser.new_context(viewport={"width": 1440, "height": 920})
@@ -119,7 +120,8 @@ def drive(url: str, task_ids: list[int], n_tasks: int, n_steps: int) -> dict[str
             out["page-interactive"] += measures(page, "lcnet:page-interactive")
             out["open-task (first load)"] += measures(page, "lcnet:open-task")
             if os.environ.get("LCNET_BENCH_TRACE"):
-                print(page.evaluate("""() => [performance.getEntriesByType('navigation')[0].responseEnd,
+                print(page.evaluate("""() => [performance.getEntriesByType('navigation')[0].responseStart,
+                  performance.getEntriesByType('navigation')[0].responseEnd,
                   ...performance.getEntriesByType('resource').map((e) => [e.name.split('/').slice(-3).join('/'),
                   Math.round(e.startTime), Math.round(e.responseEnd)]),
                   ...performance.getEntriesByType('measure').map((e) => [e.name, Math.round(e.startTime), Math.round(e.duration)])]"""),
@@ -136,6 +138,7 @@ def drive(url: str, task_ids: list[int], n_tasks: int, n_steps: int) -> dict[str
             page.wait_for_function(f"document.body.dataset.ready !== '{current}'")
             page.wait_for_timeout(300)  # an annotator looks before acting; lets the idle prefetch run
         out["open-task (next, in page)"] = measures(page, "lcnet:open-task")[1:]
+        out["timeline-ready (next, in page)"] = measures(page, "lcnet:timeline-ready")[1:]
 
         page.wait_for_timeout(1000)
         keys = ["ArrowRight"] * (N_SCENES - 1) + ["ArrowLeft"] * (N_SCENES - 1)
