@@ -21,6 +21,7 @@ class LabelTarget:
     task_id: int
     chip_id: str
     frozen: bool
+    is_reference: bool  # internal only: never shown to annotators (their reference labeling is blind)
     data_mask: bytes | None
     row: dict | None
 
@@ -49,4 +50,4 @@ def access_label_target(user, task_id) -> LabelTarget:
     else:
         raise Http404
     mask = None if info["mask"] is None else bytes(info["mask"])
-    return LabelTarget(kind, task_id, info["chip_id"], info["frozen"], mask, row)
+    return LabelTarget(kind, task_id, info["chip_id"], info["frozen"], bool(info["is_reference"]), mask, row)

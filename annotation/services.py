@@ -151,7 +151,8 @@ def _update_orm(user, target, model, history, parent, revision, values, count_ta
 
 def _announce_on_commit(target: LabelTarget, user, revision: int, signal, others) -> None:
     if target.kind == ANNOTATION:
-        kwargs = dict(task_id=target.task_id, annotator_id=user.pk, revision=revision, submitted_count=others + 1)
+        kwargs = dict(task_id=target.task_id, annotator_id=user.pk, revision=revision, submitted_count=others + 1,
+                      is_reference=target.is_reference)
         transaction.on_commit(lambda: signal.send(sender=Annotation, **kwargs))
     else:
         kwargs = dict(task_id=target.task_id, expert_id=user.pk, revision=revision)

@@ -39,7 +39,7 @@ def test_each_submit_is_announced_on_commit_with_the_count_of_submitted_annotato
         save(alice, task, revision=1)
     assert len(callbacks) == 3
     assert [(k["annotator_id"], k["submitted_count"]) for _, k in heard] == [(bob.pk, 1), (carol.pk, 2), (alice.pk, 3)]
-    assert all(name == "Annotation" and k["task_id"] == task.pk for name, k in heard)
+    assert all(name == "Annotation" and k["task_id"] == task.pk and k["is_reference"] is False for name, k in heard)
 
 
 def test_nothing_is_announced_when_the_transaction_rolls_back(chip, alice, assign, full_mask, heard):
