@@ -24,7 +24,7 @@ N_LABELED = N_CODES - 1  # labeled classes 1..7
 _CODE_BITS = 3  # 8 codes fit in 3 bits
 BLOCK_SIZE = 1 << 17  # pixels per block: keeps the 1 MB index buffer in cache
 _LUT_MAX_ANNOTATORS = 5  # 8**5 = 32768 entries per table
-_LUT_MAX_ENTRIES = 1 << 18  # table entries built at once (groups are taken in chunks of this)
+_LUT_MAX_ENTRIES = 1 << 16  # table entries built at once (groups are taken in chunks of this)
 _TIE_EPS = 1e-9  # relative: float sums that are equal in exact arithmetic count as ties
 
 
@@ -103,8 +103,9 @@ def bayesian_consensus(
             _lookup_blocks(grouped[:, g0:g1], which.ravel(), tables, out_label[g0:g1], out_score[g0:g1], block_size)
     else:  # one weight per pixel (or many annotators): the general path, block by block
         flat, w = labels.reshape(n, -1), np.broadcast_to(weights, labels.shape).reshape(n, -1)
-        for start in range(0, flat.shape[1], block_size):
-            sl = slice(start, start + block_size)
+        step = max(1, block_size // 16)  # (n, n, block) float temporaries: keep them small
+        for start in range(0, flat.shape[1], step):
+            sl = slice(start, start + step)
             out_label.reshape(-1)[sl], out_score.reshape(-1)[sl] = _vote(flat[:, sl], w[:, sl])
     return out_label.reshape(shape), out_score.reshape(shape)
 
@@ -165,34 +166,43 @@ def _consensus_tables(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return _vote(np.tile(combos, t), np.repeat(weights.T, size, axis=1))
 
 
-def _lookup_blocks(grouped, which, tables, out_label, out_score, block_size) -> None:
-    """grouped (n, G, P) codes; group g reads table which[g]. Pack each pixel's codes into one index, add its table's
-    offset, and read label and score; blocks hold whole groups, or part of one group, so offsets are per block row.
-    Packing runs in uint16 (n <= 5: 15 bits), a quarter of the memory traffic of intp; one pass widens it for take."""
+def _lookup_blocks(rows, which, tables, out_label, out_score, block_size) -> None:
+    """rows: n code arrays (G, P); group g reads table which[g]. Pack each pixel's codes into one index, add its
+    table's offset, and read label and score; blocks hold whole groups, or part of one group, so offsets are per block
+    row. Packing runs in uint16 (n <= 5: 15 bits), a quarter of the memory traffic of intp; one pass widens it."""
     lut_label, lut_score = tables
-    n, n_groups, per_group = grouped.shape
+    n, (n_groups, per_group) = len(rows), rows[0].shape
+    if n_groups * per_group == 0:
+        return
     size = N_CODES**n
-    offsets = (which.astype(np.intp) * size)[:, None]
-    rows, step = max(1, block_size // per_group), min(per_group, block_size)
-    code, packed, part = np.empty(rows * step, np.intp), np.empty(rows * step, np.uint16), np.empty(rows * step, np.uint16)
-    for g0 in range(0, n_groups, rows):
-        g1 = min(n_groups, g0 + rows)
+    offsets = (np.asarray(which, np.intp) * size)[:, None]
+    block_rows, step = max(1, block_size // per_group), min(per_group, block_size)
+    buffers = np.empty(block_rows * step, np.intp), np.empty((2, block_rows * step), np.uint16)
+    for g0 in range(0, n_groups, block_rows):
+        g1 = min(n_groups, g0 + block_rows)
         for p0 in range(0, per_group, step):
             p1 = min(per_group, p0 + step)
-            shape = (g1 - g0, p1 - p0)
-            c, c16, t16 = (buf[: shape[0] * shape[1]].reshape(shape) for buf in (code, packed, part))
-            np.left_shift(grouped[0, g0:g1, p0:p1], _CODE_BITS * (n - 1), out=c16, dtype=np.uint16)
-            for i in range(1, n - 1):
-                np.left_shift(grouped[i, g0:g1, p0:p1], _CODE_BITS * (n - 1 - i), out=t16, dtype=np.uint16)
-                np.bitwise_or(c16, t16, out=c16)
-            if n > 1:
-                np.bitwise_or(c16, grouped[n - 1, g0:g1, p0:p1], out=c16)
+            c16 = _pack([row[g0:g1, p0:p1] for row in rows], buffers[1])
+            c = buffers[0][: c16.size].reshape(c16.shape)
             np.copyto(c, c16)
             if size < lut_label.size:
                 c += offsets[g0:g1]
             # mode="clip": indices are valid by construction, and "raise" would buffer the output
             np.take(lut_label, c, out=out_label[g0:g1, p0:p1], mode="clip")
             np.take(lut_score, c, out=out_score[g0:g1, p0:p1], mode="clip")
+
+
+def _pack(parts, buffers) -> np.ndarray:
+    """Codes of n same-shape uint8 blocks packed 3 bits each (first highest) into uint16; buffers (2, >= size)."""
+    shape, n = parts[0].shape, len(parts)
+    packed, part = (buf[: parts[0].size].reshape(shape) for buf in buffers)
+    np.left_shift(parts[0], _CODE_BITS * (n - 1), out=packed, dtype=np.uint16)
+    for i in range(1, n - 1):
+        np.left_shift(parts[i], _CODE_BITS * (n - 1 - i), out=part, dtype=np.uint16)
+        np.bitwise_or(packed, part, out=packed)
+    if n > 1:
+        np.bitwise_or(packed, parts[n - 1], out=packed)
+    return packed
 
 
 def _as_codes(labels) -> np.ndarray:
@@ -229,35 +239,51 @@ def dawid_skene(
     if labels.ndim < 1 or labels.shape[0] == 0:
         raise ValueError("labels need an annotator axis with at least one annotator")
     n, shape = labels.shape[0], labels.shape[1:]
-    ref = np.zeros(shape, np.uint8) if reference is None else _as_codes(reference)
-    if ref.shape != shape:
+    ref = None if reference is None else _as_codes(reference)
+    if ref is not None and ref.shape != shape:
         raise ValueError(f"reference {ref.shape} does not match the labels' pixels {shape}")
-    rows = np.concatenate([labels.reshape(n, -1), ref.reshape(1, -1)])
-    patterns, inverse, counts = _distinct_columns(rows)
-    post, confusion = _ds_em(patterns[:n], patterns[n], counts, tol, max_iter, smoothing)
-    voted = (patterns != NO_DATA).any(axis=0)
-    pat_label = np.where(voted, post.argmax(axis=1) + 1, NO_DATA).astype(np.uint8)
-    pat_score = np.where(voted, post.max(axis=1), 0.0).astype(np.float32)
-    return pat_label[inverse].reshape(shape), pat_score[inverse].reshape(shape), confusion
-
-
-def _distinct_columns(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct columns of a (r, N) uint8 code array, the index of each pixel's column, and how often each occurs."""
-    r = rows.shape[0]
-    if r * _CODE_BITS <= 21:  # at most 2M packed codes: count them directly, no sort
-        code = np.zeros(rows.shape[1], np.intp)
-        for row in rows:
-            code <<= _CODE_BITS
-            code |= row
-        counts = np.bincount(code, minlength=1 << (r * _CODE_BITS))
+    rows = [*labels.reshape(n, 1, -1)] + ([] if ref is None else [ref.reshape(1, -1)])  # each (1, N)
+    if len(rows) <= _LUT_MAX_ANNOTATORS:  # stream: count packed patterns block by block, then a table look-up
+        counts = _pattern_counts(rows)
         used = np.flatnonzero(counts)
-        remap = np.zeros(counts.shape[0], np.intp)
-        remap[used] = np.arange(used.size)
-        shifts = _CODE_BITS * np.arange(r - 1, -1, -1)
-        patterns = ((used[None, :] >> shifts[:, None]) & (N_CODES - 1)).astype(np.uint8)
-        return patterns, remap[code], counts[used]
-    patterns, inverse, counts = np.unique(rows, axis=1, return_inverse=True, return_counts=True)
-    return patterns, inverse.ravel(), counts
+        label_of, score_of, confusion = _ds_patterns(_unpack(used, len(rows)), counts[used], n, tol, max_iter, smoothing)
+        tables = np.zeros(counts.size, np.uint8), np.zeros(counts.size, np.float32)
+        tables[0][used], tables[1][used] = label_of, score_of
+        out_label, out_score = np.empty((1, rows[0].size), np.uint8), np.empty((1, rows[0].size), np.float32)
+        _lookup_blocks(rows, [0], tables, out_label, out_score, BLOCK_SIZE)
+        return out_label.reshape(shape), out_score.reshape(shape), confusion
+    stacked = np.concatenate([r.reshape(1, -1) for r in rows])
+    patterns, inverse, counts = np.unique(stacked, axis=1, return_inverse=True, return_counts=True)
+    label_of, score_of, confusion = _ds_patterns(patterns, counts, n, tol, max_iter, smoothing)
+    inverse = inverse.ravel()
+    return label_of[inverse].reshape(shape), score_of[inverse].reshape(shape), confusion
+
+
+def _pattern_counts(rows) -> np.ndarray:
+    """How often each packed combination of the rows' codes occurs: (8**r,) int64, counted block by block."""
+    size, total = N_CODES ** len(rows), rows[0].size
+    counts = np.zeros(size, np.int64)
+    buffers = np.empty((2, min(BLOCK_SIZE, total)), np.uint16)
+    for start in range(0, total, BLOCK_SIZE):
+        block = [row[0, start : start + BLOCK_SIZE] for row in rows]
+        counts += np.bincount(_pack(block, buffers), minlength=size)
+    return counts
+
+
+def _unpack(codes: np.ndarray, r: int) -> np.ndarray:
+    """(r, m) uint8 codes from packed indices (first row in the highest bits)."""
+    shifts = _CODE_BITS * np.arange(r - 1, -1, -1)
+    return ((codes[None, :] >> shifts[:, None]) & (N_CODES - 1)).astype(np.uint8)
+
+
+def _ds_patterns(patterns, counts, n, tol, max_iter, smoothing):
+    """EM on distinct patterns (n annotator rows, then the reference row if any): label, score, confusion."""
+    ref = patterns[n] if patterns.shape[0] > n else np.zeros(patterns.shape[1], np.uint8)
+    post, confusion = _ds_em(patterns[:n], ref, counts, tol, max_iter, smoothing)
+    voted = (patterns != NO_DATA).any(axis=0)
+    label = np.where(voted, post.argmax(axis=1) + 1, NO_DATA).astype(np.uint8)
+    score = np.where(voted, post.max(axis=1), 0.0).astype(np.float32)
+    return label, score, confusion
 
 
 def _ds_em(patterns, ref, counts, tol, max_iter, smoothing):

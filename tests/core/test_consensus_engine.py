@@ -308,3 +308,21 @@ def test_dawid_skene_with_many_annotators_takes_the_sorting_path():
     label, _, estimated = dawid_skene(labels)
     assert estimated.shape == (10, 7, 7)
     assert (label == truth).mean() > 0.9
+
+
+def test_dawid_skene_streamed_and_sorted_paths_agree():
+    rng = np.random.default_rng(11)
+    truth, labels = synthetic_crowd(rng, known_confusions()[:3], 20_000, np.full(7, 1 / 7))
+    reference = np.where(rng.random(truth.size) < 0.05, truth, 0).astype(np.uint8)
+    streamed = dawid_skene(labels, reference)  # 3 annotators + reference: packed codes, block by block
+    silent = np.concatenate([labels, np.zeros((3, truth.size), np.uint8)])  # 3 annotators who labeled nothing
+    sorted_ = dawid_skene(silent, reference)  # 7 rows: distinct columns by sorting
+    np.testing.assert_array_equal(streamed[0], sorted_[0])
+    np.testing.assert_allclose(streamed[1], sorted_[1], rtol=1e-5)
+    np.testing.assert_allclose(streamed[2], sorted_[2][:3], atol=1e-9)
+
+
+def test_empty_inputs_give_empty_outputs():
+    empty = np.zeros((3, 0), np.uint8)
+    assert bayesian_consensus(empty, [0.9, 0.8, 0.6])[0].shape == (0,)
+    assert dawid_skene(empty)[0].shape == (0,)
