@@ -1,9 +1,10 @@
 """Task imagery benchmark: layer PNGs through the real HTTP stack vs rio-tiler on the same windows of the same COGs.
 
-    .venv/bin/python bench/layers.py [--tasks 12] [--rounds 3]
+    .venv/bin/python bench/layers.py [--tasks-per-chip 3] [--rounds 3]
 
-Builds a throw-away Postgres database (settings_test) with a chip of three real Sentinel-2 scenes (the same builder as
-tests/imagery/layer_data.py), then for every layer × context × task × scene:
+Builds a throw-away Postgres database (settings_test) and ingests real Sentinel-2 sample data with the project's own
+ingest (`sources_ingest`): the two LandCoverNet L2A chips (1 date each, SCL), the eo-learn patch (5 dates) and the
+THEIA Bouconne series (7 dates) — 4 chips, 14 scenes. Then for every layer × context × sampled task × scene of its chip:
 - lcnet cold: the process cache emptied first, so the scene COG is read and decoded (OS page cache warm);
 - lcnet warm: the scene already decoded in the process cache (switching layers/dates/tasks of a chip);
 - lcnet core: the same warm render in-process (cached scene slice → render → PNG), no HTTP: like for like with
@@ -18,6 +19,7 @@ import os
 import sys
 import tempfile
 import time
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -67,7 +69,7 @@ def rio_tiler_renderer(stretch_low, stretch_high):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tasks", type=int, default=12, help="tasks of the chip to sample (max 64)")
+    parser.add_argument("--tasks-per-chip", type=int, default=3, help="tasks with data sampled from each chip")
     parser.add_argument("--rounds", type=int, default=3, help="warm repetitions of each request")
     args = parser.parse_args()
 
@@ -99,18 +101,26 @@ def run(args) -> None:
     from imagery import render
     from imagery.core_windows import Window, context_window
     from imagery.layer_cache import scene_cache, scene_pixels
-    from tests.imagery.layer_data import make_layer_chip
+    from imagery.models import Chip
+    from imagery.services import sources_ingest
+    from lcnet_site.sample_data import shared_data_dir
 
-    chip = make_layer_chip()
-    scenes = list(chip.scenes.all())
+    data = shared_data_dir()
+    sources_ingest(paths=[data / "landcovernet_s2_chips"], date=date(2018, 6, 1))  # chipA carries no date
+    sources_ingest(paths=[data / "eolearn_testeopatch"])
+    sources_ingest(paths=[data / "theia_l3a_bouconne_2018"])
     rng = np.random.default_rng(0)
-    tasks = list(chip.tasks.all())
-    tasks = [tasks[i] for i in sorted(rng.choice(len(tasks), size=min(args.tasks, len(tasks)), replace=False))]
+    tasks, scenes, paths, renderers = [], {}, {}, {}
+    for chip in Chip.objects.all():
+        with_data = list(chip.tasks.filter(has_data=True))
+        picks = rng.choice(len(with_data), size=min(args.tasks_per_chip, len(with_data)), replace=False)
+        tasks += [with_data[i] for i in sorted(picks)]
+        scenes[chip.id] = list(chip.scenes.all())
+        paths[chip.id] = [default_storage.path(s.file.name) for s in scenes[chip.id]]
+        renderers[chip.id] = rio_tiler_renderer(chip.stretch_low, chip.stretch_high)
     admin = get_user_model().objects.create_user("bench", password="bench", is_staff=True)
     client = Client()
     client.force_login(admin)
-    rio = rio_tiler_renderer(chip.stretch_low, chip.stretch_high)
-    paths = [default_storage.path(s.file.name) for s in scenes]
 
     def lcnet(task, layer, k, context):
         t0 = time.perf_counter()
@@ -121,9 +131,11 @@ def run(args) -> None:
 
     times: dict[tuple[str, int, str], list[float]] = {}
     revalidate: list[float] = []
-    combos = [(layer, c, t, k) for layer in render.LAYERS for c in CONTEXTS for t in tasks for k in range(len(scenes))]
+    combos = [(layer, c, t, k) for layer in render.LAYERS for c in CONTEXTS for t in tasks
+              for k in range(len(scenes[t.chip_id]))]
     for layer, context, task, k in tqdm(combos, desc="layers", unit="window"):
         window, _ = context_window(Window(*task.window), context)
+        chip, scene, rio = task.chip, scenes[task.chip_id][k], renderers[task.chip_id]
         scene_cache().clear()
         elapsed, response = lcnet(task, layer, k, context)
         times.setdefault((layer, context, "cold"), []).append(elapsed)
@@ -131,11 +143,11 @@ def run(args) -> None:
             times.setdefault((layer, context, "warm"), []).append(lcnet(task, layer, k, context)[0])
             t0 = time.perf_counter()
             rows, cols = window.slices()
-            render.encode_png(render.render(layer, scene_pixels(scenes[k])[:, rows, cols], chip.stretch_low,
+            render.encode_png(render.render(layer, scene_pixels(scene)[:, rows, cols], chip.stretch_low,
                                             chip.stretch_high, origin=window[:2]))
             times.setdefault((layer, context, "core"), []).append(time.perf_counter() - t0)
             t0 = time.perf_counter()
-            rio(paths[k], layer, window)
+            rio(paths[task.chip_id][k], layer, window)
             times.setdefault((layer, context, "rio"), []).append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         etag = response["ETag"]
@@ -144,13 +156,14 @@ def run(args) -> None:
         revalidate.append(time.perf_counter() - t0)
         assert not_modified.status_code == 304
 
-    report(times, revalidate, args, len(tasks), len(scenes))
+    n_scenes = sum(len(v) for v in scenes.values())
+    report(times, revalidate, args, f"{len(tasks)} tasks of {len(scenes)} ingested real chips ({n_scenes} scenes)")
 
 
-def report(times, revalidate, args, n_tasks, n_scenes) -> None:
+def report(times, revalidate, args, what: str) -> None:
     from imagery import render
 
-    print(f"\nlcnet task layers: {n_tasks} tasks × {n_scenes} real scenes × contexts {CONTEXTS}, "
+    print(f"\nlcnet task layers: {what}, every scene of each task's chip × contexts {CONTEXTS}, "
           f"{args.rounds} warm rounds; 2 shared cores under team load; times in ms")
     print(f"{'layer':<12}{'ctx':>4} {'cold p50':>9}{'p99':>7} {'warm p50':>9}{'p99':>7} {'core p50':>9}"
           f" {'rio p50':>8}{'p99':>7} {'warm/rio':>9}{'cold/rio':>9}{'core/rio':>9}")
