@@ -69,16 +69,16 @@ def scene_stack(source: Source, row0: int, col0: int) -> tuple[np.ndarray, list[
     w = min(CHIP_SIZE, source.width - col0)
     stack = np.zeros((n, SCENE_BAND_COUNT, CHIP_SIZE, CHIP_SIZE), dtype=np.uint16)
     stack[:, CLOUD_MASK_BAND] = ABSENT
-    rows, cols = slice(row0, row0 + h), slice(col0, col0 + w)
     for i, scene in enumerate(source.scenes):
-        stack[i, : len(BANDS), :h, :w] = scene.bands[:, rows, cols]
-        if scene.scl is None:
+        data = scene.read((row0, col0, h, w))
+        stack[i, : len(BANDS), :h, :w] = data.bands
+        if data.scl is None:
             stack[i, SCL_BAND] = ABSENT
         else:
-            stack[i, SCL_BAND, :h, :w] = scene.scl[rows, cols]  # padding stays SCL no data (0)
-        if scene.cloud is not None:
-            stack[i, CLOUD_MASK_BAND, :h, :w] = scene.cloud[rows, cols]
-    return stack, [s.scl is not None for s in source.scenes], [s.cloud is not None for s in source.scenes]
+            stack[i, SCL_BAND, :h, :w] = data.scl  # padding stays SCL no data (0)
+        if data.cloud is not None:
+            stack[i, CLOUD_MASK_BAND, :h, :w] = data.cloud
+    return stack, [s.has_scl for s in source.scenes], [s.has_cloud for s in source.scenes]
 
 
 def data_mask(stack: np.ndarray) -> np.ndarray:
@@ -111,14 +111,12 @@ def chip_stretch(stack: np.ndarray) -> tuple[list[int], list[int]]:
     mask = valid_mask(stack)
     if not mask.any():  # e.g. a fully cloudy single date: stretch what there is
         mask = data_mask(stack)
-    low, high = [], []
-    for b in range(len(BANDS)):  # ten bands, each one vectorized percentile
-        values = stack[:, b][mask]
-        lo, hi = np.percentile(values, STRETCH_PERCENTILES) if values.size else (0, 1)
-        lo, hi = int(np.floor(lo)), int(np.ceil(hi))
-        low.append(lo)
-        high.append(max(hi, lo + 1))
-    return low, high
+    if not mask.any():
+        return [0] * len(BANDS), [1] * len(BANDS)
+    values = np.moveaxis(stack[:, : len(BANDS)], 1, 0)[:, mask]  # (10, n_valid)
+    low, high = np.percentile(values, STRETCH_PERCENTILES, axis=1)
+    low, high = np.floor(low).astype(int), np.ceil(high).astype(int)
+    return low.tolist(), np.maximum(high, low + 1).tolist()
 
 
 def task_has_data(stack: np.ndarray) -> np.ndarray:
@@ -134,17 +132,28 @@ def fingerprint(epsg: int, transform, dates: list[date], stack: np.ndarray) -> s
     return digest.hexdigest()
 
 
-def prepare_chips(source: Source, *, chips: list[int] | None = None, max_chips: int | None = None,
-                  tile: str | None = None) -> list[PreparedChip]:
-    """The chips of a source, ready to write. Chips with no data at all are left out."""
+@dataclass
+class ChipPlan:
+    """Where a chip lies: its position in the source and its grid, checked against its tile before any pixel is read."""
+
+    index: int
+    row0: int
+    col0: int
+    transform: tuple[float, ...]
+    bounds: tuple[float, float, float, float]
+    tile: str
+
+
+def plan_chips(source: Source, *, chips: list[int] | None = None, max_chips: int | None = None,
+               tile: str | None = None) -> list[ChipPlan]:
+    """The selected chips of a source with their grids; SourceError for a bad index or a chip outside its tile."""
     n_cols = cut_grid(source.height, source.width)[1]
     a, b, c, d, e, f = source.transform
     tile = tile or source.tile
-    out = []
+    plans = []
     for index in select_indexes(source, chips, max_chips):
         row0, col0 = (index // n_cols) * CHIP_SIZE, (index % n_cols) * CHIP_SIZE
         transform = (a, b, c + a * col0, d, e, f + e * row0)
-        bounds = geo.bounds_of(transform, CHIP_SIZE, CHIP_SIZE)
         # The tile is checked on the real data extent: padding may run past the tile edge.
         data_bounds = geo.bounds_of(transform, min(CHIP_SIZE, source.height - row0), min(CHIP_SIZE, source.width - col0))
         try:
@@ -152,16 +161,26 @@ def prepare_chips(source: Source, *, chips: list[int] | None = None, max_chips: 
             geo.check_in_tile(chip_tile, source.epsg, data_bounds)
         except geo.GeoError as exc:
             raise SourceError(f"{source.name} chip {index}: {exc}") from exc
-        stack, has_scl, has_mask = scene_stack(source, row0, col0)
-        tasks = task_has_data(stack)
-        if not tasks.any():
-            continue
-        low, high = chip_stretch(stack)
-        dates = [s.date for s in source.scenes]
-        out.append(PreparedChip(
-            index=index, source_name=source.name, epsg=source.epsg, transform=transform, bounds=bounds,
-            dates=dates, stack=stack, has_scl=has_scl, has_cloud_mask=has_mask,
-            cloud_fraction=cloud_fractions(stack), stretch_low=low, stretch_high=high, task_has_data=tasks,
-            fingerprint=fingerprint(source.epsg, transform, dates, stack), chip_id=source.chip_id, tile=chip_tile,
-        ))
-    return out
+        plans.append(ChipPlan(index, row0, col0, transform, geo.bounds_of(transform, CHIP_SIZE, CHIP_SIZE), chip_tile))
+    return plans
+
+
+def prepare_chip(source: Source, plan: ChipPlan) -> PreparedChip | None:
+    """Read and prepare one planned chip; None when it holds no data at all."""
+    stack, has_scl, has_mask = scene_stack(source, plan.row0, plan.col0)
+    tasks = task_has_data(stack)
+    if not tasks.any():
+        return None
+    low, high = chip_stretch(stack)
+    dates = [s.date for s in source.scenes]
+    return PreparedChip(
+        index=plan.index, source_name=source.name, epsg=source.epsg, transform=plan.transform, bounds=plan.bounds,
+        dates=dates, stack=stack, has_scl=has_scl, has_cloud_mask=has_mask, cloud_fraction=cloud_fractions(stack),
+        stretch_low=low, stretch_high=high, task_has_data=tasks,
+        fingerprint=fingerprint(source.epsg, plan.transform, dates, stack), chip_id=source.chip_id, tile=plan.tile,
+    )
+
+
+def prepare_chips(source: Source, **selection) -> list[PreparedChip]:
+    """All selected chips of a source, ready to write (chips with no data left out). Holds them all in memory."""
+    return [chip for plan in plan_chips(source, **selection) if (chip := prepare_chip(source, plan)) is not None]

@@ -133,12 +133,14 @@ def sources_ingest(*, paths: list, date=None, chip_id: str | None = None, tile: 
                    chips: list[int] | None = None, max_chips: int | None = None, continent: str | None = None,
                    progress: Callable[[str, int], Callable[[IngestResult], None]] | None = None,
                    ) -> tuple[list[IngestResult], list]:
-    """Read, check and store every source under `paths`. Any bad input raises SourceError before a write.
+    """Read, check and store every source under `paths`.
 
-    `progress(label, total)` may return a per-chip callback (the command passes a tqdm bar).
+    Metadata, chip indexes and tiles are all checked before anything is written; then chips are read and written
+    one at a time (a whole tile never sits in memory) inside one transaction, so a late pixel-read error still
+    leaves nothing behind. `progress(label, total)` may return a per-chip callback (the command's tqdm bar).
     Returns (results, ignored files).
     """
-    from .ingest import prepare_chips
+    from .ingest import plan_chips, prepare_chip
     from .sources import read_sources
 
     if tile:
@@ -149,14 +151,14 @@ def sources_ingest(*, paths: list, date=None, chip_id: str | None = None, tile: 
             raise SourceError(f"--chip-id {chip_id} is not in --tile {tile}")
         tile = chip_tile
     sources, ignored = read_sources(paths, fallback_date=date)
-    prepared: list[PreparedChip] = []
-    for source in sources:
-        if chip_id:
-            source.chip_id = chip_id
-        prepared += prepare_chips(source, chips=chips, max_chips=max_chips, tile=tile)
-    if chip_id and len(prepared) != 1:
-        raise SourceError(f"--chip-id names one chip but the sources hold {len(prepared)}")
-    on_chip = progress("ingest", len(prepared)) if progress else None
+    plans = [(source, plan) for source in sources
+             for plan in plan_chips(source, chips=chips, max_chips=max_chips, tile=tile)]
+    if chip_id:
+        if len(plans) != 1:
+            raise SourceError(f"--chip-id names one chip but the sources hold {len(plans)}")
+        sources[0].chip_id = chip_id
+    prepared = (chip for source, plan in plans if (chip := prepare_chip(source, plan)) is not None)
+    on_chip = progress("ingest", len(plans)) if progress else None
     return chips_ingest(chips=prepared, continent=continent, on_chip=on_chip), ignored
 
 

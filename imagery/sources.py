@@ -1,7 +1,9 @@
-"""Readers that turn each real Sentinel-2 layout into one standard in-memory form (no Django).
+"""Readers that turn each real Sentinel-2 layout into one standard form (no Django).
 
-A `Source` is one place on one grid with one or more dates; each `SourceScene` holds a (10, H, W) uint16
-stack in `imagery.domain.BANDS` order (0 = no data), an optional SCL and an optional binary cloud mask.
+A `Source` is one place on one grid (CRS, transform, size) with one or more dates. Each `SourceScene` reads any
+window as `SceneData`: a (10, h, w) uint16 stack in `imagery.domain.BANDS` order (0 = no data), an optional SCL and
+an optional binary cloud mask. Metadata is checked when a source is found; pixels are read window by window, so
+choosing a few chips of a full Sentinel-2 tile reads only those.
 Layouts (see ../shared/data/README.md):
   - LandCoverNet chips: `<prefix>_bands10.tif` (+ `_SCL.tif`, `_CLD.tif`), prefix `<tile>_<nn>_<yyyymmdd>` or free;
   - per-band files of one date at 10/20/60 m: `<prefix>_B02.tif` … (20 m bands → 10 m by nearest neighbour);
@@ -15,16 +17,19 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import rasterio
-from rasterio.enums import Resampling
 from rasterio.errors import RasterioError
+from rasterio.windows import Window as RioWindow
 
 from . import geo
+from .core_cache import ArrayLRU
 from .domain import ABSENT, BANDS, PIXEL_SIZE_M, REFLECTANCE_SCALE
 
 L1C_BANDS = ("B01", "B02", "B03", "B04", "B05", "B06", "B07", "B08", "B8A", "B09", "B10", "B11", "B12")
@@ -41,13 +46,43 @@ class SourceError(ValueError):
     """Input that cannot be ingested; the message says which file and why."""
 
 
+Window = tuple[int, int, int, int]  # row_off, col_off, height, width in source pixels
+
+
+@dataclass
+class SceneData:
+    bands: np.ndarray  # (10, h, w) uint16, 0 = no data
+    scl: np.ndarray | None = None  # (h, w) uint8 Sen2Cor classes
+    cloud: np.ndarray | None = None  # (h, w) uint8: 1 cloud, 0 clear, ABSENT unknown
+
+
 @dataclass
 class SourceScene:
+    """One date of a source. Pixels are read on demand, one window at a time, so a whole tile never sits in memory."""
+
     date: date
-    bands: np.ndarray  # (10, H, W) uint16, 0 = no data
-    scl: np.ndarray | None = None  # (H, W) uint8 Sen2Cor classes
-    cloud: np.ndarray | None = None  # (H, W) uint8: 1 cloud, 0 clear, ABSENT unknown
+    reader: Callable[[Window], SceneData]
+    height: int
+    width: int
+    has_scl: bool = False
+    has_cloud: bool = False
     origin: str = ""
+
+    def read(self, window: Window | None = None) -> SceneData:
+        return self.reader(window or (0, 0, self.height, self.width))
+
+    # Whole-raster views, for tests and small sources.
+    @property
+    def bands(self) -> np.ndarray:
+        return self.read().bands
+
+    @property
+    def scl(self) -> np.ndarray | None:
+        return self.read().scl
+
+    @property
+    def cloud(self) -> np.ndarray | None:
+        return self.read().cloud
 
 
 @dataclass
@@ -81,9 +116,35 @@ def _open(path: Path):
         raise SourceError(f"{path}: unreadable raster ({exc})") from exc
 
 
-def _read(src, path: Path, **kwargs) -> np.ndarray:
+# Striped files (one block = whole rows) decode every row a window touches across the full width: for them a window
+# reads its full-width row band once, and the next chips of the same chip row are cut from it without reopening.
+_ROW_BANDS = ArrayLRU(max_bytes=512 * 2**20)
+
+
+@lru_cache(maxsize=1024)
+def _is_striped(path: str, mtime_ns: int) -> bool:
+    with rasterio.open(path) as src:
+        return src.block_shapes[0][1] >= src.width
+
+
+def _read(path: Path, window: Window | None = None, *, indexes) -> np.ndarray:
+    """Pixels of `path` in a (row_off, col_off, height, width) window; SourceError if they cannot be read."""
     try:
-        return src.read(**kwargs)
+        if window is None:
+            with rasterio.open(path) as src:
+                return src.read(indexes)
+        row0, col0, h, w = window
+        stat = Path(path).stat()
+        if not _is_striped(str(path), stat.st_mtime_ns):  # tiled: read just the window
+            with rasterio.open(path) as src:
+                return src.read(indexes, window=RioWindow(col0, row0, w, h))
+
+        def row_band():
+            with rasterio.open(path) as src:
+                return src.read(indexes, window=RioWindow(0, row0, src.width, h))
+
+        key = (str(path), stat.st_mtime_ns, stat.st_size, row0, h, str(indexes))
+        return _ROW_BANDS.get_or_load(key, row_band)[..., col0: col0 + w].copy()
     except (RasterioError, OSError) as exc:
         raise SourceError(f"{path}: unreadable raster data ({exc})") from exc
 
@@ -175,49 +236,60 @@ def _band_order(src, path: Path, expected: tuple[str, ...]) -> list[int]:
 
 
 def _landcovernet_chips(paths: list[Path], fallback_date: date | None) -> list[Source]:
-    groups: dict[str, list[tuple[Path, str | None, str | None]]] = defaultdict(list)
+    groups: dict[str, list[Path]] = defaultdict(list)
     for path in paths:
-        prefix = path.name[: -len("_bands10.tif")]
-        named = _LCN_PREFIX.match(prefix)
-        key = f"{named['tile']}_{named['num']}" if named else str(path.parent / prefix)
-        groups[key].append((path, named["tile"] if named else None, key if named else None))
+        named = _LCN_PREFIX.match(path.name[: -len("_bands10.tif")])
+        groups[f"{named['tile']}_{named['num']}" if named else str(path)[: -len("_bands10.tif")]].append(path)
     sources = []
     for key, members in sorted(groups.items()):
+        named = _LCN_PREFIX.match(key + "_00000000")  # the key of a named chip is "<tile>_<nn>"
         scenes, grids = [], []
-        for path, _, _ in sorted(members):
-            prefix = path.name[: -len("_bands10.tif")]
+        for path in sorted(members):
+            prefix = path.parent / path.name[: -len("_bands10.tif")]
             with _open(path) as src:
                 grid = _grid(src, path)
                 _check_10m(grid, path)
                 if src.count != len(BANDS):
                     raise SourceError(f"{path}: wrong band count {src.count}; a _bands10 file holds 10 bands")
-                bands = _to_uint16(_read(src, path)[_band_order(src, path, BANDS)])
+                order = _band_order(src, path, BANDS)
                 day = _date_of(path, src.tags(), fallback_date)
-            scl = _companion(path.parent / f"{prefix}_SCL.tif", grid)
-            cld = _companion(path.parent / f"{prefix}_CLD.tif", grid, keep_nodata=True)
-            cloud = None
-            if cld is not None:
-                values, nodata = cld
-                cloud = np.where(values >= CLD_THRESHOLD, 1, 0).astype(np.uint8)
-                if nodata is not None:
-                    cloud[values == nodata] = ABSENT
+            scl = _companion(Path(f"{prefix}_SCL.tif"), grid)
+            cld = _companion(Path(f"{prefix}_CLD.tif"), grid)
             grids.append((grid, path))
-            scenes.append(SourceScene(day, bands, None if scl is None else scl[0].astype(np.uint8), cloud, str(path)))
+            scenes.append(SourceScene(day, _chip_reader(path, order, scl, cld), grid.height, grid.width,
+                                      has_scl=scl is not None, has_cloud=cld is not None, origin=str(path)))
         _require_same_grid(grids)
         grid = grids[0][0]
-        _, tile, chip_id = members[0]
-        sources.append(Source(key if chip_id else Path(key).name, "landcovernet", grid.epsg, grid.transform,
-                              grid.height, grid.width, scenes, chip_id=chip_id, tile=tile))
+        sources.append(Source(key if named else Path(key).name, "landcovernet", grid.epsg, grid.transform,
+                              grid.height, grid.width, scenes, chip_id=key if named else None,
+                              tile=named["tile"] if named else None))
     return sources
 
 
-def _companion(path: Path, grid: _Grid, keep_nodata: bool = False):
+def _companion(path: Path, grid: _Grid) -> tuple[Path, float | None] | None:
+    """(path, nodata) of a chip's SCL/CLD file when it exists and shares the chip's grid."""
     if not path.exists():
         return None
     with _open(path) as src:
         if not _same_grid(_grid(src, path), grid):
             raise SourceError(f"{path}: its grid differs from the chip's bands")
-        return _read(src, path, indexes=1), src.nodata
+        return path, src.nodata
+
+
+def _chip_reader(path: Path, order: list[int], scl, cld) -> Callable[[Window], SceneData]:
+    def read(window: Window) -> SceneData:
+        bands = _to_uint16(_read(path, window, indexes=[i + 1 for i in order]))
+        out = SceneData(bands)
+        if scl is not None:
+            out.scl = _read(scl[0], window, indexes=1).astype(np.uint8)
+        if cld is not None:
+            values = _read(cld[0], window, indexes=1)
+            out.cloud = (values >= CLD_THRESHOLD).astype(np.uint8)
+            if cld[1] is not None:
+                out.cloud[values == cld[1]] = ABSENT
+        return out
+
+    return read
 
 
 def _per_band_files(paths: list[Path], fallback_date: date | None) -> list[Source]:
@@ -232,31 +304,51 @@ def _per_band_files(paths: list[Path], fallback_date: date | None) -> list[Sourc
             raise SourceError(f"{prefix}_B*.tif: missing band file(s) {', '.join(missing)}")
         with _open(files["B02"]) as ref:
             grid = _grid(ref, files["B02"])
+            tags = ref.tags()
         _check_10m(grid, files["B02"])
-        stack = np.zeros((len(BANDS), grid.height, grid.width), dtype=np.uint16)
-        for i, band in enumerate(BANDS):
-            with _open(files[band]) as src:
-                band_grid = _grid(src, files[band])
-                same_extent = band_grid.epsg == grid.epsg and np.allclose(
-                    geo.bounds_of(band_grid.transform, band_grid.height, band_grid.width),
-                    geo.bounds_of(grid.transform, grid.height, grid.width), atol=1e-3)
-                if not same_extent or src.count != 1:
-                    raise SourceError(f"{files[band]}: its CRS, extent or band count differs from {files['B02'].name}")
-                # 20 m bands to the 10 m grid: nearest neighbour keeps the DNs unchanged.
-                stack[i] = _to_uint16(_read(src, files[band], indexes=1, out_shape=(grid.height, grid.width),
-                                            resampling=Resampling.nearest))
-                tags = src.tags()
+        factors = [_resolution_factor(files[band], grid, files["B02"]) for band in BANDS]
         named_tile = _TILE_IN_NAME.search(Path(prefix).name)
         tile = tile or (named_tile.group(1) if named_tile else None)
         grids.append((grid, files["B02"]))
-        scenes.append(SourceScene(_date_of(Path(prefix + ".tif"), tags, fallback_date), stack, origin=prefix))
+        day = _date_of(Path(prefix + ".tif"), tags, fallback_date)
+        reader = _band_files_reader([files[b] for b in BANDS], factors)
+        scenes.append(SourceScene(day, reader, grid.height, grid.width, origin=prefix))
     _require_same_grid(grids)
     grid = grids[0][0]
     name = Path(sorted(by_prefix)[0]).name
     return [Source(name, "per-band", grid.epsg, grid.transform, grid.height, grid.width, scenes, tile=tile)]
 
 
-def _cloud_masks_by_date(folder: Path) -> dict[date, tuple[np.ndarray, _Grid, Path]]:
+def _resolution_factor(path: Path, grid: _Grid, ref: Path) -> int:
+    """How many 10 m pixels a pixel of this band file spans (1, 2 or 6); its extent must match the 10 m band's."""
+    with _open(path) as src:
+        band_grid = _grid(src, path)
+        count = src.count
+    factor = band_grid.transform[0] / grid.transform[0]
+    same_extent = band_grid.epsg == grid.epsg and np.allclose(
+        geo.bounds_of(band_grid.transform, band_grid.height, band_grid.width),
+        geo.bounds_of(grid.transform, grid.height, grid.width), atol=1e-3)
+    if count != 1 or not same_extent or abs(factor - round(factor)) > 1e-6:
+        raise SourceError(f"{path}: its CRS, extent, resolution or band count does not fit {ref.name}")
+    return round(factor)
+
+
+def _band_files_reader(paths: list[Path], factors: list[int]) -> Callable[[Window], SceneData]:
+    def read(window: Window) -> SceneData:
+        row0, col0, h, w = window
+        bands = np.zeros((len(paths), h, w), dtype=np.uint16)
+        for i, (path, f) in enumerate(zip(paths, factors)):
+            # Read the coarse pixels covering the window, then repeat each f×f: nearest neighbour, DNs unchanged.
+            r, c = row0 // f, col0 // f
+            coarse = _read(path, (r, c, -(-(row0 + h) // f) - r, -(-(col0 + w) // f) - c), indexes=1)
+            fine = np.repeat(np.repeat(coarse, f, axis=0), f, axis=1) if f > 1 else coarse
+            bands[i] = _to_uint16(fine[row0 - r * f: row0 - r * f + h, col0 - c * f: col0 - c * f + w])
+        return SceneData(bands)
+
+    return read
+
+
+def _cloud_masks_by_date(folder: Path) -> dict[date, tuple[Path, int, _Grid]]:
     """eo-learn layout: `clm_*.tif` holds one cloud-mask band a date, listed in `timestamps.json`."""
     masks = {}
     stamps_file = folder / "timestamps.json"
@@ -269,15 +361,14 @@ def _cloud_masks_by_date(folder: Path) -> dict[date, tuple[np.ndarray, _Grid, Pa
             if len(stamps) != src.count:
                 raise SourceError(f"{path}: {src.count} bands but {len(stamps)} timestamps in {stamps_file.name}")
             grid = _grid(src, path)
-            data = _read(src, path)
         for i, stamp in enumerate(stamps):
-            masks.setdefault(parse_date(stamp, f"{stamps_file} entry {i}"), (data[i], grid, path))
+            masks.setdefault(parse_date(stamp, f"{stamps_file} entry {i}"), (path, i + 1, grid))
     return masks
 
 
 def _stacks(paths: list[Path], fallback_date: date | None) -> list[Source]:
     """Per-date multiband files of one place (10-band L2A/L3A or 13-band L1C)."""
-    scenes, grids, tile = [], [], None
+    scenes, grids, tile, counts = [], [], None, set()
     masks = _cloud_masks_by_date(paths[0].parent)
     for path in sorted(paths):
         with _open(path) as src:
@@ -288,28 +379,31 @@ def _stacks(paths: list[Path], fallback_date: date | None) -> list[Source]:
             grid = _grid(src, path)
             _check_10m(grid, path)
             order = _band_order(src, path, BANDS if src.count == len(BANDS) else L1C_BANDS)
-            bands = _to_uint16(_read(src, path)[order])
             day = _date_of(path, src.tags(), fallback_date)
-        cloud = None
-        if day in masks:
-            mask, mask_grid, mask_path = masks[day]
-            if not _same_grid(mask_grid, grid):
-                raise SourceError(f"{mask_path}: its grid differs from {path.name}")
-            cloud = (mask > 0).astype(np.uint8)
+            counts.add(src.count)
+        mask = masks.get(day)
+        if mask is not None and not _same_grid(mask[2], grid):
+            raise SourceError(f"{mask[0]}: its grid differs from {path.name}")
         named_tile = _TILE_IN_NAME.search(path.stem)
         tile = tile or (named_tile.group(1) if named_tile else None)
         grids.append((grid, path))
-        scenes.append(SourceScene(day, bands, cloud=cloud, origin=str(path)))
+        scenes.append(SourceScene(day, _stack_reader(path, order, mask), grid.height, grid.width,
+                                  has_cloud=mask is not None, origin=str(path)))
     _require_same_grid(grids)
     grid = grids[0][0]
-    layout = "l1c-stack" if len(L1C_BANDS) in {_count(p) for p in paths} else "stack"
+    layout = "l1c-stack" if len(L1C_BANDS) in counts else "stack"
     return [Source(paths[0].parent.name, layout, grid.epsg, grid.transform, grid.height, grid.width, scenes,
                    tile=tile)]
 
 
-def _count(path: Path) -> int:
-    with _open(path) as src:
-        return src.count
+def _stack_reader(path: Path, order: list[int], mask) -> Callable[[Window], SceneData]:
+    def read(window: Window) -> SceneData:
+        out = SceneData(_to_uint16(_read(path, window, indexes=[i + 1 for i in order])))
+        if mask is not None:
+            out.cloud = (_read(mask[0], window, indexes=mask[1]) > 0).astype(np.uint8)
+        return out
+
+    return read
 
 
 # --- discovery ------------------------------------------------------------------------------------------------
@@ -352,7 +446,7 @@ def classify(paths: list[Path]) -> dict[str, list[Path]]:
 
 
 def read_sources(paths: list[Path], *, fallback_date: date | None = None) -> tuple[list[Source], list[Path]]:
-    """Read every source under `paths` into memory; returns (sources, ignored files). Raises SourceError."""
+    """Find and check every source under `paths` (metadata only); returns (sources, ignored files). Raises SourceError."""
     groups = classify([Path(p) for p in paths])
     sources: list[Source] = []
     if groups.get("landcovernet"):

@@ -129,5 +129,13 @@ def test_a_chip_with_no_data_at_all_is_left_out(scene_t33uuu):
     from copy import deepcopy
 
     source = deepcopy(scene_t33uuu)
-    source.scenes[0].bands[:, :256, :256] = 0  # chip 0 becomes empty
+    real = source.scenes[0].reader
+
+    def blank_top_left(window):  # chip 0 (the source's top-left 256×256) reads as no data
+        data = real(window)
+        row0, col0, _, _ = window
+        data.bands[:, : max(256 - row0, 0), : max(256 - col0, 0)] = 0
+        return data
+
+    source.scenes[0].reader = blank_top_left
     assert [c.index for c in prepare_chips(source, chips=[0, 1])] == [1]
