@@ -139,3 +139,16 @@ def test_a_chip_with_no_data_at_all_is_left_out(scene_t33uuu):
 
     source.scenes[0].reader = blank_top_left
     assert [c.index for c in prepare_chips(source, chips=[0, 1])] == [1]
+
+
+def test_choosing_a_chip_reads_only_its_window(scene_t33uuu):
+    from copy import deepcopy
+
+    from imagery.ingest import plan_chips, prepare_chip
+
+    source = deepcopy(scene_t33uuu)
+    real, windows = source.scenes[0].reader, []
+    source.scenes[0].reader = lambda window: windows.append(window) or real(window)
+    (plan,) = plan_chips(source, chips=[10])  # row 1, column 4
+    prepare_chip(source, plan)
+    assert windows == [(256, 1024, 256, 256)]
