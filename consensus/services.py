@@ -101,19 +101,20 @@ def consensus_recompute(
     of tasks that no longer have them; leave frozen chips alone. Returns the number of rows written or deleted."""
     method = consensus_method(method)
     task_ids = None if task_ids is None else list(task_ids)
-    inputs = selectors.submissions(task_ids, tile_id=tile_id)
-    complete = {t: anns for t, anns in inputs.items() if len(anns) == MAX_ANNOTATORS_PER_CHIP}
-    frozen = selectors.frozen_task_ids(complete)
-    complete = {t: anns for t, anns in complete.items() if t not in frozen}
-    written = _drop_incomplete(task_ids, tile_id, set(complete))
-    ids = sorted(complete)
+    ids = selectors.complete_task_ids(task_ids, tile_id=tile_id, count=MAX_ANNOTATORS_PER_CHIP)
+    written = _drop_incomplete(task_ids, tile_id, set(ids))
     if method == Method.DAWID_SKENE:
-        results = _dawid_skene(ids, complete)
-        return written + _store(results, method)
+        return written + _store(_dawid_skene(*_read(ids)), method)
     for start in tqdm(range(0, len(ids), BATCH_TASKS), desc="consensus", unit="batch", disable=not progress):
-        batch = ids[start : start + BATCH_TASKS]
-        written += _store(_bayes(batch, complete), method)
+        batch = ids[start : start + BATCH_TASKS]  # labels are read batch by batch: memory bounded by the batch
+        written += _store(_bayes(*_read(batch)), method)
     return written
+
+
+def _read(ids) -> tuple[list[int], dict]:
+    """The tasks' submissions; a task that lost one since it was counted waits for its next recompute."""
+    subs = selectors.submissions(ids)
+    return [t for t in ids if len(subs.get(t, ())) == MAX_ANNOTATORS_PER_CHIP], subs
 
 
 def _bayes(ids, complete) -> list[tuple]:
