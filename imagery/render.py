@@ -4,8 +4,9 @@ Input everywhere: a scene window in the COG layout of `imagery.domain` — an ar
 reflectance bands (DN = reflectance × 10000, 0 = no data), then SCL, then a binary cloud mask (ABSENT where the source
 had none). The chip's display stretch is two length-10 sequences (low, high) in DN, one value per band.
 
-Layers live in `LAYERS`: one small function per layer, `(window, low, high) -> (rgb uint8 (h, w, 3), valid bool (h, w))`.
-Adding a layer is one function and one `@layer("name")` line.
+Layers live in `LAYERS`: one small function per layer,
+`(window, low, high) -> (rgb uint8 (h, w, 3), valid bool (h, w))`; adding a layer is one function and one
+`@layer("name")` line.
 
 Index colormaps (documented choice): NDVI uses ColorBrewer RdYlGn and NDWI uses ColorBrewer BrBG, each as its fixed
 11 stops spread evenly over −1…1, interpolated once at import into a 256-entry lookup table; rendering quantises the
