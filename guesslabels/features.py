@@ -127,48 +127,50 @@ def interpolate_periodic(
     for r, t in enumerate(order):
         np.multiply(values[t], np.float32(scale), out=src[:, r], casting="unsafe")
 
-    if coincide:
-        k_idx, n_idx = np.nonzero(~valid_ranked & has_obs)
-    else:
-        k_idx = np.repeat(np.arange(len(targets)), n_pix)
-        n_idx = np.tile(np.arange(n_pix), len(targets))
-
-    before, after = _neighbours(last, first, np.searchsorted(pos, targets, side="right")[k_idx], n_idx)
-    ext_pos = np.concatenate([pos - 1.0, pos, pos + 1.0]).astype(np.float32)
-    p0 = ext_pos[before]
-    span = ext_pos[after] - p0
-    weight = targets.astype(np.float32)[k_idx] - p0
-    np.divide(weight, span, out=weight, where=span > 0)  # span is 0 only for empty pixels (zeroed below)
-
-    # Gather from src seen as (B, T*N): rank r of pixel n sits in column r*N + n.
-    flat = src.reshape(n_bands, t_count * n_pix)
+    # One target at a time keeps every temporary at (B, N): small, cache-friendly, no fresh memory per chip.
+    flat = src.reshape(n_bands, t_count * n_pix)  # rank r of pixel n sits in column r*N + n
     ext_col = np.tile(np.arange(t_count, dtype=np.intp) * n_pix, 3)  # extended rank -> column offset
-    v0 = out.reshape(n_bands, -1) if not coincide else None  # all entries wanted: gather straight into out
-    v0 = np.take(flat, ext_col[before] + n_idx, axis=1, mode="clip", out=v0)  # (B, M); indices are in range
-    v1 = np.take(flat, ext_col[after] + n_idx, axis=1, mode="clip")
-    v1 -= v0
-    v1 *= weight
-    v0 += v1
-    if coincide:
-        out.reshape(n_bands, -1)[:, k_idx * n_pix + n_idx] = v0
+    ext_pos = np.concatenate([pos - 1.0, pos, pos + 1.0]).astype(np.float32)
+    all_pixels = np.arange(n_pix, dtype=np.intp)
+    need = ~valid_ranked & has_obs if coincide else None
+    for k, cut in enumerate(np.searchsorted(pos, targets, side="right")):  # ranks at or before the target
+        pixels = np.flatnonzero(need[k]) if coincide else None  # coincide: only invalid entries need work
+        if coincide and not len(pixels):
+            continue
+        before, after = _neighbours(last, first, int(cut), pixels)
+        p0 = ext_pos[before]
+        span = ext_pos[after] - p0
+        weight = np.float32(targets[k]) - p0
+        np.divide(weight, span, out=weight, where=span > 0)  # span is 0 only for empty pixels (zeroed below)
+        cols = all_pixels if pixels is None else pixels
+        v0 = np.take(flat, ext_col[before] + cols, axis=1, mode="clip")  # indices are in range
+        v1 = np.take(flat, ext_col[after] + cols, axis=1, mode="clip")
+        v1 -= v0
+        v1 *= weight
+        v0 += v1
+        if pixels is None:
+            out[:, k] = v0
+        else:
+            out[:, k, pixels] = v0
     out[:, :, ~has_obs] = 0.0
     return out, has_obs
 
 
-def _neighbours(last: np.ndarray, first: np.ndarray, cut: np.ndarray, n_idx: np.ndarray):
-    """Extended ranks (+T, so 0..3T-1) of the valid observations around each wanted (target, pixel) entry.
+def _neighbours(last: np.ndarray, first: np.ndarray, cut: int, pixels: np.ndarray | None):
+    """Extended ranks (+T, so 0..3T-1) of the valid observations around one target, for `pixels` (None: all).
 
-    cut: per entry, how many ranks lie at or before its target. Where no valid rank is left on one side within
-    the year, wrap to the pixel's last valid rank of the previous year or first valid rank of the next one.
-    Pixels without any observation get rank T on both sides (zeroed by the caller)."""
+    cut: how many ranks lie at or before the target. Where no valid rank is left on one side within the year,
+    wrap to the pixel's last valid rank of the previous year or first valid rank of the next one. Pixels
+    without any observation get rank T on both sides (zeroed by the caller)."""
     t_count = last.shape[0]
-    has_obs = last[-1, n_idx] >= 0
-    before = last[np.maximum(cut - 1, 0), n_idx].astype(np.intp) + t_count
-    wrap = np.where(has_obs, last[-1, n_idx], t_count)
-    before = np.where((cut > 0) & (before >= t_count), before, wrap)
-    after = first[np.minimum(cut, t_count - 1), n_idx].astype(np.intp) + t_count
-    wrap = np.where(has_obs, first[0, n_idx].astype(np.intp) + 2 * t_count, t_count)
-    after = np.where((cut < t_count) & (after < 2 * t_count), after, wrap)
+    pick = slice(None) if pixels is None else pixels
+    before = last[max(cut - 1, 0), pick]
+    after = first[min(cut, t_count - 1), pick]
+    last_valid, first_valid = last[-1, pick], first[0, pick]
+    t = np.int16(t_count)
+    has_obs = last_valid >= 0
+    before = np.where((cut > 0) & (before >= 0), before + t, np.where(has_obs, last_valid, t))
+    after = np.where((cut < t_count) & (after < t), after + t, np.where(has_obs, first_valid + 2 * t, t))
     return before, after
 
 
