@@ -152,6 +152,7 @@ SPECTACULAR_SETTINGS = {
 
 # lcnet
 LCNET_TASK_VISIBILITY = "annotation.selectors.tasks_visible_to"
+LCNET_IMAGERY_CACHE_MB = env.int("LCNET_IMAGERY_CACHE_MB", default=256)  # decoded scenes kept per process
 LCNET_CONSENSUS_METHOD = env("LCNET_CONSENSUS_METHOD", default="bayes")  # bayes | dawid-skene
 LCNET_PRIOR_ACCURACY = env.float("LCNET_PRIOR_ACCURACY", default=0.7)  # annotators without references
 
