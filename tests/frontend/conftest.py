@@ -56,6 +56,14 @@ def alice_chip(page_chip, alice):
     return page_chip
 
 
+@pytest.fixture
+def guess(alice_chip):
+    """The chip's guess label (256×256), so tasks open pre-filled."""
+    from .page_data import make_guess
+
+    return make_guess(alice_chip)
+
+
 def log_in(page, live_server, username, next_url="/label/"):
     """The real login form; returns once the labeling page has opened a task (or said there is none)."""
     page.goto(f"{live_server.url}/accounts/login/?next={next_url}")

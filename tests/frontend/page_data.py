@@ -69,3 +69,24 @@ def make_page_chip(chip_id: str = "31TCJ_00", n_scenes: int = 7) -> Chip:
         Scene.objects.create(chip=chip, date=day, cloud_fraction=round(0.02 * (k % 5), 2), file=name)
     Task.objects.bulk_create(Task(chip=chip, row=r, col=c) for r in range(TASKS_PER_SIDE) for c in range(TASKS_PER_SIDE))
     return chip
+
+
+GUESS_SOURCE = "landcovernet_af_labels/38KMA_00/labels.tif"  # real LandCoverNet classes (1–7, no 0) as the guess
+
+
+@cache
+def guess_raster() -> np.ndarray:
+    with rasterio.open(shared_data_dir() / GUESS_SOURCE) as src:
+        return src.read(1).astype(np.uint8)
+
+
+def make_guess(chip: Chip) -> np.ndarray:
+    """Store a 256×256 guess label for the chip, as the guess-label pipeline does; returns it."""
+    from guesslabels.core_raster import write_label_tif
+    from guesslabels.models import GuessLabel
+
+    labels = guess_raster()
+    name = default_storage.save(f"guess/{chip.tile_id}/{chip.pk}.tif",
+                                ContentFile(write_label_tif(labels, chip.epsg, chip.transform)))
+    GuessLabel.objects.create(chip=chip, file=name)
+    return labels

@@ -29,16 +29,18 @@ def drag(page, start, end):
 
 
 def test_an_annotator_sees_the_task_paints_undoes_and_submits_exactly_what_was_painted(
-    page, live_server, alice, alice_chip
+    page, live_server, alice, alice_chip, guess
 ):
     task = Task.objects.get(chip=alice_chip, row=0, col=0)
     log_in(page, live_server, "alice")
     assert page.evaluate("document.body.dataset.ready") == str(task.pk)
+    colors = np.array([CLASS_COLORS[k] for k in range(8)], np.uint8)
 
     rgb0 = canvas_pixels(page, "#image-layer")
     assert rgb0.shape == (32, 32, 4)
     assert np.array_equal(rgb0, expected_layer(alice_chip, task, "rgb", 0))
-    assert not canvas_pixels(page, "#label-layer")[..., 3].any()  # no guess label yet: nothing drawn
+    start = guess[:32, :32]
+    assert np.array_equal(canvas_pixels(page, "#label-layer"), colors[start])  # pre-filled from the guess
 
     page.keyboard.press("2")  # false color
     page.wait_for_function("lcnet.state.layer === 'false_color'")
@@ -53,20 +55,30 @@ def test_an_annotator_sees_the_task_paints_undoes_and_submits_exactly_what_was_p
     assert np.array_equal(false1, expected_layer(alice_chip, task, "false_color", 1))
     assert not np.array_equal(false1, false0)
 
-    page.keyboard.press("g")  # (Semi) Natural Vegetation
-    page.keyboard.press("r")  # rectangle over the whole task
-    drag(page, (0, 0), (31, 31))
+    page.mouse.move(*pixel_center(page, 12, 3))
+    from imagery.domain import CLASS_NAMES
+
+    assert f"guess: {CLASS_NAMES[start[12, 3]]}" in page.locator("#hover").inner_text()
+
+    page.keyboard.press("s")  # Permanent Snow/Ice in a rectangle
+    page.keyboard.press("r")
+    drag(page, (28, 28), (30, 31))
     page.keyboard.press("w")  # Water, brush size 1
     page.keyboard.press("b")
     for r, c in [(5, 5), (5, 6), (20, 10)]:
         click_pixel(page, r, c)
     page.keyboard.press("Control+z")  # undo the last click
 
-    expected = np.full((32, 32), 7, np.uint8)
+    expected = start.copy()
+    expected[28:31, 28:32] = 4
     expected[5, 5] = expected[5, 6] = 1
-    labels = canvas_pixels(page, "#label-layer")
-    colors = np.array([CLASS_COLORS[k] for k in range(8)], np.uint8)
-    assert np.array_equal(labels, colors[expected])
+    assert np.array_equal(canvas_pixels(page, "#label-layer"), colors[expected])
+    page.keyboard.down("Shift")
+    click_pixel(page, 16, 16)  # a pixel profile, for the screenshot
+    page.keyboard.up("Shift")
+    page.wait_for_function("lcnet.state.profileAt && lcnet.state.profileAt.series")
+    page.mouse.move(*pixel_center(page, 16, 16))
+    page.screenshot(path=str(artifact_path("labeling_page.png")))
 
     page.keyboard.press("Enter")
     page.wait_for_function(f"document.body.dataset.ready && document.body.dataset.ready !== '{task.pk}'")
@@ -75,7 +87,6 @@ def test_an_annotator_sees_the_task_paints_undoes_and_submits_exactly_what_was_p
     assert np.array_equal(labels_from_bytes(saved.labels), expected)
     next_task = Task.objects.get(chip=alice_chip, row=0, col=1)
     assert page.evaluate("document.body.dataset.ready") == str(next_task.pk)
-    page.screenshot(path=str(artifact_path("labeling_page.png")))
 
 
 def artifact_path(name):
