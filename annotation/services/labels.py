@@ -1,0 +1,168 @@
+"""Saving labels (annotators' and experts') with their append-only history; freezing a chip."""
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from imagery.models import Task
+
+from .. import selectors, sql
+from ..access import ANNOTATION, EXPERT_LABEL, LabelTarget
+from ..core_labels import (
+    check_no_data,
+    count_differ,
+    data_mask_from_stack,
+    labels_from_bytes,
+    labels_to_bytes,
+    pack_mask,
+    unpack_mask,
+)
+from ..models import (
+    Annotation,
+    AnnotationRevision,
+    ChipFreeze,
+    ExpertLabel,
+    ExpertLabelRevision,
+    Status,
+    TaskDataMask,
+)
+from ..signals import annotation_submitted, expert_label_submitted
+
+
+class StaleRevision(Exception):
+    def __init__(self, current: int):
+        super().__init__(f"stale revision: the current revision is {current}; reload and reapply your edits")
+        self.current = current
+
+
+class Frozen(Exception):
+    def __init__(self):
+        super().__init__("this chip's consensus is frozen: its labels can no longer change")
+
+
+@dataclass(frozen=True)
+class Saved:
+    task_id: int
+    kind: str
+    revision: int
+    status: str
+    differ_from_guess: int
+
+
+def task_data_mask_ensure(*, task_id: int) -> np.ndarray:
+    """The task's pixels with imagery, computed from its scenes once and cached (not cached while it has none)."""
+    from imagery.selectors import read_scene_window  # imagery reads COGs; imported when first needed
+
+    task = Task.objects.select_related("chip").get(pk=task_id)
+    scenes = list(task.chip.scenes.all())
+    if not scenes:
+        return data_mask_from_stack(np.zeros((0, 12, *task.window[2:]), np.uint16))
+    mask = data_mask_from_stack(np.stack([read_scene_window(s, task.window) for s in scenes]))
+    TaskDataMask.objects.update_or_create(task_id=task_id, defaults={"mask": pack_mask(mask), "n_scenes": len(scenes)})
+    return mask
+
+
+@dataclass(frozen=True)
+class _Kind:
+    model: type  # Annotation or ExpertLabel
+    history: type  # its revision model
+    parent: str  # the revision's foreign key column to it
+    owner: str  # the labeler's column
+    signal: object
+
+
+_KINDS = {
+    ANNOTATION: _Kind(Annotation, AnnotationRevision, "annotation_id", "annotator_id", annotation_submitted),
+    EXPERT_LABEL: _Kind(ExpertLabel, ExpertLabelRevision, "expert_label_id", "expert_id", expert_label_submitted),
+}
+
+
+def label_save(*, user, target: LabelTarget, labels: np.ndarray, revision: int, submit: bool) -> Saved:
+    """Save (draft) or submit the caller's labels for a task, if `revision` is their current one.
+
+    The update is conditional (`WHERE revision = N`), so of two concurrent saves naming the same revision exactly
+    one wins and the other raises StaleRevision; every successful call appends one revision row.
+    """
+    if target.frozen:
+        raise Frozen()
+    if submit:
+        mask = unpack_mask(target.data_mask) if target.data_mask else task_data_mask_ensure(task_id=target.task_id)
+        check_no_data(labels, mask)
+    kind = _KINDS[target.kind]
+    status = Status.SUBMITTED if submit else Status.DRAFT
+    values = dict(labels=labels_to_bytes(labels), status=status.value, now=timezone.now(), submit=submit)
+    count = submit and target.kind == ANNOTATION  # co-annotators' submissions, for the consensus hook
+    if target.row is None:
+        if revision != 0:
+            raise StaleRevision(0)
+        new_revision, others = _first_save(kind, user, target, labels, values, count)
+    else:
+        if revision != target.row["revision"]:
+            raise StaleRevision(target.row["revision"])
+        values["differ"] = count_differ(labels, labels_from_bytes(target.row["guess"]))
+        save = _update_postgres if connection.vendor == "postgresql" else _update_orm
+        new_revision, others = save(kind, user, target, revision, values, count)
+        if new_revision is None:
+            raise StaleRevision(kind.model.objects.filter(pk=target.row["id"]).values_list("revision", flat=True)[0])
+    if submit:
+        _announce_on_commit(kind, target, user, new_revision, others)
+    return Saved(target.task_id, target.kind, new_revision, status.value, values["differ"])
+
+
+def _first_save(kind, user, target, labels, values, count):
+    """Create the caller's row from the task's current guess; a concurrent first save makes this one stale."""
+    guess = selectors.task_guess_labels(Task.objects.get(pk=target.task_id))
+    values["differ"] = count_differ(labels, guess)
+    common = dict(labels=values["labels"], status=values["status"], differ_from_guess=values["differ"])
+    try:
+        with transaction.atomic():
+            row = kind.model.objects.create(
+                task_id=target.task_id, **{kind.owner: user.pk}, guess=labels_to_bytes(guess), revision=1,
+                submitted_at=values["now"] if values["submit"] else None, **common,
+            )
+            kind.history.objects.create(**{kind.parent: row.pk}, revision=1, author_id=user.pk, **common)
+    except IntegrityError:
+        raise StaleRevision(1) from None
+    return 1, selectors.submitted_count(target.task_id) - 1 if count else None
+
+
+def _update_postgres(kind, user, target, revision, values, count):
+    # One statement, atomic by itself: no BEGIN/COMMIT round trips on the hot path.
+    return sql.update_and_record(
+        model=kind.model, history=kind.history, parent=kind.parent, row_id=target.row["id"], revision=revision,
+        values=values, author_id=user.pk, count_task=(target.task_id, target.chip_id) if count else None,
+    )
+
+
+def _update_orm(kind, user, target, revision, values, count):
+    """The same as _update_postgres for other databases (the SQLite demo), in a transaction."""
+    common = dict(labels=values["labels"], status=values["status"], differ_from_guess=values["differ"])
+    with transaction.atomic():
+        changes = dict(common, updated_at=values["now"], revision=F("revision") + 1)
+        if values["submit"]:
+            changes["submitted_at"] = values["now"]
+        if not kind.model.objects.filter(pk=target.row["id"], revision=revision).update(**changes):
+            return None, None
+        kind.history.objects.create(**{kind.parent: target.row["id"]}, revision=revision + 1, author_id=user.pk,
+                                    **common)
+        return revision + 1, selectors.submitted_count(target.task_id) - 1 if count else None
+
+
+def _announce_on_commit(kind, target: LabelTarget, user, revision: int, others) -> None:
+    if target.kind == ANNOTATION:
+        kwargs = dict(task_id=target.task_id, annotator_id=user.pk, revision=revision, submitted_count=others + 1,
+                      is_reference=target.is_reference)
+    else:
+        kwargs = dict(task_id=target.task_id, expert_id=user.pk, revision=revision)
+    transaction.on_commit(lambda: kind.signal.send(sender=kind.model, **kwargs))
+
+
+def chip_freeze(*, chip_id: str, user=None) -> ChipFreeze:
+    freeze, _ = ChipFreeze.objects.get_or_create(chip_id=chip_id, defaults={"frozen_by": user})
+    return freeze
+
+
+def chip_unfreeze(*, chip_id: str) -> None:
+    ChipFreeze.objects.filter(chip_id=chip_id).delete()

@@ -1,0 +1,42 @@
+"""Choosing reference tasks for the experts."""
+import numpy as np
+from django.contrib.auth import get_user_model
+
+from imagery.models import Task
+from lcnet_site.roles import EXPERT
+
+from ..core_sampling import stratified_pick
+from ..models import ReferenceTask
+
+User = get_user_model()
+
+
+def reference_tasks_select(*, count: int, seed: int = 0, progress=None) -> list[ReferenceTask]:
+    """Top the reference tasks up to `count`, stratified over tiles and chips (seeded), given to experts in turn.
+
+    Idempotent: with `count` already reached nothing changes. Tasks without data are never chosen.
+    """
+    existing = ReferenceTask.objects.count()
+    need = count - existing
+    if need <= 0:
+        return []
+    rows = list(
+        Task.objects.filter(has_data=True, reference__isnull=True).order_by("pk").values_list("pk", "chip_id", "chip__tile_id")
+    )
+    if not rows:
+        return []
+    ids = np.array([r[0] for r in rows])
+    chips = np.unique([r[1] for r in rows], return_inverse=True)[1]
+    tiles = np.unique([r[2] for r in rows], return_inverse=True)[1]
+    picked = ids[stratified_pick(tiles, chips, need, seed)]
+    experts = list(User.objects.filter(is_active=True, groups__name=EXPERT).order_by("pk"))
+    refs = [
+        ReferenceTask(task_id=int(t), expert=experts[(existing + i) % len(experts)] if experts else None, chosen_by=f"seed={seed}")
+        for i, t in enumerate(progress(picked) if progress else picked)
+    ]
+    return ReferenceTask.objects.bulk_create(refs, ignore_conflicts=True)
+
+
+def reference_task_add(*, task_id: int, expert=None) -> ReferenceTask:
+    ref, _ = ReferenceTask.objects.get_or_create(task_id=task_id, defaults={"expert": expert, "chosen_by": "admin"})
+    return ref
