@@ -57,6 +57,13 @@ def scenes_payload(task: Task, context: int) -> dict:
     }
 
 
+def chip_stretch(chip) -> tuple[list[float], list[float]]:
+    """The chip's stored per-band stretch, or the documented default when ingest stored none."""
+    if len(chip.stretch_low) == len(chip.stretch_high) == len(BANDS):
+        return chip.stretch_low, chip.stretch_high
+    return [render.DEFAULT_STRETCH[0]] * len(BANDS), [render.DEFAULT_STRETCH[1]] * len(BANDS)
+
+
 @dataclass(frozen=True)
 class LayerImage:
     """One rendered layer of one task window; the ETag is known before any pixel is read."""
@@ -70,9 +77,8 @@ class LayerImage:
 
     @cached_property
     def etag(self) -> str:
-        chip = self.task.chip
         key = repr((render.RENDER_VERSION, self.scene.pk, self.scene.file.name, self.layer, tuple(self.window),
-                    self.cloud, chip.stretch_low, chip.stretch_high))
+                    self.cloud, chip_stretch(self.task.chip)))
         return hashlib.sha256(key.encode()).hexdigest()[:32]
 
     @property
@@ -82,8 +88,8 @@ class LayerImage:
     def png(self) -> bytes:
         rows, cols = self.window.slices()
         pixels = scene_pixels(self.scene)[:, rows, cols]
-        chip = self.task.chip
-        rgba = render.render(self.layer, pixels, chip.stretch_low, chip.stretch_high, cloud=self.cloud,
+        low, high = chip_stretch(self.task.chip)
+        rgba = render.render(self.layer, pixels, low, high, cloud=self.cloud,
                              origin=(self.window.row_off, self.window.col_off))
         return render.encode_png(rgba)
 

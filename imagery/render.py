@@ -41,6 +41,7 @@ SCL_CLOUDY = (SCL_SATURATED, SCL_CLOUD_SHADOW, SCL_CLOUD_MEDIUM, SCL_CLOUD_HIGH,
 CLOUD_TINT_RGB = np.array([255, 0, 255], dtype=np.float32)  # magenta: never a natural colour in these views
 CLOUD_TINT_ALPHA = 0.5
 HATCH_PERIOD = 4  # one diagonal line every 4 ground pixels
+DEFAULT_STRETCH = (0, 3000)  # DN; only for a chip stored without its own stretch (reflectance 0–0.3 covers land)
 
 LayerFn = Callable[[np.ndarray, Sequence[float], Sequence[float]], tuple[np.ndarray, np.ndarray]]
 LAYERS: dict[str, LayerFn] = {}

@@ -125,3 +125,12 @@ def test_bad_parameters_are_a_400_naming_the_valid_range(admin_client, layer_chi
 def test_an_unknown_layer_is_a_404_listing_the_layers(admin_client, layer_chip):
     response = admin_client.get(f"/api/tasks/{task_of(layer_chip, 1, 1).pk}/layers/evi.png")
     assert response.status_code == 404 and "rgb, false_color, swir, ndvi, ndwi" in response.json()["detail"]
+
+
+def test_a_chip_without_a_stored_stretch_uses_the_documented_default(admin_client, layer_chip):
+    layer_chip.stretch_low, layer_chip.stretch_high = [], []
+    layer_chip.save()
+    image, _ = get_png(admin_client, task_of(layer_chip, 5, 1), "rgb", scene=0)
+    lo, hi = render.DEFAULT_STRETCH
+    x = (source_bands()[BAND_INDEX["B04"], 160, 32] - lo) / (hi - lo)
+    assert image[0, 0, 0] == int(np.clip(x, 0, 1) * 255 + 0.5)
