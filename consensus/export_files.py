@@ -2,11 +2,14 @@
 `collection.json` and `summary.csv`. The zip endpoint and `export_labels` both write this tree from here.
 
 Chips are read one at a time and the tree is yielded file by file, so memory does not grow with the dataset beyond
-one item id and one summary line per chip.
+one deflated summary line per chip (and the zip's deflated central directory): a few tens of bytes a chip.
 """
 from __future__ import annotations
 
+import csv
+import io
 import json
+import zlib
 from datetime import datetime
 from typing import Iterator
 from urllib.parse import urlsplit, urlunsplit
@@ -104,38 +107,41 @@ def chip_json(ex: ChipExport, *, with_annotators: bool) -> dict:
 
 
 class DatasetIndex:
-    """What the collection and summary need, kept small: item ids, one summary line per chip, bbox and dates."""
+    """What the collection and summary need, kept small: one summary line per chip (deflated as it grows: it is
+    the only part of the export that grows with the dataset), the bbox and the date range. Item ids come back from
+    the summary's chip_id column at the end."""
 
     def __init__(self):
-        self.item_ids: list[str] = []
-        self.summary = bytearray(core.csv_line(core.SUMMARY_FIELDS).encode())  # 1 byte a character, unlike str
+        self._packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+        self._summary = bytearray(self._packer.compress(core.csv_line(core.SUMMARY_FIELDS).encode()))
         self.bbox = None
         self.start = self.end = None
 
     def add(self, ex: ChipExport) -> None:
         chip = ex.chip
-        self.item_ids.append(core.item_id(collection_id(), chip.id))
         row = core.summary_row(chip_id=chip.id, tile_id=chip.tile_id, complete=ex.complete, label=ex.label,
                                score=ex.score)
-        self.summary += core.csv_line(row.values()).encode()
+        self._summary += self._packer.compress(core.csv_line(row.values()).encode())
         self.bbox = core.bbox_union(self.bbox, core.footprint_wgs84(chip.epsg, chip.bounds)[1])
         if ex.dates:
             self.start = min(self.start or ex.dates[0], ex.dates[0])
             self.end = max(self.end or ex.dates[-1], ex.dates[-1])
 
     def files(self) -> dict[str, bytes]:
+        summary = zlib.decompress(bytes(self._summary) + self._packer.flush(), -15)
+        chip_ids = [row[0] for row in csv.reader(io.StringIO(summary.decode()))][1:]
         collection = core.stac_collection(
             collection_id=collection_id(), description="lcnet land-cover labels (LandCoverNet layout)",
-            item_ids=self.item_ids, bbox=self.bbox, interval=(self.start, self.end),
-            license=getattr(settings, "LCNET_EXPORT_LICENSE", "CC-BY-4.0"),
+            item_ids=(core.item_id(collection_id(), c) for c in chip_ids), bbox=self.bbox,
+            interval=(self.start, self.end), license=getattr(settings, "LCNET_EXPORT_LICENSE", "CC-BY-4.0"),
         )
-        return {"collection.json": json.dumps(collection, indent=2).encode(),
-                "summary.csv": bytes(self.summary)}
+        return {"collection.json": json.dumps(collection, indent=2).encode(), "summary.csv": summary}
 
 
 def iter_chip_exports(filters: ExportFilters) -> Iterator[ChipExport]:
     for chip in exportable_chips(filters).select_related("tile").iterator(chunk_size=100):
-        yield chip_export(chip, partial=filters.partial)
+        # partial=True: the chip was selected already; a consensus changing meanwhile must not break a stream
+        yield chip_export(chip, partial=True)
 
 
 def dataset_zip_chunks(filters: ExportFilters) -> Iterator[bytes]:

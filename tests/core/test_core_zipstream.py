@@ -46,12 +46,20 @@ def test_offsets_past_the_zip64_limit_use_zip64_records(monkeypatch):
     assert archive.getinfo("summary.csv").header_offset > 100
 
 
+def test_many_members_keep_a_small_index_and_read_back():
+    z = ZipStream()
+    chunks = [z.add(f"lcnet_labels_32NLP_{i:04d}/stac.json", b"{}") for i in range(3000)]
+    assert len(z._central) < 3000 * 20  # deflated: packed records are ~80 bytes each
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(chunks) + z.close()))
+    assert len(archive.namelist()) == 3000 and archive.testzip() is None
+
+
 def test_dates_are_stored_and_bad_names_are_refused():
     archive = zipfile.ZipFile(io.BytesIO(b"".join(build(mtime=datetime(2026, 3, 4, 5, 6, 8)))))
     assert archive.getinfo("summary.csv").date_time == (2026, 3, 4, 5, 6, 8)
     z = ZipStream()
     z.add("x", b"1")
-    for bad in ("x", "/etc/passwd", "a/../b"):
+    for bad in ("", "/etc/passwd", "a/../b"):
         with pytest.raises(ValueError):
             z.add(bad, b"2")
     z.close()
