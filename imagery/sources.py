@@ -436,6 +436,8 @@ def classify(paths: list[Path]) -> dict[str, list[Path]]:
             out["landcovernet"].append(path)
         elif _is_companion(path, bands10):
             out["ignored"].append(path)
+        elif path.name.startswith("clm_"):
+            out["cloud-masks"].append(path)  # read by the stacks of its folder
         elif _BAND_FILE.match(path.name):
             out["per-band"].append(path)
         elif explicit or _DATE_IN_NAME.search(path.stem):
