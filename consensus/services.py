@@ -48,14 +48,15 @@ def annotator_scores_recompute() -> set[int]:
     )
     stored = {s.annotator_id: s for s in AnnotatorScore.objects.filter(annotator_id__in=everyone)}
     changed, now = set(), timezone.now()
-    for annotator_id in sorted(everyone):
-        fields = _score_fields(per_annotator.get(annotator_id, []), refs)
-        old = stored.get(annotator_id)
-        if old is not None and all(getattr(old, k) == v for k, v in fields.items()):
-            continue
-        if old is None or old.accuracy != fields["accuracy"]:
-            changed.add(annotator_id)
-        AnnotatorScore.objects.update_or_create(annotator_id=annotator_id, defaults={**fields, "computed_at": now})
+    with transaction.atomic():  # readers see all new accuracies or none
+        for annotator_id in sorted(everyone):
+            fields = _score_fields(per_annotator.get(annotator_id, []), refs)
+            old = stored.get(annotator_id)
+            if old is not None and all(getattr(old, k) == v for k, v in fields.items()):
+                continue
+            if old is None or old.accuracy != fields["accuracy"]:
+                changed.add(annotator_id)
+            AnnotatorScore.objects.update_or_create(annotator_id=annotator_id, defaults={**fields, "computed_at": now})
     return changed
 
 
