@@ -1,6 +1,7 @@
 """Celery tasks: take ids, call a service. Idempotent (a recompute with unchanged inputs writes nothing), so a task
 redelivered after a lost worker (acks_late) does no harm."""
 from celery import shared_task
+from django.db import IntegrityError
 
 from . import selectors, services
 from .models import Method
@@ -11,7 +12,9 @@ def task_consensus_recompute(task_id: int) -> int:
     return services.task_consensus_recompute(task_id=task_id)
 
 
-@shared_task(name="consensus.annotator_scores_recompute", acks_late=True)
+# Two workers creating the same annotator's first score row: the loser retries and then finds it.
+@shared_task(name="consensus.annotator_scores_recompute", acks_late=True, autoretry_for=(IntegrityError,),
+             retry_backoff=True, max_retries=3)
 def annotator_scores_recompute() -> int:
     """New accuracies change the weights of every task their annotators labeled: recompute those tasks too
     (Dawid–Skene does not use accuracies: its recompute follows the labels themselves)."""
