@@ -88,7 +88,8 @@ def seed(tile_id: str, n: int, variants) -> None:
             Task(chip=c, row=r, col=k) for c in chips for r in range(TASKS_PER_SIDE) for k in range(TASKS_PER_SIDE)
         )
         Scene.objects.bulk_create(
-            Scene(chip=c, date=d, cloud_fraction=0.1, file=f"scenes/{tile_id}/{c.id}/{d}.tif") for c in chips for d in dates
+            Scene(chip=c, date=d, cloud_fraction=0.1, file=f"scenes/{tile_id}/{c.id}/{d}.tif")
+            for c in chips for d in dates
         )
         rows = []
         for j, chip in enumerate(chips):
@@ -96,7 +97,8 @@ def seed(tile_id: str, n: int, variants) -> None:
             shift = (start + j) // len(variants)
             label, score = np.roll(label, shift, axis=1), np.roll(score, shift, axis=1)
             for task in tasks[j * 64:(j + 1) * 64]:
-                win = np.s_[task.row * TASK_SIZE:(task.row + 1) * TASK_SIZE, task.col * TASK_SIZE:(task.col + 1) * TASK_SIZE]
+                r, k = task.row * TASK_SIZE, task.col * TASK_SIZE
+                win = np.s_[r:r + TASK_SIZE, k:k + TASK_SIZE]
                 lab, sc = np.ascontiguousarray(label[win]), np.ascontiguousarray(score[win])
                 rows.append(ConsensusLabel(task=task, label=lab.tobytes(), score=sc.tobytes(), method="bayes",
                                            inputs={}, mean_score=float(sc[lab > 0].mean()) if (lab > 0).any() else 0,

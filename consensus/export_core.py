@@ -31,9 +31,9 @@ PROJECTION_EXTENSION = "https://stac-extensions.github.io/projection/v1.1.0/sche
 FILE_EXTENSION = "https://stac-extensions.github.io/file/v1.0.0/schema.json"  # file:values, as published
 SCIENTIFIC_EXTENSION = "https://stac-extensions.github.io/scientific/v1.0.0/schema.json"
 PROPERTY_KEY = "land_cover_type"  # the published label:overviews key
-SUMMARY_FIELDS = ("chip_id", "tile_id", "complete", "labeled_pixels", "mean_score", "share_100", "share_60_100") + tuple(
-    f"count_{code}" for code in range(1, N_CODES)
-)
+SUMMARY_FIELDS = (
+    "chip_id", "tile_id", "complete", "labeled_pixels", "mean_score", "share_100", "share_60_100",
+) + tuple(f"count_{code}" for code in range(1, N_CODES))
 
 
 # ---------------------------------------------------------------------------------------------- rasters

@@ -44,7 +44,8 @@ def test_an_incomplete_chip_is_404_unless_partial_and_then_missing_tasks_are_no_
 ):
     chip = make_export_chip("30PWT_00", missing=2)
     client = api_as(xena)
-    assert client.get(url(chip.id)).status_code == 404
+    refused = client.get(url(chip.id))
+    assert refused.status_code == 404 and "partial=1" in refused.json()["detail"]
     response = client.get(url(chip.id, "?partial=1"))
     assert response.status_code == 200
     with MemoryFile(response.content) as mem, mem.open() as src:
