@@ -11,6 +11,8 @@ own performance timeline (measures written by frontend/static/frontend/label.js)
 
     .venv/bin/python bench/labeling_page.py [--tasks 10] [--steps 46]
 
+LCNET_BENCH_TRACE=1 also prints each cold open's resource timings (where the time went).
+
 Targets: open → interactive < 500 ms, date step < 50 ms. Writes bench/out/labeling_page.png.
 """
 from __future__ import annotations
@@ -45,18 +47,19 @@ def free_port() -> int:
 
 
 def seed(n_tasks: int):
-    """A 24-scene chip given to annotator 'bench', with a complete draft on each task so Enter can submit."""
+    """A 24-scene chip with a guess label, given to annotator 'bench', with a complete draft on the tasks used."""
     import numpy as np
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
     from annotation.access import access_label_target
     from annotation.services import assignments_create, label_save
-    from tests.frontend.page_data import make_page_chip
+    from tests.frontend.page_data import make_guess, make_page_chip
 
     user = get_user_model().objects.create_user("bench", password="bench")
     user.groups.add(Group.objects.get_or_create(name="annotator")[0])
     chip = make_page_chip("31TCJ_00", n_scenes=N_SCENES)
+    make_guess(chip)
     assignments_create(chip_ids=[chip.pk], user_ids=[user.pk])
     tasks = list(chip.tasks.order_by("row", "col"))[: 2 * n_tasks + 1]
     draft = np.full((32, 32), 7, np.uint8)
@@ -124,6 +127,8 @@ def drive(url: str, task_ids: list[int], n_tasks: int, n_steps: int) -> dict[str
                   performance.getEntriesByType('navigation')[0].responseEnd,
                   ...performance.getEntriesByType('resource').map((e) => [e.name.split('/').slice(-3).join('/'),
                   Math.round(e.startTime), Math.round(e.responseEnd)]),
+                  ...performance.getEntriesByType('mark').map((e) => [e.name, Math.round(e.startTime)]),
+                  ...performance.getEntriesByType('paint').map((e) => [e.name, Math.round(e.startTime)]),
                   ...performance.getEntriesByType('measure').map((e) => [e.name, Math.round(e.startTime), Math.round(e.duration)])]"""),
                   file=sys.stderr)
             ctx.close()

@@ -11,6 +11,7 @@ import { TaskSession } from "./session.js";
 import { Stage } from "./stage.js";
 import { Timeline, normalizeScenes } from "./timeline.js";
 
+performance.mark("lcnet:script-start");
 const config = JSON.parse(document.getElementById("lcnet-config").textContent);
 const palette = Object.fromEntries(config.classes.map((c) => [c.code, c.color]));
 const className = Object.fromEntries(config.classes.map((c) => [c.code, c.name]));
