@@ -11,12 +11,12 @@ from . import render
 from .core_series import pixel_series
 from .core_windows import Window, context_window
 from .domain import BANDS, SCENE_BAND_COUNT, TASK_SIZE
-from .layer_cache import scene_pixels
+from .layer_cache import chip_scenes, scene_pixels
 from .models import Scene, Task
 
 
-def task_scenes(task: Task) -> list[Scene]:
-    return list(task.chip.scenes.all())  # ordered by date: index K is the K-th date
+def task_scenes(task: Task) -> tuple[Scene, ...]:
+    return chip_scenes(task.chip)  # ordered by date: index K is the K-th date
 
 
 def scene_at(task: Task, index: int) -> Scene:

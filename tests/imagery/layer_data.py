@@ -91,11 +91,11 @@ def make_layer_chip() -> Chip:
 
 @pytest.fixture
 def layer_chip(db):
-    from imagery.layer_cache import scene_cache
+    from imagery.layer_cache import clear_caches
 
-    scene_cache().clear()
+    clear_caches()
     yield make_layer_chip()
-    scene_cache().clear()
+    clear_caches()
 
 
 def task_of(chip: Chip, row: int, col: int) -> Task:

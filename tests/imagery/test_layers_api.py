@@ -134,3 +134,11 @@ def test_a_chip_without_a_stored_stretch_uses_the_documented_default(admin_clien
     lo, hi = render.DEFAULT_STRETCH
     x = (source_bands()[BAND_INDEX["B04"], 160, 32] - lo) / (hi - lo)
     assert image[0, 0, 0] == int(np.clip(x, 0, 1) * 255 + 0.5)
+
+
+def test_a_warm_layer_request_costs_three_queries_session_user_task(admin_client, layer_chip,
+                                                                    django_assert_num_queries):
+    task = task_of(layer_chip, 2, 2)
+    get_png(admin_client, task, "rgb", scene=0)
+    with django_assert_num_queries(3):
+        get_png(admin_client, task, "ndwi", scene=1, context=32)

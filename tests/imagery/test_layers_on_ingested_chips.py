@@ -11,7 +11,7 @@ from PIL import Image
 
 from imagery import render
 from imagery.domain import BAND_INDEX
-from imagery.layer_cache import scene_cache
+from imagery.layer_cache import clear_caches, scene_cache
 from imagery.models import Chip, Task
 
 BOUCONNE_ROWS, BOUCONNE_COLS = 246, 227  # padded to 256 by ingest: the bottom/right strip is no data
@@ -19,7 +19,7 @@ BOUCONNE_ROWS, BOUCONNE_COLS = 246, 227  # padded to 256 by ingest: the bottom/r
 
 @pytest.fixture
 def admin_client(client, admin_user):
-    scene_cache().clear()
+    clear_caches()
     client.force_login(admin_user)
     return client
 
