@@ -90,7 +90,8 @@ def task_consensus_recompute(*, task_id: int, method: str | None = None) -> int:
     if method == Method.DAWID_SKENE:
         from imagery.models import Task
 
-        return consensus_recompute(method=method, tile_id=Task.objects.get(pk=task_id).chip.tile_id)
+        tile_id = Task.objects.filter(pk=task_id).values_list("chip__tile_id", flat=True).first()
+        return consensus_recompute(method=method, tile_id=tile_id) if tile_id else 0
     return consensus_recompute(method=method, task_ids=[task_id])
 
 
