@@ -120,7 +120,8 @@ def test_the_ingest_cores_import_no_django():
     import sys
     from pathlib import Path
 
-    code = ("import sys, imagery.geo, imagery.sources, imagery.ingest, imagery.cog; "
+    code = ("import sys, imagery.geo, imagery.sources, imagery.source_io, imagery.source_layouts, imagery.ingest, "
+            "imagery.cog; "
             "bad = [m for m in sys.modules if m.split('.')[0] == 'django']; assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
 
