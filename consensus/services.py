@@ -13,6 +13,7 @@ from tqdm import tqdm
 
 from annotation.models import MAX_ANNOTATORS_PER_CHIP
 from imagery.domain import NO_DATA, TASK_SIZE
+from imagery.models import Task
 from lcnet_site.roles import ANNOTATOR
 
 from . import engine, selectors
@@ -88,8 +89,6 @@ def task_consensus_recompute(*, task_id: int, method: str | None = None) -> int:
     """Recompute one task's consensus (Dawid–Skene: its whole tile, whose tasks share the confusion matrices)."""
     method = consensus_method(method)
     if method == Method.DAWID_SKENE:
-        from imagery.models import Task
-
         tile_id = Task.objects.filter(pk=task_id).values_list("chip__tile_id", flat=True).first()
         return consensus_recompute(method=method, tile_id=tile_id) if tile_id else 0
     return consensus_recompute(method=method, task_ids=[task_id])
