@@ -71,7 +71,7 @@ def scene_stack(source: Source, row0: int, col0: int) -> tuple[np.ndarray, list[
     stack[:, CLOUD_MASK_BAND] = ABSENT
     for i, scene in enumerate(source.scenes):
         data = scene.read((row0, col0, h, w))
-        stack[i, : len(BANDS), :h, :w] = data.bands
+        stack[i, : len(BANDS), :h, :w] = harmonise(data.bands, source.dn_offset)
         if data.scl is None:
             stack[i, SCL_BAND] = ABSENT
         else:
@@ -79,6 +79,14 @@ def scene_stack(source: Source, row0: int, col0: int) -> tuple[np.ndarray, list[
         if data.cloud is not None:
             stack[i, CLOUD_MASK_BAND, :h, :w] = data.cloud
     return stack, [s.has_scl for s in source.scenes], [s.has_cloud for s in source.scenes]
+
+
+def harmonise(bands: np.ndarray, dn_offset: int) -> np.ndarray:
+    """Add a DN offset to reflectance; no data (0) stays 0 and a valid pixel never drops to no data."""
+    if dn_offset == 0:
+        return bands
+    shifted = np.clip(bands.astype(np.int32) + dn_offset, 1, np.iinfo(np.uint16).max).astype(np.uint16)
+    return np.where(bands > 0, shifted, 0).astype(np.uint16)
 
 
 def data_mask(stack: np.ndarray) -> np.ndarray:

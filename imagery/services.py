@@ -131,7 +131,7 @@ def chips_ingest(*, chips: Iterable[PreparedChip], continent: str | None = None,
 
 def sources_ingest(*, paths: list, date=None, chip_id: str | None = None, tile: str | None = None,
                    chips: list[int] | None = None, max_chips: int | None = None, continent: str | None = None,
-                   progress: Callable[[str, int], Callable[[IngestResult], None]] | None = None,
+                   dn_offset: int = 0, progress: Callable[[str, int], Callable[[IngestResult], None]] | None = None,
                    ) -> tuple[list[IngestResult], list]:
     """Read, check and store every source under `paths`.
 
@@ -151,6 +151,8 @@ def sources_ingest(*, paths: list, date=None, chip_id: str | None = None, tile: 
             raise SourceError(f"--chip-id {chip_id} is not in --tile {tile}")
         tile = chip_tile
     sources, ignored = read_sources(paths, fallback_date=date)
+    for source in sources:
+        source.dn_offset = dn_offset
     plans = [(source, plan) for source in sources
              for plan in plan_chips(source, chips=chips, max_chips=max_chips, tile=tile)]
     if chip_id:

@@ -77,6 +77,7 @@ class Source:
     scenes: list[SourceScene] = field(default_factory=list)
     chip_id: str | None = None  # from the file name (LandCoverNet) or --chip-id
     tile: str | None = None  # from the file name or --tile
+    dn_offset: int = 0  # added to reflectance DNs at ingest: -1000 harmonises L2A baseline >= 04.00 (2022 on)
 
 
 @dataclass

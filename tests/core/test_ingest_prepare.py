@@ -153,3 +153,15 @@ def test_choosing_a_chip_reads_only_its_window(scene_t33uuu):
     (plan,) = plan_chips(source, chips=[10])  # row 1, column 4
     prepare_chip(source, plan)
     assert windows == [(256, 1024, 256, 256)]
+
+
+def test_a_dn_offset_harmonises_reflectance_but_keeps_no_data(data):
+    from imagery.ingest import harmonise
+
+    bands = np.array([[0, 1, 999, 1000, 1001, 12000]], dtype=np.uint16)
+    np.testing.assert_array_equal(harmonise(bands, -1000), [[0, 1, 1, 1, 1, 11000]])
+    (source,), _ = read_sources([data / "landcovernet_s2_chips" / "52UEA_08_20180720_bands10.tif"])
+    raw = source.scenes[0].bands
+    source.dn_offset = -1000
+    (chip,) = prepare_chips(source)
+    np.testing.assert_array_equal(chip.stack[0, :10], np.where(raw > 0, np.maximum(raw.astype(int) - 1000, 1), 0))

