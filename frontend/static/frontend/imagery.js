@@ -16,9 +16,11 @@ export function boxFor(rowOff, colOff, context) {
 }
 
 export class LayerCache {
-  constructor(taskId, origin) { this.taskId = taskId; this.origin = origin; this.items = new Map(); }
+  constructor(taskId, origin, cloud = "none") {
+    this.taskId = taskId; this.origin = origin; this.cloud = cloud; this.items = new Map();
+  }
 
-  key(layer, scene, context) { return `${layer}|${scene}|${context}`; }
+  key(layer, scene, context) { return `${layer}|${scene}|${context}|${this.cloud}`; }
 
   has(layer, scene, context) { return this.items.has(this.key(layer, scene, context)); }
 
@@ -35,7 +37,9 @@ export class LayerCache {
   }
 
   async fetch(layer, scene, context, pending) {
-    const resp = await (pending || fetch(api.layerUrl(this.taskId, layer, scene, context), { credentials: "same-origin" }));
+    const cloud = this.cloud === "none" ? "" : `&cloud=${this.cloud}`;
+    const url = api.layerUrl(this.taskId, layer, scene, context) + cloud;
+    const resp = await (pending || fetch(url, { credentials: "same-origin" }));
     if (!resp.ok) {
       let msg = `HTTP ${resp.status}`;
       try { const d = await resp.json(); msg = d.detail || JSON.stringify(d); } catch { /* not JSON */ }

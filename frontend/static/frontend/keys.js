@@ -10,6 +10,7 @@ export function keymap(config) {
     ...layers,
     { keys: ["ArrowLeft"], label: "previous date", action: ["step", -1] },
     { keys: ["ArrowRight"], label: "next date", action: ["step", 1] },
+    { keys: ["k"], label: "hatch cloudy pixels on/off", action: ["clouds"] },
     { keys: ["-"], label: "zoom out (more context)", action: ["zoom", 1] },
     { keys: ["=", "+"], label: "zoom in", action: ["zoom", -1] },
     ...classes,

@@ -27,7 +27,7 @@ const keys = keymap(config);
 
 const state = {
   task: null, session: null, cache: null, scenes: [], pos: 0, guess: null, history: new History(),
-  layer: config.layers[0].id, zoom: 0, tool: "brush", brush: 1, cls: 1, showLabels: true, opacity: 0.55,
+  layer: config.layers[0].id, cloud: "none", zoom: 0, tool: "brush", brush: 1, cls: 1, showLabels: true, opacity: 0.55,
   drag: null, busy: false, drawToken: 0, profileAt: null,
 };
 
@@ -53,7 +53,14 @@ function takeEarly(id) {
 // "lcnet:open-task" ends when the canvas is drawn and takes input, "lcnet:timeline-ready" when the dates are in.
 async function openTask(id) {
   const t0 = performance.now();
-  if (state.session) { await state.session.save(); state.session.close(); }
+  if (state.session) {
+    await state.session.save();
+    if (state.session.dirty) { // never drop unsaved labels by moving on
+      return banner.show("error", `Task ${state.task.id} has unsaved labels; resolve the message above first.`,
+        [], { id: "leave" });
+    }
+    state.session.close();
+  }
   banner.remove("task");
   let task;
   try {
@@ -71,8 +78,8 @@ async function openTask(id) {
   scenesP.catch(() => {}); // reported below, after the annotation's own error if any
   // Same chip as the last task: stay on the date the annotator was looking at; a new chip starts at its first.
   const pos = state.task && task.chip != null && state.task.chip === task.chip ? state.pos : 0;
-  const cache = new LayerCache(task.id, taskOrigin(task, null));
-  const imgP = cache.get(state.layer, pos, CONTEXTS[state.zoom], early && early.image);
+  const cache = new LayerCache(task.id, taskOrigin(task, null), state.cloud);
+  const imgP = cache.get(state.layer, pos, CONTEXTS[state.zoom], state.cloud === "none" && early && early.image);
   imgP.catch(() => {});
   let ann;
   try {
@@ -242,6 +249,15 @@ function setLayer(id) {
   if (!config.layers.some((l) => l.id === id)) return;
   state.layer = id;
   document.querySelectorAll("[data-layer]").forEach((b) => b.classList.toggle("active", b.dataset.layer === id));
+  showScene(state.pos, { name: "lcnet:layer-switch" });
+}
+
+// Cloudy pixels (from SCL or the cloud mask) hatched in magenta, or not.
+function toggleClouds() {
+  state.cloud = state.cloud === "none" ? "hatch" : "none";
+  $("#clouds").classList.toggle("active", state.cloud !== "none");
+  if (!state.cache) return;
+  state.cache.cloud = state.cloud;
   showScene(state.pos, { name: "lcnet:layer-switch" });
 }
 
@@ -424,6 +440,7 @@ function runAction([name, arg]) {
     case "tool": return setTool(arg);
     case "brush": return setBrush(BRUSHES[Math.max(0, Math.min(2, BRUSHES.indexOf(state.brush) + arg))]);
     case "toggleLabels": return setLabels(!state.showLabels);
+    case "clouds": return toggleClouds();
     case "undo": case "redo": return undoRedo(name);
     case "submit": return submit();
     case "help": return help.open ? help.close() : help.showModal();
@@ -466,6 +483,7 @@ function buildControls() {
   document.querySelectorAll("[data-band]").forEach((b) => b.addEventListener("change", drawProfileNow));
   $("#opacity").addEventListener("input", (e) => setLabels(state.showLabels, Number(e.target.value) / 100));
   $("#labels-visible").addEventListener("change", (e) => setLabels(e.target.checked));
+  $("#clouds").addEventListener("click", toggleClouds);
   $("#undo").addEventListener("click", () => undoRedo("undo"));
   $("#redo").addEventListener("click", () => undoRedo("redo"));
   $("#submit").addEventListener("click", submit);
