@@ -71,7 +71,9 @@ def _score_fields(annotations, refs) -> dict:
         scores[str(ann.task_id)] = engine.task_accuracy(labels, reference)
         confusion += engine.class_confusion(labels, reference)
         pixels += int((reference != NO_DATA).sum())
-        inputs[str(ann.task_id)] = [ann.id, ann.revision, ref.id, ref.revision]
+        inputs[str(ann.task_id)] = {
+            "annotation": ann.id, "revision": ann.revision, "expert_label": ref.id, "expert_revision": ref.revision,
+        }
     return {
         "accuracy": engine.annotator_accuracy(list(scores.values())) if scores else None,
         "n_reference_tasks": len(scores),
@@ -157,7 +159,10 @@ def _dawid_skene(ids, complete) -> list[tuple]:
     results = []
     for i, t in enumerate(ids):
         ref = refs.get(t)
-        used = {"annotations": _revisions(complete[t]), "reference": [ref.id, ref.revision] if ref else None}
+        used = {
+            "annotations": _revisions(complete[t]),
+            "reference": {"expert_label": ref.id, "revision": ref.revision} if ref else None,
+        }
         results.append((t, label[i].reshape(TASK_SIZE, TASK_SIZE), score[i].reshape(TASK_SIZE, TASK_SIZE), split[i], used))
     return results
 
@@ -168,8 +173,8 @@ def _stack(ids, complete) -> np.ndarray:
     return per_task.transpose(1, 0, 2, 3)
 
 
-def _revisions(annotations) -> list[list[int]]:
-    return [[a.id, a.annotator_id, a.revision] for a in annotations]
+def _revisions(annotations) -> list[dict]:
+    return [{"annotation": a.id, "annotator": a.annotator_id, "revision": a.revision} for a in annotations]
 
 
 def _store(results, method: str) -> int:

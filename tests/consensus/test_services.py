@@ -33,7 +33,8 @@ def test_three_submissions_make_a_consensus_weighted_by_the_prior_when_nobody_ha
     assert np.all(label_array(row.label) == 6)
     np.testing.assert_allclose(score_array(row.score), 2 / 3, rtol=1e-6)
     assert row.method == "bayes" and row.mean_score == pytest.approx(2 / 3) and row.disagreement == 1.0
-    assert [a[1] for a in row.inputs["annotations"]] == [alice.pk, bob.pk, carol.pk]
+    assert [a["annotator"] for a in row.inputs["annotations"]] == [alice.pk, bob.pk, carol.pk]
+    assert [a["revision"] for a in row.inputs["annotations"]] == [1, 1, 1]
 
 
 def test_a_recompute_with_unchanged_inputs_writes_nothing(crew, task, submit):
@@ -128,6 +129,6 @@ def test_dawid_skene_method_holds_the_expert_label_as_truth_on_reference_tasks(
     assert rows[task.pk].method == rows[reference.pk].method == "dawid-skene"
     assert np.all(label_array(rows[reference.pk].label) == 5)
     assert np.all(score_array(rows[reference.pk].score) == 1.0)
-    assert rows[reference.pk].inputs["reference"][1] == 1
+    assert rows[reference.pk].inputs["reference"]["revision"] == 1
     # Bob and Carol said 6 where the truth was 5: the same pattern elsewhere now reads 5.
     assert np.all(label_array(rows[task.pk].label) == 5)
