@@ -6,7 +6,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from consensus import engine
 from consensus.engine import (
     annotator_accuracy,
     bayesian_consensus,
