@@ -5,7 +5,8 @@
 Builds a throw-away Postgres database (settings_test) and ingests real Sentinel-2 sample data with the project's own
 ingest (`sources_ingest`): the two LandCoverNet L2A chips (1 date each, SCL), the eo-learn patch (5 dates) and the
 THEIA Bouconne series (7 dates) — 4 chips, 14 scenes. Then for every layer × context × sampled task × scene of its chip:
-- lcnet cold: the process cache emptied first, so the scene COG is read and decoded (OS page cache warm);
+- lcnet cold: the process caches emptied first, so the scene list is queried and the COG read and decoded (OS page
+  cache warm);
 - lcnet warm: the scene already decoded in the process cache (switching layers/dates/tasks of a chip);
 - warm cpu: CPU time of this process for the warm request (what load on the shared cores does not inflate);
 - lcnet core: the same warm render in-process (cached scene slice → render → PNG), no HTTP: like for like with
@@ -101,7 +102,7 @@ def run(args) -> None:
 
     from imagery import render
     from imagery.core_windows import Window, context_window
-    from imagery.layer_cache import scene_cache, scene_pixels
+    from imagery.layer_cache import clear_caches, scene_pixels
     from imagery.models import Chip
     from imagery.services import sources_ingest
     from lcnet_site.sample_data import shared_data_dir
@@ -137,7 +138,7 @@ def run(args) -> None:
     for layer, context, task, k in tqdm(combos, desc="layers", unit="window"):
         window, _ = context_window(Window(*task.window), context)
         chip, scene, rio = task.chip, scenes[task.chip_id][k], renderers[task.chip_id]
-        scene_cache().clear()
+        clear_caches()
         elapsed, response, _ = lcnet(task, layer, k, context)
         times.setdefault((layer, context, "cold"), []).append(elapsed)
         for _ in range(args.rounds):
