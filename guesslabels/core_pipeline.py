@@ -28,7 +28,7 @@ class TrainingSample:
         self.counts_after: dict[int, int] = {}
         self.chips = 0
         self.chips_without_scl = 0
-        self._parts: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}  # class -> [(keys, rows)]
+        self._parts: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}  # class -> [(keys, (240, m) columns)]
 
     def add(self, cf: ChipFeatures, mapped: np.ndarray) -> None:
         """mapped: (N,) LandCoverNet classes of the reference under the chip (0 = none)."""
@@ -49,28 +49,29 @@ class TrainingSample:
             best = np.argpartition(keys, self.cap)[: self.cap]
             keys, idx = keys[best], idx[best]
         parts = self._parts.setdefault(c, [])
-        parts.append((keys, np.ascontiguousarray(features[idx])))
+        parts.append((keys, features.T[:, idx]))  # (240, m): row gathers from the (240, N) feature block
         if sum(len(k) for k, _ in parts) > 2 * self.cap:
             self._parts[c] = [self._compact(parts)]
 
     def _compact(self, parts):
         keys = np.concatenate([k for k, _ in parts])
-        rows = np.concatenate([r for _, r in parts])
+        cols = np.concatenate([c for _, c in parts], axis=1)
         if len(keys) > self.cap:
             best = np.argpartition(keys, self.cap)[: self.cap]
-            keys, rows = keys[best], rows[best]
-        return keys, rows
+            keys, cols = keys[best], cols[:, best]
+        return keys, cols
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        """(X (M, 240) float32, y (M,) uint8) of the sampled pixels, classes in ascending order."""
+        """(X (M, 240) float32, y (M,) uint8) of the sampled pixels, classes in ascending order.
+        X is the transposed view of a (240, M) block (column reads are contiguous: what tree fitting does)."""
         xs, ys = [], []
         for c in sorted(self._parts):
-            _, rows = self._compact(self._parts[c])
-            xs.append(rows)
-            ys.append(np.full(len(rows), c, np.uint8))
+            _, cols = self._compact(self._parts[c])
+            xs.append(cols)
+            ys.append(np.full(cols.shape[1], c, np.uint8))
         if not xs:
             return np.empty((0, 0), np.float32), np.empty(0, np.uint8)
-        return np.concatenate(xs), np.concatenate(ys)
+        return np.concatenate(xs, axis=1).T, np.concatenate(ys)
 
 
 def _add_counts(total: dict[int, int], more: dict[int, int]) -> None:

@@ -54,10 +54,10 @@ def evaluate(clf, X_test: np.ndarray, y_test: np.ndarray) -> dict:
 
 
 def predict(clf, X: np.ndarray, has_obs: np.ndarray, batch: int = 262_144) -> np.ndarray:
-    """(N,) uint8 classes; NO_DATA where a pixel had no valid observation. Batched to bound memory."""
-    out = np.full(len(X), NO_DATA, dtype=np.uint8)
-    idx = np.flatnonzero(has_obs)
-    for start in range(0, len(idx), batch):
-        part = idx[start : start + batch]
-        out[part] = clf.predict(X[part]).astype(np.uint8)
+    """(N,) uint8 classes; NO_DATA where a pixel had no valid observation. Every pixel goes through the forest
+    (cheaper than gathering the valid rows of a (N, 240) array) in slices, which are views, to bound memory."""
+    out = np.empty(len(X), dtype=np.uint8)
+    for start in range(0, len(X), batch):
+        out[start : start + batch] = clf.predict(X[start : start + batch])
+    out[~has_obs] = NO_DATA
     return out

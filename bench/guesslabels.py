@@ -1,0 +1,133 @@
+"""Guess-label throughput for one tile of 30 chips × 65,536 px × 24 dates (issue #4).
+
+Targets on a 2-core machine: features ≥ 2 M px/s, training < 60 s, prediction ≥ 1 M px/s.
+
+The chips are real: the LandCoverNet L2A chip of ../shared/data/landcovernet_s2_chips (10 bands + SCL), reused 30
+times (each rolled to another offset), 24 dates each with a seasonal gain and sensor noise, and the chip's own SCL
+rolled per date so every date has real-shaped clouds and shadows (~19 % invalid). The reference map follows the
+annual SCL class (split into two classes by NDVI / brightness), so the agreement filter keeps most pixels.
+
+    .venv/bin/python bench/guesslabels.py [--chips 30] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import rasterio
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from guesslabels import model  # noqa: E402
+from guesslabels.core_pipeline import MAX_PIXELS_PER_CLASS, TrainingSample  # noqa: E402
+from guesslabels.features import N_FEATURES, chip_features  # noqa: E402
+from imagery.domain import ABSENT, BANDS, CLOUD_MASK_BAND, SCENE_BAND_COUNT, SCL_BAND  # noqa: E402
+from lcnet_site.sample_data import shared_data_dir  # noqa: E402
+
+N_DATES = 24
+DATES = [dt.date(2018, m, d) for m in range(1, 13) for d in (6, 21)]
+
+
+def load_real_chip():
+    folder = shared_data_dir() / "landcovernet_s2_chips"
+    with rasterio.open(folder / "chipA_epsg32636_bands10.tif") as src:
+        bands = src.read()
+    with rasterio.open(folder / "chipA_epsg32636_SCL.tif") as src:
+        scl = src.read(1)
+    return bands, scl
+
+
+def make_chip(bands, scl, i, rng):
+    """(24, 12, 256, 256) uint16 stack and a (65536,) reference map of LandCoverNet classes."""
+    shift = (37 * i % 256, 91 * i % 256)
+    base = np.roll(bands, shift, axis=(1, 2)).astype(np.float32)
+    base_scl = np.roll(scl, shift, axis=(0, 1))
+    stack = np.empty((N_DATES, SCENE_BAND_COUNT, 256, 256), np.uint16)
+    for t in range(N_DATES):
+        gain = 1 + 0.25 * np.sin(2 * np.pi * (t / N_DATES + i / 30))
+        noisy = base * gain + rng.normal(0, 40, base.shape).astype(np.float32)
+        stack[t, : len(BANDS)] = np.clip(noisy, 1, 65535)
+        stack[t, SCL_BAND] = np.roll(base_scl, tuple(rng.integers(0, 256, 2)), axis=(0, 1))
+        stack[t, CLOUD_MASK_BAND] = ABSENT
+    red, nir = base[2], base[3]
+    ndvi = (nir - red) / np.maximum(nir + red, 1)
+    reference = np.zeros((256, 256), np.uint8)
+    reference[base_scl == 6] = 1
+    reference[base_scl == 5] = np.where(red[base_scl == 5] > np.median(red[base_scl == 5]), 3, 2)
+    reference[base_scl == 4] = 5
+    reference[(base_scl == 2) | (base_scl == 7)] = np.where(ndvi[(base_scl == 2) | (base_scl == 7)] > 0.1, 7, 3)
+    return stack, reference.ravel()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chips", type=int, default=30)
+    parser.add_argument("--threads", type=int, default=2, help="chips processed at once (numpy releases the GIL)")
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    bands, scl = load_real_chip()
+    chips = [make_chip(bands, scl, i, rng) for i in range(args.chips)]
+    n_px = args.chips * 65536
+    print(f"tile: {args.chips} chips x 65,536 px x {N_DATES} dates (real L2A chip reused with noise); "
+          f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+
+    def features_one(i, buf):
+        stack, _ = chips[i]
+        return chip_features(stack, DATES, out=buf)
+
+    # Features, single thread: one reused output buffer (what a worker does chip after chip).
+    buf = np.empty((N_FEATURES, 65536), np.float32)
+    features_one(0, buf)  # warm-up: first touch of the buffer
+    t0, c0 = time.perf_counter(), time.process_time()
+    for i in range(args.chips):
+        features_one(i, buf)
+    single, cpu = n_px / (time.perf_counter() - t0), n_px / (time.process_time() - c0)
+    print(f"features: {single / 1e6:.2f} M px/s (1 thread, wall clock); {cpu / 1e6:.2f} M px/s per CPU-second "
+          "(what one core gives when it is not shared)")
+    if args.threads > 1:
+        bufs = [np.empty((N_FEATURES, 65536), np.float32) for _ in range(args.threads)]
+        with ThreadPoolExecutor(args.threads) as pool:
+            list(pool.map(features_one, range(args.threads), bufs))  # warm-up
+            t0 = time.perf_counter()
+            for start in range(0, args.chips, args.threads):
+                idx = list(range(start, min(start + args.threads, args.chips)))
+                list(pool.map(features_one, idx, bufs[: len(idx)]))
+            multi = n_px / (time.perf_counter() - t0)
+        print(f"features: {multi / 1e6:.2f} M px/s ({args.threads} threads)")
+
+    # Training: collect the filtered pixels of all chips (capped sample per class), split, fit, evaluate.
+    t0 = time.perf_counter()
+    sample = TrainingSample(MAX_PIXELS_PER_CLASS, seed=0)
+    for i in range(args.chips):
+        sample.add(features_one(i, buf), chips[i][1])
+    X, y = sample.arrays()
+    t_collect = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    clf, metrics = model.train(X, y, seed=0, n_jobs=args.threads)
+    t_fit = time.perf_counter() - t1
+    print(f"training: {t_collect + t_fit:.1f} s ({t_collect:.1f} s features + sampling of "
+          f"{sum(sample.counts_after.values()):,} filtered px -> {len(y):,} sampled, {t_fit:.1f} s split + fit + "
+          f"test on {metrics['n_test']:,} px); held-out accuracy {metrics['overall_accuracy']:.1%}")
+
+    # Prediction on the features of every chip (features computed beforehand, not timed here).
+    t_pred = c_pred = 0.0
+    for i in range(args.chips):
+        cf = features_one(i, buf)
+        t0, c0 = time.perf_counter(), time.process_time()
+        model.predict(clf, cf.features, cf.has_obs)
+        t_pred += time.perf_counter() - t0
+        c_pred += time.process_time() - c0
+    print(f"prediction: {n_px / t_pred / 1e6:.2f} M px/s (model.predict, {clf.n_estimators} trees, 1 thread, wall "
+          f"clock); {n_px / c_pred / 1e6:.2f} M px/s per CPU-second")
+    print(f"load average after: {os.getloadavg()[0]:.1f} (the team shares these 2 cores: figures taken under load)")
+
+
+if __name__ == "__main__":
+    main()
