@@ -68,10 +68,6 @@ NDVI_LUT = _lut("a50026 d73027 f46d43 fdae61 fee08b ffffbf d9ef8b a6d96a 66bd63 
 NDWI_LUT = _lut("543005 8c510a bf812d dfc27d f6e8c3 f5f5f5 c7eae5 80cdc1 35978f 01665e 003c30")
 
 
-def _bands(window: np.ndarray, names: Sequence[str]) -> np.ndarray:
-    return window[[BAND_INDEX[n] for n in names]]
-
-
 def has_data(window: np.ndarray) -> np.ndarray:
     """(h, w) bool: some reflectance is recorded and SCL (when present) does not say no data."""
     data = (window[:SCL_BAND] > 0).any(axis=0)
