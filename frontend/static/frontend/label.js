@@ -318,7 +318,8 @@ function onPointerDown(evt) {
   const g = state.session.labels;
   if (tool === "pick") return setClass(g[p.r * SIZE + p.c]);
   if (tool === "profile") return loadProfile(p.r, p.c);
-  if (tool === "fill") { beginEdit(); const n = floodFill(g, p.r, p.c, state.cls); if (!n) state.history.past.pop(); return changed(n); }
+  if (state.task.frozen) return banner.show("warn", "This chip's labels are final (frozen): the task is read only.", [], { id: "frozen" });
+  if (tool === "fill") { beginEdit(); const n = floodFill(g, p.r, p.c, state.cls); if (!n) state.history.drop(); return changed(n); }
   stage.overlay.setPointerCapture(evt.pointerId);
   beginEdit();
   state.drag = { tool, start: p, last: p, n: 0 };
@@ -351,7 +352,7 @@ function onPointerUp(evt) {
     changed(d.n);
     stage.setCursor(null);
   }
-  if (!d.n) state.history.past.pop(); // a click that changed nothing is no undo step
+  if (!d.n) state.history.drop(); // a click that changed nothing is no undo step
 }
 
 function showHover(p) {

@@ -83,5 +83,6 @@ export class History {
     this.past.push(current.slice());
     return this.future.pop();
   }
+  drop() { this.past.pop(); } // the last record led to no change
   clear() { this.past = []; this.future = []; }
 }
