@@ -12,9 +12,10 @@ from django.db import transaction
 
 from . import cog, geo
 from .domain import TASKS_PER_SIDE
-from .ingest import PreparedChip
+from .ingest import PreparedChip, plan_chips, prepare_chip
 from .models import Chip, Scene, Task, Tile
-from .sources import SourceError
+from .source_io import clear_read_cache
+from .sources import SourceError, read_sources
 
 
 @dataclass
@@ -140,9 +141,6 @@ def sources_ingest(*, paths: list, date=None, chip_id: str | None = None, tile: 
     leaves nothing behind. `progress(label, total)` may return a per-chip callback (the command's tqdm bar).
     Returns (results, ignored files).
     """
-    from .ingest import plan_chips, prepare_chip
-    from .sources import read_sources
-
     if max_chips is not None and max_chips < 1:
         raise SourceError(f"--max-chips must be at least 1 (got {max_chips})")
     if chips is not None and not chips:
@@ -165,7 +163,10 @@ def sources_ingest(*, paths: list, date=None, chip_id: str | None = None, tile: 
         sources[0].chip_id = chip_id
     prepared = (chip for source, plan in plans if (chip := prepare_chip(source, plan)) is not None)
     on_chip = progress("ingest", len(plans)) if progress else None
-    return chips_ingest(chips=prepared, continent=continent, on_chip=on_chip), ignored
+    try:
+        return chips_ingest(chips=prepared, continent=continent, on_chip=on_chip), ignored
+    finally:
+        clear_read_cache()
 
 
 def _parse_tile(value: str) -> str:

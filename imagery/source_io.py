@@ -103,6 +103,11 @@ def open_raster(path: Path):
 _ROW_BANDS = ArrayLRU(max_bytes=512 * 2**20)
 
 
+def clear_read_cache() -> None:
+    """Free the row bands once an ingest is done (a long-lived process must not keep them)."""
+    _ROW_BANDS.clear()
+
+
 @lru_cache(maxsize=1024)
 def _is_striped(path: str, mtime_ns: int) -> bool:
     with rasterio.open(path) as src:
