@@ -3,7 +3,11 @@
 `access_row` is portable SQL. `update_and_record` is one Postgres statement (a data-modifying CTE): the
 conditional UPDATE, the revision INSERT and the count of submitted co-annotators run atomically in a single
 round trip, with no BEGIN/COMMIT of their own; other databases use the ORM path in services.
+On Postgres both run as server-side prepared statements, planned once per connection: planning these small
+queries costs more than running them.
 """
+import weakref
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -12,9 +16,27 @@ from imagery.models import Task
 
 from .models import Annotation, Assignment, ChipFreeze, ReferenceTask, TaskDataMask
 
+_prepared: "weakref.WeakKeyDictionary[object, set[str]]" = weakref.WeakKeyDictionary()
+
 
 def _t(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
+
+
+def _execute(cur, name: str, sql: str, params: dict, types: dict[str, str]) -> None:
+    """Run `sql` (with %(name)s placeholders); on Postgres as prepared statement `name` of this connection."""
+    if connection.vendor != "postgresql":
+        cur.execute(sql, params)
+        return
+    names = list(types)
+    done = _prepared.setdefault(connection.connection, set())
+    if name not in done:
+        numbered = sql
+        for i, key in enumerate(names, start=1):
+            numbered = numbered.replace(f"%({key})s", f"${i}")
+        cur.execute(f"PREPARE {name} ({', '.join(types.values())}) AS {numbered}")
+        done.add(name)
+    cur.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(names))})", [params[k] for k in names])
 
 
 ACCESS_COLUMNS = ("chip_id", "has_data", "assigned", "is_reference", "is_expert", "frozen", "mask",
@@ -37,10 +59,15 @@ def access_row(*, user_id: int, task_id: int, expert_group: str) -> dict | None:
         LEFT JOIN {_t(TaskDataMask)} m ON m.task_id = t.id
         LEFT JOIN {_t(Annotation)} a ON a.task_id = t.id AND a.annotator_id = %(user)s
         WHERE t.id = %(task)s"""
+    params = {"user": user_id, "task": task_id, "expert": expert_group}
     with connection.cursor() as cur:
-        cur.execute(sql, {"user": user_id, "task": task_id, "expert": expert_group})
+        _execute(cur, "lcnet_label_access", sql, params, {"user": "integer", "task": "bigint", "expert": "text"})
         row = cur.fetchone()
     return None if row is None else dict(zip(ACCESS_COLUMNS, row))
+
+
+SAVE_TYPES = {"labels": "bytea", "status": "varchar", "differ": "integer", "now": "timestamptz",
+              "submit": "boolean", "id": "bigint", "revision": "integer", "author": "integer"}
 
 
 def update_and_record(*, model, history, parent: str, row_id: int, revision: int, values: dict, author_id: int,
@@ -50,12 +77,13 @@ def update_and_record(*, model, history, parent: str, row_id: int, revision: int
     Returns (new revision or None when stale, submitted co-annotators other than the author or None).
     count_task = (task_id, chip_id) to count the task's other active annotators whose annotation is submitted.
     """
-    count = "NULL"
+    count, types = "NULL", dict(SAVE_TYPES)
     if count_task is not None:
         count = f"""(SELECT count(*) FROM {_t(model)} o
                      WHERE o.task_id = %(task)s AND o.status = 'submitted' AND o.annotator_id <> %(author)s
                        AND o.annotator_id IN (SELECT s.user_id FROM {_t(Assignment)} s
                                               WHERE s.chip_id = %(chip)s AND s.ended_at IS NULL))"""
+        types.update(task="bigint", chip="varchar")
     sql = f"""
         WITH u AS (
           UPDATE {_t(model)} SET revision = revision + 1, labels = %(labels)s, status = %(status)s,
@@ -73,6 +101,7 @@ def update_and_record(*, model, history, parent: str, row_id: int, revision: int
     params = dict(values, id=row_id, revision=revision, author=author_id)
     if count_task is not None:
         params.update(task=count_task[0], chip=count_task[1])
+    name = f"lcnet_save_{model._meta.model_name}{'_count' if count_task else ''}"
     with connection.cursor() as cur:
-        cur.execute(sql, params)
+        _execute(cur, name, sql, params, types)
         return cur.fetchone()

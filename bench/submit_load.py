@@ -31,7 +31,8 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--duration", type=int, default=15, help="seconds of load (bounded)")
     p.add_argument("--connections", type=int, default=16, help="concurrent clients, one annotator each")
-    p.add_argument("--workers", type=int, default=3, help="gunicorn sync workers")
+    p.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
+    p.add_argument("--threads", type=int, default=1, help="threads per worker (> 1: gthread workers, keep-alive)")
     p.add_argument("--fresh", action="store_true",
                    help="start from untouched tasks (every first submit creates the row) instead of saved drafts")
     p.add_argument("--database", default=os.environ.get("BENCH_DATABASE_URL",
@@ -122,7 +123,7 @@ def label_variants() -> list[str]:
 
 
 def queries_per_submit(token: str, task_id: int, labels: str) -> list[str]:
-    """The SQL one submit runs (first save of a task and a later one), measured in-process."""
+    """The SQL one submit runs (first save of a task, and a later one once statements are prepared), in-process."""
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -130,12 +131,35 @@ def queries_per_submit(token: str, task_id: int, labels: str) -> list[str]:
     client = Client(HTTP_AUTHORIZATION=f"Token {token}", HTTP_HOST="127.0.0.1")
     url = f"/api/tasks/{task_id}/annotation/submit/"
     out = []
-    for revision in (0, 1):
+    for revision in (0, 1, 2):
         with CaptureQueriesContext(connection) as ctx:
             r = client.post(url, f'{{"revision":{revision},"labels":{labels}}}', content_type="application/json")
         assert r.status_code == 200, r.content
         out.append([q["sql"] for q in ctx.captured_queries])
-    return out
+    return out[0], out[2]
+
+
+def cpu_seconds(pids) -> float:
+    """utime + stime of these processes, from /proc (processes that are gone count 0)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def server_pids(master: int) -> list[int]:
+    """gunicorn workers and the Postgres backends serving this database."""
+    from django.db import connection
+
+    workers = [int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split()]
+    with connection.cursor() as cur:
+        cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        backends = [row[0] for row in cur.fetchall()]
+    return workers + backends
 
 
 def free_port() -> int:
@@ -144,13 +168,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(db_url: str, workers: int, port: int) -> subprocess.Popen:
+def start_gunicorn(db_url: str, workers: int, threads: int, port: int) -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=db_url, DJANGO_SETTINGS_MODULE="lcnet_site.settings", DEBUG="0",
                CONN_MAX_AGE="600", LOG_LEVEL="WARNING",
                CELERY_BROKER_URL=os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/3"),
                LCNET_CELERY_QUEUE="lcnet-bench-submit")  # hooks enqueue as in production, nobody consumes
     cmd = [sys.executable, "-m", "gunicorn", "lcnet_site.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}",
-           "--backlog", "2048", "--log-level", "warning"]
+           "--threads", str(threads), "--backlog", "2048", "--log-level", "warning"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -235,12 +259,16 @@ def main():
         plan_file.write_text(f"R {0 if args.fresh else 1}\n" + "".join(f"L {v}\n" for v in variants)
                              + "".join(f"{tok} {','.join(map(str, tasks))}\n" for tok, tasks in plan))
         port = free_port()
-        server = start_gunicorn(args.database, args.workers, port)
+        server = start_gunicorn(args.database, args.workers, args.threads, port)
         try:
             warm_up(port, probe_token, probe_tasks[1], variants[1], 4 * args.workers)
-            print(f"wrk: {args.connections} connections, {args.duration} s, gunicorn {args.workers} sync workers",
-                  flush=True)
+            kind = f"{args.workers} workers × {args.threads} threads (gthread)" if args.threads > 1 else \
+                f"{args.workers} sync workers"
+            print(f"wrk: {args.connections} connections, {args.duration} s, gunicorn {kind}", flush=True)
+            pids = server_pids(server.pid)
+            cpu_before = cpu_seconds(pids)
             result = run_wrk(port, plan_file, acked_file, args.connections, args.duration)
+            server_cpu = cpu_seconds(pids) - cpu_before
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
@@ -253,6 +281,9 @@ def main():
     print(f"latency p50: {lat['50'] / 1000:.1f} ms  p90: {lat['90'] / 1000:.1f} ms  p99: {lat['99'] / 1000:.1f} ms  "
           f"max: {result['max_us'] / 1000:.1f} ms")
     print(f"lost (acknowledged but not in the revision history): {lost}")
+    cpu_ms = 1000 * server_cpu / max(n_acked, 1)
+    print(f"server CPU per submit: {cpu_ms:.2f} ms (gunicorn workers + their Postgres backends) → "
+          f"{2000 / cpu_ms:.0f} submits/s on 2 idle cores if nothing else ran (wrk and WAL fsync not counted)")
     ok = rate >= 300 and lat["99"] < 100_000 and lost == 0
     print(f"target (>= 300 submits/s, p99 < 100 ms, 0 lost): {'met' if ok else 'NOT met'} "
           f"(machine: {os.cpu_count()} cores, shared with other work; load avg {os.getloadavg()[0]:.1f})")
