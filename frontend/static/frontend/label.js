@@ -100,11 +100,14 @@ async function openTask(id) {
   timeline.render([]);
   stage.drawLabels(state.session.labels);
   setSaveStatus(state.session.status === "submitted" ? "submitted" : "saved");
+  const interactive = async () => {
+    await afterPaint();
+    performance.measure("lcnet:open-task", { start: t0, end: performance.now(), detail: { task: task.id } });
+    if (!document.body.dataset.ready) performance.measure("lcnet:page-interactive", { start: 0, end: performance.now() });
+  };
   let drawn = false;
   try { stage.showImage(await imgP); stage.root.dataset.message = ""; drawn = true; } catch { /* retried below */ }
-  await afterPaint();
-  performance.measure("lcnet:open-task", { start: t0, end: performance.now(), detail: { task: task.id } });
-  if (!document.body.dataset.ready) performance.measure("lcnet:page-interactive", { start: 0, end: performance.now() });
+  if (drawn) await interactive();
   let scenesData;
   try {
     scenesData = await scenesP;
@@ -120,11 +123,15 @@ async function openTask(id) {
   renderTaskInfo(ann);
   state.scenes = normalizeScenes(scenesData);
   timeline.render(state.scenes);
-  if (drawn && pos < state.scenes.length) {
+  if (!state.scenes.length) {
+    stage.clearImage("This task's chip has no imagery yet.");
+    banner.show("error", "This task's chip has no scenes: there is nothing to label from yet.", [], { id: "task" });
+  } else if (drawn && pos < state.scenes.length) {
     timeline.select(pos);
     showSceneInfo(pos);
   } else {
     await showScene(Math.min(pos, state.scenes.length - 1), { measure: false });
+    await interactive();
   }
   performance.measure("lcnet:timeline-ready", { start: t0, end: performance.now(), detail: { task: task.id } });
   document.body.dataset.ready = String(task.id); // tests and the bench wait on this
