@@ -37,6 +37,8 @@ class TrainingRun(models.Model):
     error = models.TextField(blank=True, help_text="Why the run failed (bad input is reported here)")
     seed = models.PositiveIntegerField(default=0)
     reference_name = models.CharField(max_length=500, blank=True)
+    extra_chips = models.JSONField(default=list, blank=True,
+                                   help_text="Chips of other tiles whose pixels also train this model (not predicted)")
     params = models.JSONField(default=dict, help_text="Model parameters and sampling choices")
     metrics = models.JSONField(default=dict, help_text="Held-out metrics, class counts before/after filtering")
     notices = models.JSONField(default=list, help_text="Things the run skipped or decided, in words")

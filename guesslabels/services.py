@@ -94,22 +94,25 @@ def _reference_codes(path, ref: dict, chip: Chip):
 # --- runs ------------------------------------------------------------------------------------------------------
 
 
-def training_run_start(*, tile_id: str, seed: int = 0, sync: bool = False, progress: Progress = _no_progress
-                       ) -> TrainingRun:
-    """Queue a run for a tile (Celery, started on commit), or execute it here when sync.
+def training_run_start(*, tile_id: str, seed: int = 0, extra_chip_ids: list[str] | None = None, sync: bool = False,
+                       progress: Progress = _no_progress) -> TrainingRun:
+    """Queue a run for a tile (Celery, started on commit), or execute it here when sync. extra_chip_ids: chips of
+    other tiles (each tile with its reference raster) that add training pixels.
 
-    Raises GuessLabelError when the tile is unknown, has no reference raster or already has a run queued."""
+    Raises GuessLabelError when the tile is unknown, a tile has no reference raster or a run is already queued."""
     tile = Tile.objects.filter(pk=tile_id).first()
     if tile is None:
         raise GuessLabelError(f"no tile {tile_id!r}")
-    if not ReferenceRaster.objects.filter(tile=tile).exists():
-        raise GuessLabelError(
-            f"tile {tile_id} has no reference raster; register one: "
-            f"train_guess_labels --tile {tile_id} --reference PATH [--mapping CSV]"
-        )
+    extra = _extra_chips(tile_id, extra_chip_ids or [])
+    for needed in [tile_id] + sorted({c.tile_id for c in extra}):
+        if not ReferenceRaster.objects.filter(tile_id=needed).exists():
+            raise GuessLabelError(
+                f"tile {needed} has no reference raster; register one: "
+                f"train_guess_labels --tile {needed} --reference PATH [--mapping CSV]"
+            )
     try:
         with transaction.atomic():
-            run = TrainingRun.objects.create(tile=tile, seed=seed)
+            run = TrainingRun.objects.create(tile=tile, seed=seed, extra_chips=[c.pk for c in extra])
     except IntegrityError:
         active = TrainingRun.objects.filter(tile=tile, status__in=[RunStatus.QUEUED, RunStatus.RUNNING]).first()
         raise GuessLabelError(
@@ -121,6 +124,17 @@ def training_run_start(*, tile_id: str, seed: int = 0, sync: bool = False, progr
 
     transaction.on_commit(lambda: train_guess_labels_task.delay(run.pk))
     return run
+
+
+def _extra_chips(tile_id: str, chip_ids: list[str]) -> list[Chip]:
+    chips = list(Chip.objects.filter(pk__in=chip_ids).order_by("id"))
+    missing = sorted(set(chip_ids) - {c.pk for c in chips})
+    if missing:
+        raise GuessLabelError(f"no chip(s) {', '.join(missing)} for extra training")
+    own = [c.pk for c in chips if c.tile_id == tile_id]
+    if own:
+        raise GuessLabelError(f"{', '.join(own)} already belong to tile {tile_id}: every chip of a tile trains")
+    return chips
 
 
 def training_run_execute(*, run_id: int, progress: Progress = _no_progress) -> TrainingRun:
@@ -155,29 +169,18 @@ def _train_and_predict(run: TrainingRun, progress: Progress):
     """Everything that reads: (classifier, metrics, notices, {chip: predicted (H, W) uint8}). Raises
     GuessLabelError on bad input before anything is written."""
     tile = run.tile
-    reference = ReferenceRaster.objects.filter(tile=tile).first()
-    if reference is None:
-        raise GuessLabelError(f"tile {tile.id} has no reference raster")
     chips = list(Chip.objects.filter(tile=tile).order_by("id"))
     if not chips:
         raise GuessLabelError(f"tile {tile.id} has no chips")
-    mapping = ClassMapping.from_pairs({int(k): v for k, v in reference.mapping.items()}, reference.mapping_name)
-    ref_path = local_path(reference.file.name)
-    try:
-        ref = core_raster.describe_reference(ref_path)
-    except ValueError as exc:
-        raise GuessLabelError(str(exc)) from exc
-    run.reference_name = reference.file.name
-
+    extra = _extra_chips(tile.id, run.extra_chips)
+    references = {}
     sample = TrainingSample(MAX_PIXELS_PER_CLASS, seed=run.seed)
-    for chip in progress(chips, "features"):
+    for chip in progress(chips + extra, "features"):
+        if chip.tile_id not in references:
+            references[chip.tile_id] = _reference(chip.tile_id)
         cf = _chip_features(chip)
-        codes, inside = _reference_codes(ref_path, ref, chip)
-        try:
-            mapped = np.where(inside, mapping.apply(np.where(inside, codes, mapping.source_codes[0])), 0)
-        except ValueError as exc:
-            raise GuessLabelError(f"chip {chip.id}: {exc}") from exc
-        sample.add(cf, mapped.astype(np.uint8))
+        sample.add(cf, _mapped_reference(chip, *references[chip.tile_id]))
+    run.reference_name = ", ".join(ref.file.name for ref, _, _, _ in references.values())
     notices = []
     if sample.chips_without_scl:
         notices.append(
@@ -193,12 +196,36 @@ def _train_and_predict(run: TrainingRun, progress: Progress):
     metrics["class_counts_before_filter"] = {str(k): v for k, v in sorted(sample.counts_before.items())}
     metrics["class_counts_after_filter"] = {str(k): v for k, v in sorted(sample.counts_after.items())}
     metrics["n_chips"] = len(chips)
+    metrics["n_extra_chips"] = len(extra)
 
     predictions = {}
     for chip in progress(chips, "predict"):
         cf = _chip_features(chip)
         predictions[chip.id] = model.predict(clf, cf.features, cf.has_obs).reshape(chip.height, chip.width)
     return clf, metrics, notices, chips, predictions
+
+
+def _reference(tile_id: str):
+    """(row, mapping, readable path, raster description) of a tile's reference raster."""
+    reference = ReferenceRaster.objects.filter(tile_id=tile_id).first()
+    if reference is None:
+        raise GuessLabelError(f"tile {tile_id} has no reference raster")
+    mapping = ClassMapping.from_pairs({int(k): v for k, v in reference.mapping.items()}, reference.mapping_name)
+    path = local_path(reference.file.name)
+    try:
+        return reference, mapping, path, core_raster.describe_reference(path)
+    except ValueError as exc:
+        raise GuessLabelError(str(exc)) from exc
+
+
+def _mapped_reference(chip: Chip, reference, mapping: ClassMapping, path, ref: dict) -> np.ndarray:
+    """(N,) uint8 LandCoverNet classes of the reference under the chip (0 outside it or at its nodata)."""
+    codes, inside = _reference_codes(path, ref, chip)
+    try:
+        mapped = mapping.apply(np.where(inside, codes, mapping.source_codes[0]))
+    except ValueError as exc:
+        raise GuessLabelError(f"chip {chip.id}: {exc}") from exc
+    return np.where(inside, mapped, 0).astype(np.uint8).ravel()
 
 
 def _chip_features(chip: Chip):

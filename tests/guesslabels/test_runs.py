@@ -59,3 +59,20 @@ def test_the_admin_action_queues_a_run_and_the_changelist_shows_its_status(slove
     assert run.status == RunStatus.DONE and run.seed == 0  # eager Celery in tests without the worker
     page = client.get("/admin/guesslabels/trainingrun/").content.decode()
     assert "done" in page and "77.1%" in page
+
+
+def test_extra_chips_of_another_tile_add_training_pixels_but_get_no_prediction(slovenia, turkey_chip,
+                                                                              write_reference):
+    with pytest.raises(CommandError, match="tile 36SWF has no reference raster"):
+        run_command("train_guess_labels", "--tile", "33TVL", "--sync", "--extra-chips", "36SWF_00")
+    codes = np.full((256, 256), 60, np.uint8)
+    codes[:, :128] = 90
+    services.reference_register(tile_id="36SWF", path=write_reference(turkey_chip, codes))
+    run_command("train_guess_labels", "--tile", "33TVL", "--sync", "--extra-chips", "36SWF_00")
+    run = TrainingRun.objects.latest("created_at")
+    assert run.status == "done" and run.extra_chips == ["36SWF_00"] and run.metrics["n_extra_chips"] == 1
+    first = TrainingRun.objects.earliest("created_at").metrics["class_counts_after_filter"]
+    assert set(run.metrics["class_counts_after_filter"]) == set(first) | {"1", "3"}  # water and bare from Turkey
+    assert run.metrics["confusion_labels"] == [1, 2, 3, 5, 6, 7]
+    assert not GuessLabel.objects.filter(chip=turkey_chip).exists()
+    assert GuessLabel.objects.get(chip=slovenia).run == run

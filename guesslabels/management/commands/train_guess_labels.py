@@ -18,6 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--mapping", type=Path, help="CSV mapping its codes to LandCoverNet classes "
                             "(default: guesslabels/mappings/globeland30.csv)")
         parser.add_argument("--seed", type=int, default=0, help="random seed of the split and the forest")
+        parser.add_argument("--extra-chips", default="", help="comma-separated chips of other tiles that add "
+                            "training pixels (their tiles need a reference raster too), e.g. 36SWF_00,36SWF_01")
 
     def handle(self, *args, **opts):
         quiet = opts["verbosity"] == 0
@@ -34,14 +36,16 @@ class Command(BaseCommand):
             if not tiles:
                 raise CommandError("no tile has a reference raster; register one with --tile T --reference PATH")
 
+            extra = [c.strip() for c in opts["extra_chips"].split(",") if c.strip()]
+
             def progress(items, label):
                 return tqdm(items, desc=label, unit="chip", disable=quiet, file=self.stderr._out)
 
             failed = []
             bar = tqdm(tiles, desc="tiles", unit="tile", disable=quiet or len(tiles) == 1, file=self.stderr._out)
             for tile_id in bar:
-                run = services.training_run_start(tile_id=tile_id, seed=opts["seed"], sync=opts["sync"],
-                                                  progress=progress)
+                run = services.training_run_start(tile_id=tile_id, seed=opts["seed"], extra_chip_ids=extra,
+                                                  sync=opts["sync"], progress=progress)
                 self.stdout.write(self._describe(run))
                 failed += [run] if run.status == RunStatus.FAILED else []
         except services.GuessLabelError as exc:
