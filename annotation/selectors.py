@@ -46,8 +46,9 @@ def task_is_edited(task) -> bool:
 
 
 def edited_task_ids(task_ids) -> set[int]:
-    """The subset of task_ids someone has saved labels for (two queries, whatever the number of tasks)."""
-    task_ids = list(task_ids)
+    """The subset of task_ids (ids or a values_list queryset) someone has saved labels for (two queries)."""
+    if not isinstance(task_ids, QuerySet):
+        task_ids = list(task_ids)
     edited = set(Annotation.objects.filter(task_id__in=task_ids).values_list("task_id", flat=True))
     return edited | set(ExpertLabel.objects.filter(task_id__in=task_ids).values_list("task_id", flat=True))
 

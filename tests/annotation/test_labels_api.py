@@ -57,7 +57,8 @@ def test_a_draft_then_a_submit_each_add_a_revision_and_keep_history(api, alice, 
 
 def test_submitting_the_unchanged_guess_is_a_real_submission(api, alice, task, monkeypatch):
     guess = np.full((32, 32), 3, np.uint8)
-    monkeypatch.setattr("annotation.selectors.task_guess_labels", lambda t: guess)
+    monkeypatch.setattr("guesslabels.selectors.task_guess", lambda t: guess if t.pk == task.pk else None)
+    assert api(alice).get(url(task)).json()["labels"][0][0] == 3
     r = api(alice).post(url(task, True), {"labels": guess.tolist(), "revision": 0}, format="json")
     assert r.status_code == 200 and r.json()["differ_from_guess"] == 0
     ann = Annotation.objects.get(task=task, annotator=alice)
@@ -141,3 +142,12 @@ def test_once_the_chip_is_frozen_saves_and_resubmits_are_refused(api, alice, tas
     assert client.put(url(task), {"labels": grid(2), "revision": 1}, format="json").status_code == 409
     assert client.get(url(task)).json()["frozen"] is True
     assert AnnotationRevision.objects.count() == 1
+
+
+def test_edited_tasks_are_reported_so_a_guess_run_leaves_them_alone(api, alice, task, chip):
+    from annotation.selectors import edited_task_ids, task_is_edited
+
+    assert not task_is_edited(task)
+    api(alice).put(url(task), {"labels": grid(1), "revision": 0}, format="json")
+    assert task_is_edited(task)
+    assert edited_task_ids(chip.tasks.values_list("pk", flat=True)) == {task.pk}
