@@ -92,3 +92,12 @@ def pixel_center(page, r, c):
 
 def click_pixel(page, r, c, **kwargs):
     page.mouse.click(*pixel_center(page, r, c), **kwargs)
+
+
+def artifact_path(name):
+    """Where screenshots for review go: <repo>/artifacts (ignored by git)."""
+    from lcnet_site.sample_data import REPO_ROOT
+
+    folder = REPO_ROOT / "artifacts"
+    folder.mkdir(exist_ok=True)
+    return folder / name

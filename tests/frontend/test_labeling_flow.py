@@ -8,7 +8,7 @@ from imagery import render
 from imagery.domain import CLASS_COLORS
 from imagery.models import Task
 
-from .conftest import canvas_pixels, click_pixel, log_in, pixel_center
+from .conftest import artifact_path, canvas_pixels, click_pixel, log_in, pixel_center
 from .page_data import real_scenes
 
 pytestmark = pytest.mark.browser
@@ -87,11 +87,5 @@ def test_an_annotator_sees_the_task_paints_undoes_and_submits_exactly_what_was_p
     assert np.array_equal(labels_from_bytes(saved.labels), expected)
     next_task = Task.objects.get(chip=alice_chip, row=0, col=1)
     assert page.evaluate("document.body.dataset.ready") == str(next_task.pk)
-
-
-def artifact_path(name):
-    from lcnet_site.sample_data import REPO_ROOT
-
-    folder = REPO_ROOT / "artifacts"
-    folder.mkdir(exist_ok=True)
-    return folder / name
+    page.wait_for_function("document.querySelector('#progress').textContent.startsWith('Task 2 of 64')")
+    assert "1 chip with work left" in page.locator("#progress").inner_text()

@@ -10,7 +10,7 @@ from imagery import render
 from imagery.domain import BAND_INDEX
 from imagery.models import Task
 
-from .conftest import canvas_pixels, click_pixel, log_in, pixel_center
+from .conftest import artifact_path, canvas_pixels, click_pixel, log_in, pixel_center
 from .page_data import real_scenes
 
 pytestmark = pytest.mark.browser
@@ -44,7 +44,11 @@ def test_zooming_out_shows_the_surrounding_area_with_the_task_inside_and_back(pa
     assert np.array_equal(wider[:32, :32], alone)  # the task sits at the top-left corner of the window
     stack = real_scenes()[0][1][:, :40, :40]
     assert np.array_equal(wider, render.render("rgb", stack, alice_chip.stretch_low, alice_chip.stretch_high))
-    for _ in range(3):
+    page.keyboard.press("-")
+    page.wait_for_function("document.querySelector('#image-layer').width === 64")  # context 32
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(artifact_path("labeling_page_context.png")))
+    for _ in range(2):
         page.keyboard.press("-")
     page.wait_for_function("document.querySelector('#image-layer').width === 256")  # the whole chip
     assert canvas_pixels(page, "#minimap")[..., 3].any()  # the side context view is drawn too
