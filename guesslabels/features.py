@@ -55,11 +55,16 @@ def observation_validity(reflectance: np.ndarray, scl: np.ndarray, cloud_mask: n
     The SCL decides where present (codes in SCL_INVALID are unusable); scenes without SCL (L1C) fall back to the
     binary cloud mask (0 = clear); a scene with neither counts as clear (e.g. cloud-free composites).
     """
-    has_data = np.any(reflectance != 0, axis=1)
-    scl_ok = ~np.isin(scl, SCL_INVALID)
+    has_data = reflectance[:, 0] != 0
+    for b in range(1, reflectance.shape[1]):  # band by band: contiguous rows, no (T, B, N) temporary
+        has_data |= reflectance[:, b] != 0
+    scl_ok = ~_SCL_INVALID_LUT[np.minimum(scl, 255)]
     mask_ok = (cloud_mask == 0) | (cloud_mask == ABSENT)
     clear = np.where(scl != ABSENT, scl_ok, mask_ok)
     return has_data & clear
+
+
+_SCL_INVALID_LUT = np.isin(np.arange(256), SCL_INVALID)
 
 
 # --- periodic interpolation -----------------------------------------------------------------------------------
@@ -124,8 +129,11 @@ def interpolate_periodic(
         raise ValueError(f"out must be a C-contiguous float32 array of shape {shape}")
     coincide = np.array_equal(targets, pos)
     src = out if coincide else np.empty((n_bands, t_count, n_pix), np.float32)  # scaled values in rank order
-    for r, t in enumerate(order):
-        np.multiply(values[t], np.float32(scale), out=src[:, r], casting="unsafe")
+    for r, t in enumerate(order):  # cast, then scale in place: twice as fast as a casting multiply
+        row = src[:, r]
+        np.copyto(row, values[t], casting="unsafe")
+        if scale != 1.0:
+            row *= np.float32(scale)
 
     # One target at a time keeps every temporary at (B, N): small, cache-friendly, no fresh memory per chip.
     flat = src.reshape(n_bands, t_count * n_pix)  # rank r of pixel n sits in column r*N + n
