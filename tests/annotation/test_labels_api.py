@@ -151,3 +151,11 @@ def test_edited_tasks_are_reported_so_a_guess_run_leaves_them_alone(api, alice, 
     api(alice).put(url(task), {"labels": grid(1), "revision": 0}, format="json")
     assert task_is_edited(task)
     assert edited_task_ids(chip.tasks.values_list("pk", flat=True)) == {task.pk}
+
+
+@pytest.mark.parametrize("body, field", [([1, 2], "non_field_errors"), ({"labels": grid(), "revision": "1"}, "revision"),
+                                         ({"labels": grid(), "revision": 1.0}, "revision")])
+def test_a_body_that_is_not_an_object_or_a_revision_that_is_not_an_integer_is_a_400(api, alice, task, body, field):
+    r = api(alice).post(url(task, True), body, format="json")
+    assert r.status_code == 400 and field in r.json()
+    assert not Annotation.objects.exists()
