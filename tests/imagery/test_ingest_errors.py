@@ -67,7 +67,7 @@ def test_a_raster_with_the_wrong_band_count_is_refused(bouconne):
 
 def test_dates_on_different_grids_are_refused(bouconne):
     folder, profile, arrays = bouconne
-    shifted = profile["transform"] * rasterio.Affine.translation(1, 0)  # one pixel east
+    shifted = profile["transform"] @ rasterio.Affine.translation(1, 0)  # one pixel east
     write(folder / "bouconne_20180513.tif", profile, arrays["bouconne_20180513.tif"], transform=shifted)
     assert_refused("mixed CRS or grid between dates", folder)
 
@@ -111,7 +111,7 @@ def test_a_chip_without_any_date_is_refused(shared_data):
 
 def test_a_pixel_size_other_than_10_m_is_refused(bouconne):
     folder, profile, arrays = bouconne
-    coarse = profile["transform"] * rasterio.Affine.scale(2)
+    coarse = profile["transform"] @ rasterio.Affine.scale(2)
     for name, array in arrays.items():
         write(folder / name, profile, array, transform=coarse)
     assert_refused("pixels are 20 m; expected the 10 m grid", folder)
