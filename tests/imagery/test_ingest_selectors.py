@@ -76,12 +76,10 @@ def test_the_scene_file_is_a_tiled_deflate_cog(real_scene_stack):
 
 
 def test_a_storage_without_local_paths_is_read_through_its_file_objects(real_scene_stack, monkeypatch):
-    """Like S3: no `path()`, so the COG comes through `storage.open()`."""
+    """Like S3: no local path, so the COG comes through `storage.open()`."""
+    from imagery import selectors
+
     stack, transform = real_scene_stack
     chip = _chip_with_scenes(stack, transform, [date(2018, 5, 1)])
-
-    def no_path(name):
-        raise NotImplementedError("remote storage")
-
-    monkeypatch.setattr(default_storage, "path", no_path)
+    monkeypatch.setattr(selectors, "_local_path", lambda name: None)
     np.testing.assert_array_equal(read_scene_window(chip.scenes.get(), (0, 224, 32, 32)), stack[:, :32, 224:])
