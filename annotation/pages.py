@@ -16,7 +16,7 @@ LAYER_NAMES = {"rgb": "RGB", "false_color": "False color", "ndvi": "NDVI", "ndwi
 LAYER_ORDER = ["rgb", "false_color", "ndvi", "ndwi", "swir"]  # the order of keys 1–5
 # Preloaded together so the browser fetches the whole module graph in one round trip.
 MODULES = [f"frontend/{name}.js" for name in (
-    "label", "api", "banner", "imagery", "keys", "labels", "profile", "session", "stage", "timeline")]
+    "label", "api", "backup", "banner", "imagery", "keys", "labels", "profile", "session", "stage", "timeline")]
 
 
 def page_config(request) -> dict:

@@ -110,3 +110,27 @@ def test_an_expert_labels_a_reference_task_on_the_same_page(page, live_server, p
     assert label.status == "submitted"
     assert (labels_from_bytes(label.labels) == 3).all()
     assert not Annotation.objects.exists()
+
+
+def test_labels_kept_while_offline_are_offered_back_from_the_browser_and_then_saved(page, live_server, alice, alice_chip):
+    task = Task.objects.get(chip=alice_chip, row=0, col=0)
+    log_in(page, live_server, "alice")
+    context = page.context
+    context.set_offline(True)  # the network goes away, then the tab is closed
+    fill_task(page, "a")  # Artificial Bareground
+    page.locator(".banner.error", has_text="Network error").wait_for()  # the failed autosave is reported
+    page.close(run_before_unload=False)
+    context.set_offline(False)
+    assert not Annotation.objects.exists()
+
+    again = context.new_page()
+    again.goto(f"{live_server.url}/label/")
+    offer = again.locator(".banner.warn", has_text="unsaved labels")
+    offer.wait_for()
+    offer.get_by_role("button", name="Restore").click()
+    again.wait_for_selector("#save-status[data-status=saved]")
+    draft = Annotation.objects.get(task=task, annotator=alice)
+    assert (labels_from_bytes(draft.labels) == 2).all()
+    again.reload()
+    again.wait_for_selector("body[data-ready]")
+    assert again.locator(".banner.warn").count() == 0  # saved: nothing left to offer

@@ -2,6 +2,7 @@
 // Timings go to the browser's performance timeline (measures "lcnet:open-task", "lcnet:page-interactive",
 // "lcnet:date-step") for bench/labeling_page.py.
 import { api, readResponse, request } from "./api.js";
+import { backupClear } from "./backup.js";
 import { Banner } from "./banner.js";
 import { LayerCache } from "./imagery.js";
 import { keymap, keyName, renderHelp } from "./keys.js";
@@ -93,7 +94,7 @@ async function openTask(id) {
   }
   Object.assign(state, { task, cache, pos, scenes: [], profileAt: null });
   state.history.clear();
-  state.session = new TaskSession(task.id, ann, { onStatus: setSaveStatus, onError: showSessionError });
+  state.session = new TaskSession(task.id, ann, { user: config.user.name, onStatus: setSaveStatus, onError: showSessionError });
   history.replaceState(null, "", `?task=${task.id}`);
   renderTaskInfo(ann);
   $("#hover").textContent = "hover a pixel";
@@ -108,6 +109,7 @@ async function openTask(id) {
   let drawn = false;
   try { stage.showImage(await imgP); stage.root.dataset.message = ""; drawn = true; } catch { /* retried below */ }
   if (drawn) await interactive();
+  offerBackup(state.session);
   let scenesData;
   try {
     scenesData = await scenesP;
@@ -148,6 +150,22 @@ function afterOpen(task) {
     .then((img) => { if (state.cache === cache) timeline.thumbnail(pos, img.bitmap); }).catch(() => {}));
   drawMinimap();
   loadProgress(task);
+}
+
+// Labels this browser kept but the server never got (the tab was killed, the network was down): offer them back.
+function offerBackup(session) {
+  const b = session.backup;
+  if (!b) return;
+  const when = new Date(b.at).toLocaleString();
+  banner.show("warn", `This browser kept unsaved labels for this task from ${when}. Restore them?`, [
+    ["Restore", () => {
+      if (state.session !== session) return;
+      state.history.record(session.labels);
+      session.labels.set(b.labels);
+      changed(1);
+    }],
+    ["Discard", () => backupClear(config.user.name, session.taskId)],
+  ], { id: "backup" });
 }
 
 function showDone() {
@@ -410,7 +428,9 @@ function showSessionError(e) {
     banner.show("error", `Conflict: this task was saved elsewhere (the server has ${rev}, this page edited revision ${e.mine}). `
       + "Your labels are still on screen and were not saved.", [
       ["Keep mine (overwrite)", async () => { await s.overwrite(e.current); if (e.what === "submit") submit(); }],
-      ["Load the saved version", () => { s.close(); state.session = null; openTask(state.task.id); }],
+      ["Load the saved version", () => {
+        s.close(); backupClear(config.user.name, s.taskId); state.session = null; openTask(state.task.id);
+      }],
     ], { id: "conflict" });
   } else if (e.kind === "frozen") {
     banner.show("error", `Not saved: ${e.message}.`, [], { id: "conflict" });

@@ -2,6 +2,7 @@
 // save-on-leave, and stale-revision conflicts. Nothing here drops the user's labels: on any failure they stay in
 // the page and the error is reported.
 import { api, ApiError } from "./api.js";
+import { backupClear, backupRead, backupWrite } from "./backup.js";
 import { fromRows, toRows } from "./labels.js";
 
 const AUTOSAVE_MS = 1200;
@@ -14,9 +15,11 @@ export function conflictRevision(data) {
 }
 
 export class TaskSession {
-  constructor(taskId, annotation, { onStatus, onError }) {
+  constructor(taskId, annotation, { user, onStatus, onError }) {
     this.taskId = taskId;
+    this.user = user;
     this.labels = fromRows(annotation.labels);
+    this.backup = backupRead(user, taskId, this.labels); // unsaved labels this browser kept from an earlier visit
     this.revision = annotation.revision ?? 0;
     this.status = annotation.status || "pending";
     this.version = 0; // bumps on every edit
@@ -31,6 +34,7 @@ export class TaskSession {
 
   edited() {
     this.version++;
+    backupWrite(this.user, this.taskId, this.revision, this.labels);
     this.onStatus("unsaved");
     clearTimeout(this.timer);
     if (!this.blocked) this.timer = setTimeout(() => this.save(), AUTOSAVE_MS);
@@ -59,6 +63,7 @@ export class TaskSession {
     this.revision = resp?.revision ?? this.revision + 1;
     this.status = resp?.status ?? this.status;
     this.savedVersion = version;
+    if (!this.dirty) backupClear(this.user, this.taskId);
   }
 
   async submit() {
