@@ -11,7 +11,7 @@ from pathlib import Path
 import joblib
 import numpy as np
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -69,7 +69,8 @@ def reference_register(*, tile_id: str, path: str | Path, mapping_path: str | Pa
         if old and old.file.name:
             default_storage.delete(old.file.name)
         default_storage.delete(name)
-        stored = default_storage.save(name, ContentFile(path.read_bytes()))
+        with path.open("rb") as fh:  # streamed: a whole-tile reference can be large
+            stored = default_storage.save(name, File(fh))
         pairs = {str(int(c)): int(t) for c, t in zip(mapping.source_codes, mapping.target_classes)}
         reference, _ = ReferenceRaster.objects.update_or_create(
             tile=tile, defaults={"file": stored, "source": str(path)[:500], "mapping_name": mapping.name,
