@@ -106,8 +106,8 @@ def seed(tile_id: str, n: int, variants) -> None:
         ConsensusLabel.objects.bulk_create(rows, batch_size=1000)
 
 
-def export_once(tile_id: str) -> tuple[int, int]:
-    """Consume the dataset.zip response of one tile through the real view: (bytes, chunks)."""
+def export_once(tile_id: str) -> tuple[int, int, list[float]]:
+    """Consume the dataset.zip response of one tile through the real view: (bytes, chunks, arrival time of each)."""
     from django.contrib.auth import get_user_model
     from rest_framework.test import APIRequestFactory, force_authenticate
 
@@ -118,11 +118,11 @@ def export_once(tile_id: str) -> tuple[int, int]:
     force_authenticate(request, user=user)
     response = DatasetZip.as_view()(request)
     assert response.status_code == 200, response.status_code
-    size = chunks = 0
+    size, times = 0, []
     for chunk in response.streaming_content:
         size += len(chunk)
-        chunks += 1
-    return size, chunks
+        times.append(time.perf_counter())
+    return size, len(times), times
 
 
 def _rss_peak_reset() -> bool:
@@ -146,14 +146,17 @@ def child(db_name: str, tile_id: str, n: int) -> None:
     rss_before = _vm("VmRSS")
     reset = _rss_peak_reset()
     t0 = time.perf_counter()
-    size, chunks = export_once(tile_id)
+    size, chunks, times = export_once(tile_id)
     elapsed = time.perf_counter() - t0
+    per_chip = np.diff([t0] + times[2:-3:3])  # a chip's 3 files arrive together: time between chips
+    tenth = max(1, len(per_chip) // 10)
+    first, last = float(np.median(per_chip[:tenth])), float(np.median(per_chip[-tenth:]))
     rss_growth = (_vm("VmHWM") - rss_before) if reset else None
     tracemalloc.start()
-    export_once(tile_id)
+    export_once(tile_id)  # again, traced
     heap_peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    print(json.dumps(dict(n=n, seconds=elapsed, bytes=size, chunks=chunks, heap_peak=heap_peak,
+    print(json.dumps(dict(n=n, seconds=elapsed, bytes=size, chunks=chunks, heap_peak=heap_peak, first=first, last=last,
                           rss_growth=rss_growth, rss_peak=_vm("VmHWM"))))
 
 
@@ -211,7 +214,8 @@ def main() -> None:
             print(f"N={n:5d}: {1000 * r['seconds'] / n:7.1f} ms/chip ({n / r['seconds']:5.1f} chips/s), "
                   f"zip {r['bytes'] / 2**20:7.1f} MiB in {r['chunks']} chunks, "
                   f"heap peak {r['heap_peak'] / 2**20:6.2f} MiB, peak RSS growth {rss} "
-                  f"(process peak RSS {r['rss_peak'] / 2**20:.0f} MiB)", flush=True)
+                  f"(process peak RSS {r['rss_peak'] / 2**20:.0f} MiB); median ms/chip first tenth "
+                  f"{1000 * r['first']:.1f}, last tenth {1000 * r['last']:.1f}", flush=True)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
     by_n = {r["n"]: r for r in results}
