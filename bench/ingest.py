@@ -6,6 +6,7 @@ media folder (or the database named by --database-url), so it never touches the 
     .venv/bin/python bench/ingest.py [--repeat 3] [--windows 2000] [--database-url postgres://…/lcnet_bench]
 
 MB are MiB of uncompressed reflectance ingested (n_scenes × 10 bands × 256 × 256 × 2 bytes per chip).
+Columns: scan = find sources and check metadata; read = read pixels, cut/pad, stretch, fingerprint; write = COGs + rows.
 Prints figures and writes bench/out/ingest.png. The machine's 2 cores are shared: figures are taken under load.
 """
 from __future__ import annotations
@@ -123,7 +124,7 @@ def main() -> None:
 
     median = {name: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for name, rs in runs.items()}
     print(f"ingest of the shared sample data, median of {args.repeat} run(s) (2 cores shared with the team):")
-    print(f"{'source':<30}{'chips':>6}{'scenes':>8}{'MiB':>8}{'read s':>8}{'prep s':>8}{'write s':>9}"
+    print(f"{'source':<30}{'chips':>6}{'scenes':>8}{'MiB':>8}{'scan s':>8}{'read s':>8}{'write s':>9}"
           f"{'chips/s':>9}{'MiB/s':>8}")
     for name, m in median.items():
         print(f"{name:<30}{m['chips']:>6.0f}{m['scenes']:>8.0f}{m['mib']:>8.1f}{m['read']:>8.3f}{m['prepare']:>8.3f}"
