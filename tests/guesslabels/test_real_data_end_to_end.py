@@ -14,7 +14,7 @@ ACCURACY_FLOOR = 0.70
 BALANCED_FLOOR = 0.55
 
 
-def test_the_patch_trains_predicts_and_stores_a_guess_better_than_the_floor(slovenia):
+def test_the_patch_trains_predicts_and_stores_a_guess_better_than_the_floor(slovenia, caplog):
     run = TrainingRun.objects.get()
     assert run.status == "done", run.error
     m = run.metrics
@@ -24,6 +24,7 @@ def test_the_patch_trains_predicts_and_stores_a_guess_better_than_the_floor(slov
     assert m["confusion_labels"] == [2, 5, 6, 7]  # artificial, woody (forest+shrub), cultivated, grassland
     assert m["class_counts_before_filter"] == {"2": 198, "5": 7959, "6": 11, "7": 1777}
     assert any("no SCL" in n and "agreement filter was skipped" in n for n in run.notices)
+    assert any("agreement filter was skipped" in r.getMessage() for r in caplog.get_records("setup"))  # logged too
     assert run.params["n_estimators"] == 2 and run.params["sampling_strategy"] == "all"
 
     guess = GuessLabel.objects.get(chip=slovenia)
