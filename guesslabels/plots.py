@@ -21,7 +21,8 @@ def metrics_png(metrics: dict, title: str) -> bytes:
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.8), gridspec_kw={"width_ratios": [3, 2]})
     ax1.imshow(rows, cmap="Blues", vmin=0, vmax=1)
     for (i, j), n in np.ndenumerate(cm):
-        ax1.text(j, i, f"{int(n)}", ha="center", va="center", fontsize=8, color="white" if rows[i, j] > 0.5 else "black")
+        color = "white" if rows[i, j] > 0.5 else "black"
+        ax1.text(j, i, f"{int(n)}", ha="center", va="center", fontsize=8, color=color)
     ax1.set_xticks(range(len(names)), names, rotation=35, ha="right", fontsize=8)
     ax1.set_yticks(range(len(names)), names, fontsize=8)
     ax1.set_xlabel("predicted")

@@ -23,8 +23,9 @@ def slovenia(db, shared_data):
     from imagery.models import Chip
 
     run_command("ingest_chips", shared_data / "eolearn_testeopatch")
-    run_command("train_guess_labels", "--tile", "33TVL", "--reference", shared_data / "eolearn_testeopatch" / "lulc.tif",
-                "--mapping", EOLEARN_MAPPING, "--sync")
+    patch = shared_data / "eolearn_testeopatch"
+    run_command("train_guess_labels", "--tile", "33TVL", "--reference", patch / "lulc.tif", "--mapping", EOLEARN_MAPPING,
+                "--sync")
     return Chip.objects.get(id="33TVL_00")
 
 

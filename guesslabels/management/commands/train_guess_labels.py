@@ -56,7 +56,8 @@ class Command(BaseCommand):
     def _describe(self, run) -> str:
         if run.status == RunStatus.DONE:
             acc = run.metrics["overall_accuracy"]
-            lines = [f"run {run.pk} tile {run.tile_id}: done, held-out accuracy {acc:.1%} on {run.metrics['n_test']} px, "
+            lines = [f"run {run.pk} tile {run.tile_id}: done, held-out accuracy {acc:.1%} "
+                     f"(balanced {run.metrics['balanced_accuracy']:.1%}) on {run.metrics['n_test']} px, "
                      f"{run.metrics['n_chips']} chip(s) predicted; figure {run.plot_file.name}"]
             lines += [f"  notice: {n}" for n in run.notices]
             return "\n".join(lines)
