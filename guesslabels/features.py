@@ -30,6 +30,7 @@ from imagery.domain import (
 
 N_DATES = 24  # reconstruction dates a year
 N_FEATURES = N_DATES * len(BANDS)  # 240
+FEATURE_LAYOUT = "240 float32 = 10 bands (imagery.domain.BANDS) x 24 dates, band-major (b*24 + k), reflectance"
 
 # Annual 4-class SCL majority, in tie-break order (the first wins a tie).
 SCL_MAJORITY_CLASSES = (SCL_WATER, SCL_VEGETATION, SCL_SNOW, SCL_NOT_VEGETATED)

@@ -21,7 +21,7 @@ from imagery.selectors import read_chip_stack
 
 from . import core_raster, model
 from .core_pipeline import MAX_PIXELS_PER_CLASS, TrainingSample, keep_task_windows
-from .features import ClassMapping, chip_features, class_counts
+from .features import FEATURE_LAYOUT, ClassMapping, chip_features, class_counts
 from .models import GuessLabel, ReferenceRaster, RunStatus, TrainingRun
 from .plots import metrics_png
 from .selectors import local_path, read_guess
@@ -242,8 +242,11 @@ def _chip_features(chip: Chip):
 def _store(run: TrainingRun, clf, metrics: dict, notices: list, chips: list[Chip], predictions: dict) -> None:
     """Write model, figure and guess rasters, then the rows. Edited tasks keep the guess they had."""
     tile_id = run.tile_id
+    params = {**model.MODEL_PARAMS, "seed": run.seed, "test_fraction": model.TEST_FRACTION,
+              "max_pixels_per_class": MAX_PIXELS_PER_CLASS}
     buf = io.BytesIO()
-    joblib.dump(clf, buf, compress=3)
+    joblib.dump({"classifier": clf, "tile": tile_id, "run": run.pk, "features": FEATURE_LAYOUT, "params": params,
+                 "metrics": metrics, "reference": run.reference_name, "extra_chips": run.extra_chips}, buf, compress=3)
     model_name = _overwrite(f"models/{tile_id}/{run.pk}.joblib", buf.getvalue())
     plot_name = _overwrite(
         f"models/{tile_id}/{run.pk}_metrics.png", metrics_png(metrics, f"tile {tile_id}, run {run.pk}")
@@ -265,8 +268,7 @@ def _store(run: TrainingRun, clf, metrics: dict, notices: list, chips: list[Chip
             )
         TrainingRun.objects.filter(pk=run.pk).update(
             model_file=model_name, plot_file=plot_name, metrics=metrics, notices=notices,
-            reference_name=run.reference_name, params={**model.MODEL_PARAMS, "test_fraction": model.TEST_FRACTION,
-                                                       "max_pixels_per_class": MAX_PIXELS_PER_CLASS},
+            reference_name=run.reference_name, params=params,
         )
 
 

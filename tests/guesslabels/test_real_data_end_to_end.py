@@ -33,8 +33,9 @@ def test_the_patch_trains_predicts_and_stores_a_guess_better_than_the_floor(slov
     assert labels.shape == (256, 256) and labels.dtype == np.uint8
     assert not labels[101:].any() and not labels[:, 100:].any()  # padding has no observation: class 0
     assert set(np.unique(labels[:101, :100])) <= {2, 5, 6, 7}
-    clf = joblib.load(io.BytesIO(default_storage.open(run.model_file.name).read()))
-    assert clf.n_estimators == 2
+    saved = joblib.load(io.BytesIO(default_storage.open(run.model_file.name).read()))
+    assert saved["classifier"].n_estimators == 2 and saved["tile"] == "33TVL" and saved["run"] == run.pk
+    assert saved["metrics"] == m and saved["params"]["seed"] == 0 and saved["features"].startswith("240 float32")
     assert default_storage.open(run.plot_file.name).read(8) == b"\x89PNG\r\n\x1a\n"
 
 
