@@ -27,7 +27,7 @@ def metrics_png(metrics: dict, title: str) -> bytes:
     ax1.set_yticks(range(len(names)), names, fontsize=8)
     ax1.set_xlabel("predicted")
     ax1.set_ylabel("reference (held-out 25 %)")
-    ax1.set_title(f"overall accuracy {metrics['overall_accuracy']:.1%}")
+    ax1.set_title(f"overall accuracy {metrics['overall_accuracy']:.1%}, balanced {metrics['balanced_accuracy']:.1%}")
     f1 = [metrics["per_class"][str(c)]["f1"] for c in labels]
     ax2.barh(range(len(names)), f1, color="tab:green")
     ax2.set_yticks(range(len(names)), names, fontsize=8)
