@@ -88,6 +88,12 @@ def data_mask_from_stack(stack: np.ndarray) -> np.ndarray:
     return (stack[:, : len(BANDS)] != 0).any(axis=(0, 1))
 
 
+def split_tasks(chip_array: np.ndarray) -> np.ndarray:
+    """(256, 256) chip array → (8, 8, 32, 32): [task row, task col] → that task's window (a view, no copy)."""
+    n = chip_array.shape[0] // TASK_SIZE
+    return chip_array.reshape(n, TASK_SIZE, n, TASK_SIZE).swapaxes(1, 2)
+
+
 def pack_mask(mask: np.ndarray) -> bytes:
     """A (32, 32) bool mask as 128 bytes."""
     return np.packbits(mask.astype(bool), axis=None).tobytes()

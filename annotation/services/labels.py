@@ -6,7 +6,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from imagery.models import Task
+from imagery.domain import CHIP_SIZE
+from imagery.models import Scene, Task
 
 from .. import selectors, sql
 from ..access import ANNOTATION, EXPERT_LABEL, LabelTarget
@@ -14,6 +15,7 @@ from ..core_labels import (
     check_no_data,
     count_differ,
     data_mask_from_stack,
+    split_tasks,
     labels_from_bytes,
     labels_to_bytes,
     pack_mask,
@@ -52,16 +54,23 @@ class Saved:
 
 
 def task_data_mask_ensure(*, task_id: int) -> np.ndarray:
-    """The task's pixels with imagery, computed from its scenes once and cached (not cached while it has none)."""
+    """The task's pixels with imagery. Computed for all tasks of its chip at once (one full read per scene, one
+    scene in memory at a time) and cached; nothing is cached while the chip has no scenes (all no data)."""
     from imagery.selectors import read_scene_window  # imagery reads COGs; imported when first needed
 
-    task = Task.objects.select_related("chip").get(pk=task_id)
-    scenes = list(task.chip.scenes.all())
-    if not scenes:
-        return data_mask_from_stack(np.zeros((0, 12, *task.window[2:]), np.uint16))
-    mask = data_mask_from_stack(np.stack([read_scene_window(s, task.window) for s in scenes]))
-    TaskDataMask.objects.update_or_create(task_id=task_id, defaults={"mask": pack_mask(mask), "n_scenes": len(scenes)})
-    return mask
+    task = Task.objects.get(pk=task_id)
+    scenes = list(Scene.objects.filter(chip_id=task.chip_id))
+    chip_mask = np.zeros((CHIP_SIZE, CHIP_SIZE), dtype=bool)
+    for scene in scenes:
+        chip_mask |= data_mask_from_stack(read_scene_window(scene, (0, 0, CHIP_SIZE, CHIP_SIZE))[None])
+    by_task = split_tasks(chip_mask)
+    if scenes:
+        tasks = list(Task.objects.filter(chip_id=task.chip_id))
+        TaskDataMask.objects.bulk_create(
+            [TaskDataMask(task=t, mask=pack_mask(by_task[t.row, t.col]), n_scenes=len(scenes)) for t in tasks],
+            update_conflicts=True, unique_fields=["task"], update_fields=["mask", "n_scenes", "computed_at"],
+        )
+    return by_task[task.row, task.col]
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ def test_no_data_is_accepted_on_padding_and_refused_on_imagery(api, alice, edge_
     assert submit(client, edge_task, labels).status_code == 200
     cached = TaskDataMask.objects.get(task=edge_task)
     assert cached.n_scenes == 5  # read once from the five COGs, then served from the cache
+    assert TaskDataMask.objects.filter(task__chip=edge_task.chip).count() == 64  # for the whole chip at once
 
 
 def test_a_task_fully_inside_the_imagery_needs_every_pixel_labeled(api, alice, edge_task):

@@ -114,3 +114,12 @@ def test_mask_packs_into_128_bytes_and_back():
     raw = pack_mask(mask)
     assert len(raw) == 128
     np.testing.assert_array_equal(unpack_mask(raw), mask)
+
+
+def test_split_tasks_gives_each_task_its_window():
+    from annotation.core_labels import split_tasks
+
+    chip = np.arange(256 * 256).reshape(256, 256)
+    tasks = split_tasks(chip)
+    assert tasks.shape == (8, 8, 32, 32)
+    np.testing.assert_array_equal(tasks[3, 5], chip[96:128, 160:192])
