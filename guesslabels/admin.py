@@ -1,5 +1,9 @@
 """Admin: reference rasters (with the "train" action), training runs and their status, guess labels."""
 from django.contrib import admin, messages
+from django.core.files.storage import default_storage
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
 from django.utils.html import format_html
 
 from . import services
@@ -40,7 +44,21 @@ class TrainingRunAdmin(admin.ModelAdmin):
         return f"{run.overall_accuracy:.1%}" if run.overall_accuracy is not None else "—"
 
     def figure(self, run):
-        return format_html('<img src="{}" style="max-width:900px">', run.plot_file.url) if run.plot_file else "—"
+        if not run.plot_file:
+            return "—"
+        url = reverse("admin:guesslabels_run_figure", args=[run.pk])
+        return format_html('<img src="{}" style="max-width:900px">', url)
+
+    def get_urls(self):  # the figure comes through the admin, whether or not media files are served
+        view = self.admin_site.admin_view(self.figure_png)
+        return [path("<int:run_id>/figure.png", view, name="guesslabels_run_figure"), *super().get_urls()]
+
+    def figure_png(self, request, run_id):
+        run = get_object_or_404(TrainingRun, pk=run_id)
+        if not self.has_view_permission(request, run) or not run.plot_file:
+            raise Http404("No figure.")
+        with default_storage.open(run.plot_file.name, "rb") as fh:
+            return HttpResponse(fh.read(), content_type="image/png")
 
 
 @admin.register(GuessLabel)

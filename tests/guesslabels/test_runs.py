@@ -59,6 +59,10 @@ def test_the_admin_action_queues_a_run_and_the_changelist_shows_its_status(slove
     assert run.status == RunStatus.DONE and run.seed == 0  # eager Celery in tests without the worker
     page = client.get("/admin/guesslabels/trainingrun/").content.decode()
     assert "done" in page and "77.1%" in page
+    detail = client.get(f"/admin/guesslabels/trainingrun/{run.pk}/change/").content.decode()
+    assert f"/admin/guesslabels/trainingrun/{run.pk}/figure.png" in detail
+    png = client.get(f"/admin/guesslabels/trainingrun/{run.pk}/figure.png")
+    assert png.status_code == 200 and png["Content-Type"] == "image/png" and png.content[:4] == b"\x89PNG"
 
 
 def test_extra_chips_of_another_tile_add_training_pixels_but_get_no_prediction(slovenia, turkey_chip,
