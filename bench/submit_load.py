@@ -212,14 +212,17 @@ def run_wrk(port, plan_file, acked_file, connections, duration) -> dict:
     return json.loads(line[len("RESULT "):])
 
 
-def check_history(acked_file: Path) -> tuple[int, int]:
-    """(acknowledged submits, of them missing from the revision history)."""
-    from annotation.models import AnnotationRevision
+def check_history(acked_file: Path) -> tuple[int, int, bool]:
+    """(acknowledged submits, of them missing from the revision history, every history is 1..current unbroken)."""
+    from django.db.models import Sum
+
+    from annotation.models import Annotation, AnnotationRevision
 
     acked = {tuple(map(int, ln.split(":"))) for ln in acked_file.read_text().split()}
-    stored = set(AnnotationRevision.objects.filter(annotation__task__chip__tile_id=BENCH_TILE)
-                 .values_list("annotation__task_id", "revision"))
-    return len(acked), len(acked - stored)
+    revisions = AnnotationRevision.objects.filter(annotation__task__chip__tile_id=BENCH_TILE)
+    stored = set(revisions.values_list("annotation__task_id", "revision"))
+    current = Annotation.objects.filter(task__chip__tile_id=BENCH_TILE).aggregate(n=Sum("revision"))["n"] or 0
+    return len(acked), len(acked - stored), current == revisions.count()  # unique (annotation, revision) + count
 
 
 def plot(latency_us: dict, path: Path, title: str) -> None:
@@ -273,7 +276,7 @@ def main():
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
-        n_acked, lost = check_history(acked_file)
+        n_acked, lost, unbroken = check_history(acked_file)
     seconds = result["duration_us"] / 1e6
     lat = result["latency_us"]
     rate = n_acked / seconds
@@ -281,11 +284,12 @@ def main():
           f"socket errors: {result['errors']})")
     print(f"latency p50: {lat['50'] / 1000:.1f} ms  p90: {lat['90'] / 1000:.1f} ms  p99: {lat['99'] / 1000:.1f} ms  "
           f"max: {result['max_us'] / 1000:.1f} ms")
-    print(f"lost (acknowledged but not in the revision history): {lost}")
+    print(f"lost (acknowledged but not in the revision history): {lost}; "
+          f"every history unbroken (revisions 1..current): {'yes' if unbroken else 'NO'}")
     app_ms, db_ms = (1000 * c / max(n_acked, 1) for c in (app_cpu, db_cpu))
     print(f"server CPU per submit: {app_ms + db_ms:.2f} ms = {app_ms:.2f} gunicorn + {db_ms:.2f} Postgres backends "
           f"→ {2000 / (app_ms + db_ms):.0f} submits/s if 2 idle cores did nothing else (wrk, WAL writes not counted)")
-    ok = rate >= 300 and lat["99"] < 100_000 and lost == 0
+    ok = rate >= 300 and lat["99"] < 100_000 and lost == 0 and unbroken
     print(f"target (>= 300 submits/s, p99 < 100 ms, 0 lost): {'met' if ok else 'NOT met'} "
           f"(machine: {os.cpu_count()} cores, shared with other work; load avg {os.getloadavg()[0]:.1f})")
     png = ROOT / "bench" / "out" / "submit_load.png"
