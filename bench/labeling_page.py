@@ -129,7 +129,8 @@ def drive(url: str, task_ids: list[int], n_tasks: int, n_steps: int) -> dict[str
                   Math.round(e.startTime), Math.round(e.responseEnd)]),
                   ...performance.getEntriesByType('mark').map((e) => [e.name, Math.round(e.startTime)]),
                   ...performance.getEntriesByType('paint').map((e) => [e.name, Math.round(e.startTime)]),
-                  ...performance.getEntriesByType('measure').map((e) => [e.name, Math.round(e.startTime), Math.round(e.duration)])]"""),
+                  ...performance.getEntriesByType('measure').map((e) =>
+                    [e.name, Math.round(e.startTime), Math.round(e.duration)])]"""),
                   file=sys.stderr)
             ctx.close()
 

@@ -77,7 +77,8 @@ def canvas_pixels(page, selector) -> np.ndarray:
     """A canvas's pixels as (h, w, 4) uint8, read back from the browser."""
     data = page.evaluate(
         """(sel) => { const c = document.querySelector(sel);
-             return [c.height, c.width, Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)]; }""",
+             const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+             return [c.height, c.width, Array.from(data)]; }""",
         selector,
     )
     return np.array(data[2], dtype=np.uint8).reshape(data[0], data[1], 4)

@@ -67,7 +67,9 @@ def make_page_chip(chip_id: str = "31TCJ_00", n_scenes: int = 7) -> Chip:
     for k, (day, index) in enumerate(scene_plan(n_scenes)):
         name = default_storage.save(f"scenes/{tile.id}/{chip_id}/{day}.tif", ContentFile(_cog(index, day)))
         Scene.objects.create(chip=chip, date=day, cloud_fraction=round(0.02 * (k % 5), 2), file=name)
-    Task.objects.bulk_create(Task(chip=chip, row=r, col=c) for r in range(TASKS_PER_SIDE) for c in range(TASKS_PER_SIDE))
+    Task.objects.bulk_create(
+        Task(chip=chip, row=r, col=c) for r in range(TASKS_PER_SIDE) for c in range(TASKS_PER_SIDE)
+    )
     return chip
 
 

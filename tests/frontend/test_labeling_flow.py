@@ -43,8 +43,7 @@ def test_an_annotator_sees_the_task_paints_undoes_and_submits_exactly_what_was_p
     assert np.array_equal(canvas_pixels(page, "#label-layer"), colors[start])  # pre-filled from the guess
 
     page.keyboard.press("2")  # false color
-    page.wait_for_function("lcnet.state.layer === 'false_color'")
-    page.wait_for_timeout(50)
+    page.wait_for_function("performance.getEntriesByName('lcnet:layer-switch').length > 0")
     false0 = canvas_pixels(page, "#image-layer")
     assert np.array_equal(false0, expected_layer(alice_chip, task, "false_color", 0))
     assert not np.array_equal(false0, rgb0)

@@ -112,7 +112,9 @@ def test_an_expert_labels_a_reference_task_on_the_same_page(page, live_server, p
     assert not Annotation.objects.exists()
 
 
-def test_labels_kept_while_offline_are_offered_back_from_the_browser_and_then_saved(page, live_server, alice, alice_chip):
+def test_labels_kept_while_offline_are_offered_back_from_the_browser_and_then_saved(
+    page, live_server, alice, alice_chip
+):
     task = Task.objects.get(chip=alice_chip, row=0, col=0)
     log_in(page, live_server, "alice")
     context = page.context

@@ -31,7 +31,8 @@ export function keymap(config) {
 }
 
 export function keyName(evt) {
-  const mod = (evt.ctrlKey || evt.metaKey ? "Ctrl+" : "") + (evt.shiftKey && evt.key.length === 1 && /[a-z]/i.test(evt.key) ? "Shift+" : "");
+  const letter = evt.key.length === 1 && /[a-z]/i.test(evt.key);
+  const mod = (evt.ctrlKey || evt.metaKey ? "Ctrl+" : "") + (evt.shiftKey && letter ? "Shift+" : "");
   const key = evt.key.length === 1 ? evt.key.toLowerCase() : evt.key;
   return mod + key;
 }

@@ -179,8 +179,8 @@ function showDone() {
 function renderTaskInfo(ann) {
   const t = state.task;
   $("#task-title").textContent = `Task ${t.id}`;
-  $("#task-where").textContent = `chip ${t.chip} · task row ${t.row}, col ${t.col}${config.user.expert ? " · reference task" : ""}`
-    + (ann.frozen ? " · frozen (read only)" : "");
+  $("#task-where").textContent = `chip ${t.chip} · task row ${t.row}, col ${t.col}`
+    + (config.user.expert ? " · reference task" : "") + (ann.frozen ? " · frozen (read only)" : "");
 }
 
 // "Task k of 64 in this chip" from the chip's task list; "chips left" walks all pages of the caller's tasks, so
@@ -343,8 +343,15 @@ function onPointerDown(evt) {
   const g = state.session.labels;
   if (tool === "pick") return setClass(g[p.r * SIZE + p.c]);
   if (tool === "profile") return loadProfile(p.r, p.c);
-  if (state.task.frozen) return banner.show("warn", "This chip's labels are final (frozen): the task is read only.", [], { id: "frozen" });
-  if (tool === "fill") { beginEdit(); const n = floodFill(g, p.r, p.c, state.cls); if (!n) state.history.drop(); return changed(n); }
+  if (state.task.frozen) {
+    return banner.show("warn", "This chip's labels are final (frozen): the task is read only.", [], { id: "frozen" });
+  }
+  if (tool === "fill") {
+    beginEdit();
+    const n = floodFill(g, p.r, p.c, state.cls);
+    if (!n) state.history.drop();
+    return changed(n);
+  }
   stage.overlay.setPointerCapture(evt.pointerId);
   beginEdit();
   state.drag = { tool, start: p, last: p, n: 0 };
@@ -425,8 +432,8 @@ function showSessionError(e) {
   const s = state.session;
   if (e.kind === "conflict") {
     const rev = e.current == null ? "a newer revision" : `revision ${e.current}`;
-    banner.show("error", `Conflict: this task was saved elsewhere (the server has ${rev}, this page edited revision ${e.mine}). `
-      + "Your labels are still on screen and were not saved.", [
+    banner.show("error", `Conflict on ${e.what}: this task was saved elsewhere (the server has ${rev}, `
+      + `this page edited revision ${e.mine}). Your labels are still on screen and were not saved.`, [
       ["Keep mine (overwrite)", async () => { await s.overwrite(e.current); if (e.what === "submit") submit(); }],
       ["Load the saved version", () => {
         s.close(); backupClear(config.user.name, s.taskId); state.session = null; openTask(state.task.id);
@@ -435,7 +442,8 @@ function showSessionError(e) {
   } else if (e.kind === "frozen") {
     banner.show("error", `Not saved: ${e.message}.`, [], { id: "conflict" });
   } else if (e.kind === "invalid") {
-    banner.show("error", `The server did not accept these labels (${e.what}): ${e.message}. Nothing was stored; your labels are still on screen.`, [], { id: "invalid" });
+    banner.show("error", `The server did not accept these labels (${e.what}): ${e.message}. `
+      + "Nothing was stored; your labels are still on screen.", [], { id: "invalid" });
   } else {
     banner.show("error", `Could not ${e.what}: ${e.message}. Your labels are still on screen.`,
       [["Retry", () => (e.what === "submit" ? submit() : s.save())]], { id: "save-error" });
@@ -493,7 +501,8 @@ function buildControls() {
   $("#classes").replaceChildren(...config.classes.filter((c) => c.code !== 0).map((c) => {
     const b = document.createElement("button");
     b.type = "button"; b.dataset.cls = c.code; b.className = "class";
-    b.innerHTML = `<i style="background:rgba(${c.color.join(",").replace(/,(\d+)$/, ",1")})"></i><span></span><kbd>${c.key}</kbd>`;
+    const [r, g, bl] = c.color;
+    b.innerHTML = `<i style="background:rgb(${r},${g},${bl})"></i><span></span><kbd>${c.key}</kbd>`;
     b.querySelector("span").textContent = c.name;
     b.addEventListener("click", () => setClass(c.code));
     return b;
