@@ -38,6 +38,8 @@ def access_label_target(user, task_id) -> LabelTarget:
         task_id = int(task_id)
     except (TypeError, ValueError):
         raise Http404 from None
+    if not 0 < task_id < 2**63:  # outside bigint: no such task (and no database error)
+        raise Http404
     info = sql.access_row(user_id=user.pk, task_id=task_id, expert_group=EXPERT)
     if info is None:
         raise Http404

@@ -42,6 +42,8 @@ MATRIX = [
     ("put", "/api/tasks/{ref}/annotation/", {"A": 200, "B": 404, "expert": 200, "admin": 404, "anon": 403}),
     ("post", "/api/tasks/{ref}/annotation/submit/", {"A": 200, "B": 404, "expert": 200, "admin": 404, "anon": 403}),
     ("get", "/api/tasks/999999/annotation/", {"A": 404, "B": 404, "expert": 404, "admin": 404, "anon": 403}),
+    ("put", "/api/tasks/99999999999999999999999/annotation/", {"A": 404, "B": 404, "expert": 404, "admin": 404,
+                                                                "anon": 403}),
     ("post", "/api/admin/assignments/", {"A": 403, "B": 403, "expert": 403, "admin": 400, "anon": 403}),
 ]
 
