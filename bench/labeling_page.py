@@ -7,6 +7,7 @@ own performance timeline (measures written by frontend/static/frontend/label.js)
 - `lcnet:page-interactive`: navigation start → task imagery and labels drawn and the canvas taking input
   (a fresh browser context per task: nothing cached but the login cookie);
 - `lcnet:open-task`: the in-page open of the next task after a submit (Enter), from the request to drawn;
+- `lcnet:submit-to-next`: the Enter key's event time → submit acknowledged → the next task drawn;
 - `lcnet:date-step`: an arrow key's event time → the new date drawn and the frame presented.
 
     .venv/bin/python bench/labeling_page.py [--tasks 10] [--steps 46]
@@ -100,7 +101,7 @@ def drive(url: str, task_ids: list[int], n_tasks: int, n_steps: int) -> dict[str
     from tests.frontend.conftest import launch_chromium
 
     out = {"page-interactive": [], "open-task (first load)": [], "open-task (next, in page)": [],
-           "timeline-ready (next, in page)": [], "date-step": []}
+           "timeline-ready (next, in page)": [], "submit → next task (Enter)": [], "date-step": []}
     with sync_playwright() as p:
         browser = launch_chromium(p)
         ctx = browser.new_context(viewport={"width": 1440, "height": 920})
@@ -145,6 +146,7 @@ def drive(url: str, task_ids: list[int], n_tasks: int, n_steps: int) -> dict[str
             page.wait_for_timeout(300)  # an annotator looks before acting; lets the idle prefetch run
         out["open-task (next, in page)"] = measures(page, "lcnet:open-task")[1:]
         out["timeline-ready (next, in page)"] = measures(page, "lcnet:timeline-ready")[1:]
+        out["submit → next task (Enter)"] = measures(page, "lcnet:submit-to-next")
 
         page.wait_for_timeout(1000)
         keys = ["ArrowRight"] * (N_SCENES - 1) + ["ArrowLeft"] * (N_SCENES - 1)

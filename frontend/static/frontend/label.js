@@ -52,7 +52,7 @@ function takeEarly(id) {
 
 // Opening a task draws its labels and first image as soon as those two arrive; the scene list (timeline) follows.
 // "lcnet:open-task" ends when the canvas is drawn and takes input, "lcnet:timeline-ready" when the dates are in.
-async function openTask(id) {
+async function openTask(id, { submittedAt = null } = {}) {
   const t0 = performance.now();
   if (state.session) {
     await state.session.save();
@@ -104,6 +104,9 @@ async function openTask(id) {
   const interactive = async () => {
     await afterPaint();
     performance.measure("lcnet:open-task", { start: t0, end: performance.now(), detail: { task: task.id } });
+    if (submittedAt != null) { // what the annotator feels: Enter → submit → the next task ready
+      performance.measure("lcnet:submit-to-next", { start: submittedAt, end: performance.now() });
+    }
     if (!document.body.dataset.ready) performance.measure("lcnet:page-interactive", { start: 0, end: performance.now() });
   };
   let drawn = false;
@@ -450,7 +453,7 @@ function showSessionError(e) {
   }
 }
 
-async function submit() {
+async function submit(start = performance.now()) {
   const s = state.session;
   if (!s || state.busy || s.blocked) return;
   state.busy = true;
@@ -458,14 +461,14 @@ async function submit() {
     banner.remove("invalid"); banner.remove("save-error");
     if (await s.submit()) {
       banner.show("info", `Task ${state.task.id} submitted.`);
-      await openTask(null);
+      await openTask(null, { submittedAt: start });
     }
   } finally { state.busy = false; }
 }
 
 // ---------------------------------------------------------------- keyboard and controls
 
-function runAction([name, arg]) {
+function runAction([name, arg], evt = null) {
   const help = $("#help");
   if (help.open && name !== "help" && name !== "escape") return;
   switch (name) {
@@ -478,7 +481,7 @@ function runAction([name, arg]) {
     case "toggleLabels": return setLabels(!state.showLabels);
     case "clouds": return toggleClouds();
     case "undo": case "redo": return undoRedo(name);
-    case "submit": return submit();
+    case "submit": return submit(evt ? evt.timeStamp : performance.now());
     case "help": return help.open ? help.close() : help.showModal();
     case "escape": state.drag = null; stage.setCursor(null); return help.open && help.close();
   }
@@ -494,7 +497,7 @@ function onKey(evt) {
     if (!$("#help").open) showScene(state.pos + entry.action[1], { start: evt.timeStamp });
     return;
   }
-  runAction(entry.action);
+  runAction(entry.action, evt);
 }
 
 function buildControls() {
@@ -523,7 +526,7 @@ function buildControls() {
   $("#clouds").addEventListener("click", toggleClouds);
   $("#undo").addEventListener("click", () => undoRedo("undo"));
   $("#redo").addEventListener("click", () => undoRedo("redo"));
-  $("#submit").addEventListener("click", submit);
+  $("#submit").addEventListener("click", (e) => submit(e.timeStamp));
   $("#help-button").addEventListener("click", () => runAction(["help"]));
   $("#prev").addEventListener("click", (e) => showScene(state.pos - 1, { start: e.timeStamp }));
   $("#next").addEventListener("click", (e) => showScene(state.pos + 1, { start: e.timeStamp }));
