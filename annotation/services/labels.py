@@ -22,6 +22,7 @@ from ..core_labels import (
     unpack_mask,
 )
 from ..models import (
+    MAX_ANNOTATORS_PER_CHIP,
     Annotation,
     AnnotationRevision,
     ChipFreeze,
@@ -160,8 +161,13 @@ def _update_orm(kind, user, target, revision, values, count):
 
 
 def _announce_on_commit(kind, target: LabelTarget, user, revision: int, others) -> None:
+    """Tell consensus when there is work for it: an annotator's submit once the task has all its annotators
+    (the third and any later resubmit) or on a reference task (the annotator's accuracy); every expert submit."""
     if target.kind == ANNOTATION:
-        kwargs = dict(task_id=target.task_id, annotator_id=user.pk, revision=revision, submitted_count=others + 1,
+        count = others + 1
+        if count < MAX_ANNOTATORS_PER_CHIP and not target.is_reference:
+            return
+        kwargs = dict(task_id=target.task_id, annotator_id=user.pk, revision=revision, submitted_count=count,
                       is_reference=target.is_reference)
     else:
         kwargs = dict(task_id=target.task_id, expert_id=user.pk, revision=revision)

@@ -26,7 +26,7 @@ def save(user, task, submit=True, revision=0):
     return label_save(user=user, target=target, labels=np.ones((32, 32), np.uint8), revision=revision, submit=submit)
 
 
-def test_each_submit_is_announced_on_commit_with_the_count_of_submitted_annotators(
+def test_the_third_submit_and_later_resubmits_are_announced_with_the_count(
     chip, alice, bob, carol, assign, full_mask, heard, django_capture_on_commit_callbacks
 ):
     assign(chip, alice, bob, carol)
@@ -34,23 +34,39 @@ def test_each_submit_is_announced_on_commit_with_the_count_of_submitted_annotato
     task = chip.tasks.first()
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         save(alice, task, submit=False)  # a draft is not announced
-        save(bob, task)
-        save(carol, task)
-        save(alice, task, revision=1)
-    assert len(callbacks) == 3
-    assert [(k["annotator_id"], k["submitted_count"]) for _, k in heard] == [(bob.pk, 1), (carol.pk, 2), (alice.pk, 3)]
+        save(bob, task)  # 1 of 3: nothing for consensus yet
+        save(carol, task)  # 2 of 3
+        save(alice, task, revision=1)  # 3 of 3
+        save(bob, task, revision=1)  # a resubmit changes the consensus
+    assert len(callbacks) == 2
+    assert [(k["annotator_id"], k["submitted_count"]) for _, k in heard] == [(alice.pk, 3), (bob.pk, 3)]
     assert all(name == "Annotation" and k["task_id"] == task.pk and k["is_reference"] is False for name, k in heard)
 
 
-def test_nothing_is_announced_when_the_transaction_rolls_back(chip, alice, assign, full_mask, heard):
+def test_every_submit_of_a_reference_task_is_announced(chip, alice, erin, assign, full_mask, heard,
+                                                       django_capture_on_commit_callbacks):
+    assign(chip, alice)
+    full_mask(chip)
+    task = chip.tasks.first()
+    reference_task_add(task_id=task.pk, expert=erin)
+    with django_capture_on_commit_callbacks(execute=True):
+        save(alice, task)
+    assert [(k["annotator_id"], k["submitted_count"], k["is_reference"]) for _, k in heard] == [(alice.pk, 1, True)]
+
+
+def test_nothing_is_announced_when_the_transaction_rolls_back(chip, alice, erin, assign, full_mask, heard,
+                                                              django_capture_on_commit_callbacks):
     from django.db import transaction
 
     assign(chip, alice)
     full_mask(chip)
-    with pytest.raises(RuntimeError), transaction.atomic():
-        save(alice, chip.tasks.first())
-        raise RuntimeError
-    assert heard == []
+    reference_task_add(task_id=chip.tasks.first().pk, expert=erin)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            save(alice, chip.tasks.first())
+            assert heard == []  # not before the commit
+            raise RuntimeError
+    assert heard == [] and callbacks == []
 
 
 def test_an_expert_submit_is_announced(chip, erin, heard, django_capture_on_commit_callbacks):
