@@ -1,12 +1,13 @@
 #!/usr/bin/env python
 """Load test of the submit endpoint: gunicorn + Postgres on loopback, driven by wrk (bench/submit_load.lua).
 
-    .venv/bin/python bench/submit_load.py [--duration 15] [--workers 3] [--connections 16]
+    .venv/bin/python bench/submit_load.py [--duration 15] [--workers 3] [--threads 4] [--connections 16] [--third]
 
 Prepares its own database (default postgres://postgres@127.0.0.1:5432/lcnet_bench): one annotator, token and
-chip per connection (64 tasks each, imagery mask cached as ingest would leave it). Each wrk connection submits its
-own tasks in turn with the correct revision (tracked in Lua from the responses). Prints submits/s, p50, p99, the
-queries one submit costs, and checks that every acknowledged (2xx) submit is in the revision history.
+chip per connection (64 tasks each, imagery mask cached as ingest would leave it; two more annotators on each chip
+who do not take part). Each wrk connection submits its own tasks in turn with the correct revision (tracked in Lua
+from the responses). Prints submits/s, p50, p99, the queries one submit costs and the server CPU per submit, and
+checks that every acknowledged (2xx) submit is in the revision history.
 Writes bench/out/submit_load.png (latency percentiles). Needs `wrk` (Debian package wrk).
 """
 import argparse
@@ -25,6 +26,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BENCH_TILE = "99ZZZ"
+BENCH_QUEUE = "lcnet-bench-submit"
+BROKER = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/3")
 
 
 def parse_args():
@@ -36,6 +39,8 @@ def parse_args():
                    help="threads per worker (> 1: gthread workers with keep-alive; 1: sync workers)")
     p.add_argument("--fresh", action="store_true",
                    help="start from untouched tasks (every first submit creates the row) instead of saved drafts")
+    p.add_argument("--third", action="store_true",
+                   help="every submit is a task's third (the consensus hook enqueues a Celery job each time)")
     p.add_argument("--database", default=os.environ.get("BENCH_DATABASE_URL",
                                                         "postgres://postgres@127.0.0.1:5432/lcnet_bench"))
     return p.parse_args()
@@ -58,6 +63,7 @@ def ensure_database(url: str) -> None:
 def setup_django(db_url: str) -> None:
     os.environ["DATABASE_URL"] = db_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "lcnet_site.settings"
+    os.environ.update(CELERY_BROKER_URL=BROKER, LCNET_CELERY_QUEUE=BENCH_QUEUE)  # as the server: enqueue, not run
     import django
 
     django.setup()
@@ -79,8 +85,14 @@ def reset() -> None:
     get_user_model().objects.filter(username__startswith="bench_").delete()
 
 
-def prepare(users: range, started: bool) -> list[tuple[str, list[int]]]:
-    """Bench users/chips/tasks: [(token, task ids)] one per connection (started: a draft saved already)."""
+def prepare(users: range, started: bool, third: bool) -> list[tuple[str, list[int]]]:
+    """Bench annotators, chips and tasks: [(token, task ids)] one per connection.
+
+    Each connection's annotator has a chip of 64 tasks of their own, shared, as in production, with two more
+    annotators who do not take part. started: a draft of every task is saved already (the load is on later saves).
+    third: the two others have submitted every task, so every benchmarked submit is a task's third (or a
+    resubmit) and fires the consensus hook; otherwise it is a first one and fires nothing.
+    """
     import numpy as np
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
@@ -96,23 +108,25 @@ def prepare(users: range, started: bool) -> list[tuple[str, list[int]]]:
     tile, _ = Tile.objects.get_or_create(id=BENCH_TILE, defaults={"epsg": 32601})
     group, _ = Group.objects.get_or_create(name="annotator")
     mask = pack_mask(np.ones((32, 32), bool))
-    zeros = bytes(1024)
+    ones = bytes([1]) * 1024
     plan = []
     for i in users:
-        user = User.objects.create_user(f"bench_{i:02d}")
-        user.groups.add(group)
+        trio = [User.objects.create_user(f"bench_{i:02d}{suffix}") for suffix in ("", "_b", "_c")]
+        group.user_set.add(*trio)
         chip = Chip.objects.create(id=f"{BENCH_TILE}_{i:02d}", tile=tile, epsg=32601,
                                    transform=[10, 0, 0, 0, -10, 0], bounds=[0, -2560, 2560, 0])
         tasks = Task.objects.bulk_create(
             Task(chip=chip, row=r, col=c) for r in range(TASKS_PER_SIDE) for c in range(TASKS_PER_SIDE))
         TaskDataMask.objects.bulk_create(TaskDataMask(task=t, mask=mask, n_scenes=24) for t in tasks)
-        assignments_create(chip_ids=[chip.pk], user_ids=[user.pk])
-        if started:  # the annotator has saved a draft of every task once: the load is on later saves
-            drafts = Annotation.objects.bulk_create(
-                Annotation(task=t, annotator=user, labels=zeros, guess=zeros, status="draft", revision=1) for t in tasks)
+        assignments_create(chip_ids=[chip.pk], user_ids=[u.pk for u in trio])
+        saved = [(trio[0], "draft")] if started else []
+        saved += [(u, "submitted") for u in trio[1:]] if third else []
+        for user, status in saved:
+            rows = Annotation.objects.bulk_create(
+                Annotation(task=t, annotator=user, labels=ones, guess=ones, status=status, revision=1) for t in tasks)
             AnnotationRevision.objects.bulk_create(
-                AnnotationRevision(annotation=a, revision=1, labels=zeros, status="draft", author=user) for a in drafts)
-        plan.append((Token.objects.create(user=user).key, [t.pk for t in tasks]))
+                AnnotationRevision(annotation=a, revision=1, labels=ones, status=status, author=user) for a in rows)
+        plan.append((Token.objects.create(user=trio[0]).key, [t.pk for t in tasks]))
     return plan
 
 
@@ -172,8 +186,8 @@ def free_port() -> int:
 def start_gunicorn(db_url: str, workers: int, threads: int, port: int) -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=db_url, DJANGO_SETTINGS_MODULE="lcnet_site.settings", DEBUG="0",
                CONN_MAX_AGE="600", LOG_LEVEL="WARNING",
-               CELERY_BROKER_URL=os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/3"),
-               LCNET_CELERY_QUEUE="lcnet-bench-submit")  # hooks enqueue as in production, nobody consumes
+               CELERY_BROKER_URL=BROKER,
+               LCNET_CELERY_QUEUE=BENCH_QUEUE)  # hooks enqueue as in production; the queue is dropped after
     cmd = [sys.executable, "-m", "gunicorn", "lcnet_site.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}",
            "--threads", str(threads), "--backlog", "2048", "--log-level", "warning"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
@@ -220,9 +234,21 @@ def check_history(acked_file: Path) -> tuple[int, int, bool]:
 
     acked = {tuple(map(int, ln.split(":"))) for ln in acked_file.read_text().split()}
     revisions = AnnotationRevision.objects.filter(annotation__task__chip__tile_id=BENCH_TILE)
-    stored = set(revisions.values_list("annotation__task_id", "revision"))
+    # acknowledgements are per task; one connection per chip, so compare with that annotator's history only
+    mine = revisions.exclude(annotation__annotator__username__regex=r"_[bc]$")
+    stored = set(mine.values_list("annotation__task_id", "revision"))
     current = Annotation.objects.filter(task__chip__tile_id=BENCH_TILE).aggregate(n=Sum("revision"))["n"] or 0
     return len(acked), len(acked - stored), current == revisions.count()  # unique (annotation, revision) + count
+
+
+def drop_queue() -> int:
+    """Delete the consensus jobs the run enqueued (nobody consumes the bench queue); return how many there were."""
+    import redis
+
+    client = redis.Redis.from_url(BROKER)
+    n = client.llen(BENCH_QUEUE)
+    client.delete(BENCH_QUEUE)
+    return n
 
 
 def plot(latency_us: dict, path: Path, title: str) -> None:
@@ -249,10 +275,13 @@ def main():
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
     ensure_database(args.database)
     setup_django(args.database)
-    print(f"preparing {args.connections} annotators × 64 tasks in {args.database} …", flush=True)
+    who = "the third annotator of each task: the consensus hook fires on every submit" if args.third else \
+        "the first annotator of each task: no consensus hook"
+    print(f"preparing {args.connections} annotators × 64 tasks ({who}) in {args.database} …", flush=True)
     reset()
-    plan = prepare(range(args.connections), started=not args.fresh)
-    probe_token, probe_tasks = prepare(range(args.connections, args.connections + 1), started=False)[0]  # for the query count and the warm-up
+    plan = prepare(range(args.connections), started=not args.fresh, third=args.third)
+    probe_token, probe_tasks = prepare(range(args.connections, args.connections + 1), started=False,
+                                       third=args.third)[0]  # for the query count and the warm-up
     variants = label_variants()
     first, later = queries_per_submit(probe_token, probe_tasks[0], variants[0])
     print(f"queries per submit: {len(first)} (first save of a task), {len(later)} (later saves)")
@@ -277,6 +306,7 @@ def main():
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=30)
         n_acked, lost, unbroken = check_history(acked_file)
+    enqueued = drop_queue()
     seconds = result["duration_us"] / 1e6
     lat = result["latency_us"]
     rate = n_acked / seconds
@@ -286,6 +316,7 @@ def main():
           f"max: {result['max_us'] / 1000:.1f} ms")
     print(f"lost (acknowledged but not in the revision history): {lost}; "
           f"every history unbroken (revisions 1..current): {'yes' if unbroken else 'NO'}")
+    print(f"consensus jobs enqueued by the hook (to Redis, not run): {enqueued}")
     app_ms, db_ms = (1000 * c / max(n_acked, 1) for c in (app_cpu, db_cpu))
     print(f"server CPU per submit: {app_ms + db_ms:.2f} ms = {app_ms:.2f} gunicorn + {db_ms:.2f} Postgres backends "
           f"→ {2000 / (app_ms + db_ms):.0f} submits/s if 2 idle cores did nothing else (wrk, WAL writes not counted)")
