@@ -29,11 +29,17 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
+def page(browser, transactional_db, live_server):
+    """A fresh browser tab. It depends on the database and live server so that it closes before they are torn
+    down: the page saves on leave, and a save still running while the test database is flushed deadlocks."""
     context = browser.new_context(viewport={"width": 1440, "height": 920})
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
+    for open_page in context.pages:  # a test may have closed this tab and opened others
+        open_page.goto("about:blank")  # fires the page's save-on-leave now, while the server still has its data
+    if context.pages:
+        context.pages[0].wait_for_timeout(500)  # let that last keepalive request finish on the live server
     context.close()
 
 
