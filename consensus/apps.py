@@ -5,9 +5,14 @@ class ConsensusConfig(AppConfig):
     name = "consensus"
 
     def ready(self):
+        from django.db.models.signals import post_save
+
+        from annotation.models import Assignment
         from annotation.signals import annotation_submitted, expert_label_submitted
 
-        from .signals import on_annotation_submitted, on_expert_label_submitted
+        from .signals import on_annotation_submitted, on_assignment_saved, on_expert_label_submitted
 
         annotation_submitted.connect(on_annotation_submitted, dispatch_uid="consensus.annotation_submitted")
         expert_label_submitted.connect(on_expert_label_submitted, dispatch_uid="consensus.expert_label_submitted")
+        # annotation sends no signal when an assignment ends: its model's post_save is the hook
+        post_save.connect(on_assignment_saved, sender=Assignment, dispatch_uid="consensus.assignment_saved")

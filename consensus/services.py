@@ -96,6 +96,16 @@ def task_consensus_recompute(*, task_id: int, method: str | None = None) -> int:
     return consensus_recompute(method=method, task_ids=[task_id])
 
 
+def chip_consensus_recompute(*, chip_id: str, method: str | None = None) -> int:
+    """Recompute a chip's tasks (Dawid–Skene: its tile): after an annotator left it, tasks they had completed lose
+    their consensus until a replacement submits."""
+    method = consensus_method(method)
+    if method == Method.DAWID_SKENE:
+        tile_id = Task.objects.filter(chip_id=chip_id).values_list("chip__tile_id", flat=True).first()
+        return consensus_recompute(method=method, tile_id=tile_id) if tile_id else 0
+    return consensus_recompute(method=method, task_ids=Task.objects.filter(chip_id=chip_id).values_list("pk", flat=True))
+
+
 def consensus_recompute(
     *, method: str | None = None, task_ids: Iterable[int] | None = None, tile_id: str | None = None,
     progress: bool = False,

@@ -1,5 +1,7 @@
 """Receivers of the annotation app's signals (connected in ConsensusConfig.ready()). They run after commit and only
 enqueue Celery work."""
+from django.db import transaction
+
 from annotation.models import MAX_ANNOTATORS_PER_CHIP, ReferenceTask
 
 from . import services, tasks
@@ -17,3 +19,11 @@ def on_expert_label_submitted(sender, task_id, **kwargs):
     tasks.annotator_scores_recompute.delay()
     if services.consensus_method() == Method.DAWID_SKENE:  # expert labels are Dawid–Skene's truth, not only weights
         tasks.task_consensus_recompute.delay(task_id)
+
+
+def on_assignment_saved(sender, instance, created, update_fields=None, **kwargs):
+    """An ended assignment (annotator unassigned): the chip's tasks lose the consensus their submissions made."""
+    if created or instance.ended_at is None or (update_fields is not None and "ended_at" not in update_fields):
+        return
+    chip_id = instance.chip_id
+    transaction.on_commit(lambda: tasks.chip_consensus_recompute.delay(chip_id))

@@ -12,6 +12,11 @@ def task_consensus_recompute(task_id: int) -> int:
     return services.task_consensus_recompute(task_id=task_id)
 
 
+@shared_task(name="consensus.chip_consensus_recompute", acks_late=True)
+def chip_consensus_recompute(chip_id: str) -> int:
+    return services.chip_consensus_recompute(chip_id=chip_id)
+
+
 # Two workers creating the same annotator's first score row: the loser retries and then finds it.
 @shared_task(name="consensus.annotator_scores_recompute", acks_late=True, autoretry_for=(IntegrityError,),
              retry_backoff=True, max_retries=3)

@@ -22,3 +22,25 @@ def test_an_announced_expert_label_scores_the_annotators_of_that_reference(chip,
     expert_submit(reference, erin, filled(2))
     expert_label_submitted.send(sender=ExpertLabel, task_id=reference.pk, expert_id=erin.pk, revision=1)
     assert AnnotatorScore.objects.get(annotator=crew[0]).accuracy == 1.0
+
+
+def test_unassigning_an_annotator_drops_the_consensus_their_submissions_completed(
+    chip, crew, submit, django_capture_on_commit_callbacks
+):
+    from annotation.models import Assignment
+    from annotation.services import assignment_end
+
+    done, other = Task.objects.filter(chip=chip).order_by("pk")[:2]
+    for user, value in zip(crew, (2, 2, 5)):
+        submit(done, user, filled(value))
+    submit(other, crew[0], filled(2))
+    annotation_submitted.send(sender=Annotation, task_id=done.pk, annotator_id=crew[2].pk, revision=1,
+                              submitted_count=3)
+    assert ConsensusLabel.objects.filter(task=done).exists()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assignment_end(assignment=Assignment.objects.get(chip=chip, user=crew[2]))
+    assert len(callbacks) == 1
+    assert not ConsensusLabel.objects.filter(task__chip=chip).exists()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:  # already ended: nothing more to do
+        assignment_end(assignment=Assignment.objects.get(chip=chip, user=crew[2]))
+    assert callbacks == []
