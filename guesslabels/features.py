@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from guesslabels.core_interpolation import BLOCK, interpolate_block, make_plan
 from imagery.domain import (
     ABSENT,
     BANDS,
@@ -30,6 +33,7 @@ from imagery.domain import (
 
 N_DATES = 24  # reconstruction dates a year
 N_FEATURES = N_DATES * len(BANDS)  # 240
+FEATURE_THREADS = min(os.cpu_count() or 1, 4)  # threads per chip by default (blocks are independent)
 FEATURE_LAYOUT = "240 float32 = 10 bands (imagery.domain.BANDS) x 24 dates, band-major (b*24 + k), reflectance"
 
 # Annual 4-class SCL majority, in tie-break order (the first wins a tie).
@@ -56,16 +60,18 @@ def observation_validity(reflectance: np.ndarray, scl: np.ndarray, cloud_mask: n
     The SCL decides where present (codes in SCL_INVALID are unusable); scenes without SCL (L1C) fall back to the
     binary cloud mask (0 = clear); a scene with neither counts as clear (e.g. cloud-free composites).
     """
-    has_data = reflectance[:, 0] != 0
-    for b in range(1, reflectance.shape[1]):  # band by band: contiguous rows, no (T, B, N) temporary
-        has_data |= reflectance[:, b] != 0
-    scl_ok = ~_SCL_INVALID_LUT[np.minimum(scl, 255)]
+    has_data = reflectance.any(axis=1)
+    scl_bad = np.minimum(scl, 15)  # bit `code` of _SCL_INVALID_BITS; codes above 15 (ABSENT) are never invalid
+    np.right_shift(_SCL_INVALID_BITS, scl_bad, out=scl_bad)
+    scl_bad &= 1
     mask_ok = (cloud_mask == 0) | (cloud_mask == ABSENT)
-    clear = np.where(scl != ABSENT, scl_ok, mask_ok)
+    clear = np.where(scl != ABSENT, scl_bad == 0, mask_ok)
     return has_data & clear
 
 
-_SCL_INVALID_LUT = np.isin(np.arange(256), SCL_INVALID)
+# One bit per invalid SCL code (cheaper than a lookup table: shifts vectorize, gathers do not).
+_SCL_INVALID_BITS = np.uint16(sum(1 << code for code in SCL_INVALID))
+assert max(SCL_INVALID) < 15
 
 
 # --- periodic interpolation -----------------------------------------------------------------------------------
@@ -104,90 +110,28 @@ def interpolate_periodic(
     Pixels without any valid observation get zeros and has_obs False. `out`, a (B, K, N) float32 buffer to fill,
     saves fresh memory when many chips are processed in turn.
 
-    How: with the observations ranked by position, a forward running max of "rank where valid" gives each pixel's
-    last valid rank up to any point, a backward running min the next one. A target's neighbours are read at its
-    insertion point; where none is left in the year, the neighbour wraps to the other end of the year (rank -/+ T,
-    position -/+ 1). Values are then gathered per (band, target, pixel) and blended. When the targets are the
-    scenes' own dates (the usual 24-scene chip), valid observations are kept as they are and only the invalid
-    ones are gathered, which is most of the speed.
+    How (`core_interpolation`): with the observations ranked by position, a running max of "rank where valid"
+    gives each pixel's last valid rank up to any point, a running min the next one; where none is left in the
+    year, the neighbour wraps to the other end of the year. Both neighbours' values are gathered for all bands at
+    once and blended with one weight per (target, pixel). When the targets are the observations' own dates (the
+    usual 24-scene chip), valid observations are kept as they are and only invalid ones are interpolated.
     """
-    t_count, n_bands, n_pix = values.shape
-    order = np.argsort(positions, kind="stable")
-    pos = positions[order]
-    valid_ranked = valid[order]
-    rank = np.arange(t_count, dtype=np.int16)[:, None]
-    last = np.empty((t_count, n_pix), np.int16)  # last valid rank <= r, -1 if none
-    first = np.empty((t_count, n_pix), np.int16)  # first valid rank >= r, T if none
-    _running(np.where(valid_ranked, rank, np.int16(-1)), np.maximum, last)
-    _running(np.where(valid_ranked, rank, np.int16(t_count))[::-1], np.minimum, first[::-1])
-    has_obs = last[-1] >= 0
-
-    targets = np.asarray(targets, dtype=np.float64)
-    shape = (n_bands, len(targets), n_pix)
-    if out is None:
-        out = np.empty(shape, np.float32)
-    elif out.shape != shape or out.dtype != np.float32 or not out.flags.c_contiguous:
-        raise ValueError(f"out must be a C-contiguous float32 array of shape {shape}")
-    coincide = np.array_equal(targets, pos)
-    src = out if coincide else np.empty((n_bands, t_count, n_pix), np.float32)  # scaled values in rank order
-    for r, t in enumerate(order):  # cast, then scale in place: twice as fast as a casting multiply
-        row = src[:, r]
-        np.copyto(row, values[t], casting="unsafe")
-        if scale != 1.0:
-            row *= np.float32(scale)
-
-    # One target at a time keeps every temporary at (B, N): small, cache-friendly, no fresh memory per chip.
-    flat = src.reshape(n_bands, t_count * n_pix)  # rank r of pixel n sits in column r*N + n
-    ext_col = np.tile(np.arange(t_count, dtype=np.intp) * n_pix, 3)  # extended rank -> column offset
-    ext_pos = np.concatenate([pos - 1.0, pos, pos + 1.0]).astype(np.float32)
-    all_pixels = np.arange(n_pix, dtype=np.intp)
-    need = ~valid_ranked & has_obs if coincide else None
-    for k, cut in enumerate(np.searchsorted(pos, targets, side="right")):  # ranks at or before the target
-        pixels = np.flatnonzero(need[k]) if coincide else None  # coincide: only invalid entries need work
-        if coincide and not len(pixels):
-            continue
-        before, after = _neighbours(last, first, int(cut), pixels)
-        p0 = ext_pos[before]
-        span = ext_pos[after] - p0
-        weight = np.float32(targets[k]) - p0
-        np.divide(weight, span, out=weight, where=span > 0)  # span is 0 only for empty pixels (zeroed below)
-        cols = all_pixels if pixels is None else pixels
-        v0 = np.take(flat, ext_col[before] + cols, axis=1, mode="clip")  # indices are in range
-        v1 = np.take(flat, ext_col[after] + cols, axis=1, mode="clip")
-        v1 -= v0
-        v1 *= weight
-        v0 += v1
-        if pixels is None:
-            out[:, k] = v0
-        else:
-            out[:, k, pixels] = v0
-    out[:, :, ~has_obs] = 0.0
+    n_pix = values.shape[-1]
+    plan = make_plan(positions, targets)
+    out = _output(out, (values.shape[1], len(plan.targets), n_pix))
+    has_obs = np.empty(n_pix, bool)
+    for s in range(0, n_pix, BLOCK):
+        e = min(s + BLOCK, n_pix)
+        interpolate_block(plan, values[..., s:e], valid[:, s:e], scale, out, s, has_obs[s:e])
     return out, has_obs
 
 
-def _neighbours(last: np.ndarray, first: np.ndarray, cut: int, pixels: np.ndarray | None):
-    """Extended ranks (+T, so 0..3T-1) of the valid observations around one target, for `pixels` (None: all).
-
-    cut: how many ranks lie at or before the target. Where no valid rank is left on one side within the year,
-    wrap to the pixel's last valid rank of the previous year or first valid rank of the next one. Pixels
-    without any observation get rank T on both sides (zeroed by the caller)."""
-    t_count = last.shape[0]
-    pick = slice(None) if pixels is None else pixels
-    before = last[max(cut - 1, 0), pick]
-    after = first[min(cut, t_count - 1), pick]
-    last_valid, first_valid = last[-1, pick], first[0, pick]
-    t = np.int16(t_count)
-    has_obs = last_valid >= 0
-    before = np.where((cut > 0) & (before >= 0), before + t, np.where(has_obs, last_valid, t))
-    after = np.where((cut < t_count) & (after < t), after + t, np.where(has_obs, first_valid + 2 * t, t))
-    return before, after
-
-
-def _running(a: np.ndarray, op, out: np.ndarray) -> None:
-    """Running op (np.maximum / np.minimum) down axis 0, one contiguous row at a time (faster than accumulate)."""
-    out[0] = a[0]
-    for r in range(1, len(a)):
-        op(out[r - 1], a[r], out=out[r])
+def _output(out: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
+    if out is None:
+        return np.empty(shape, np.float32)
+    if out.shape != shape or out.dtype != np.float32 or not out.flags.c_contiguous:
+        raise ValueError(f"out must be a C-contiguous float32 array of shape {shape}")
+    return out
 
 
 # --- features for a chip --------------------------------------------------------------------------------------
@@ -201,28 +145,46 @@ class ChipFeatures:
     scl_class: np.ndarray | None  # (N,) uint8 annual SCL majority code (0 = none), None when no scene had SCL
 
 
-def chip_features(stack: np.ndarray, dates: list[dt.date], out: np.ndarray | None = None) -> ChipFeatures:
+def chip_features(
+    stack: np.ndarray, dates: list[dt.date], out: np.ndarray | None = None, threads: int | None = None
+) -> ChipFeatures:
     """stack (T, 12, H, W) uint16 in the scene COG layout (10 bands, SCL, cloud mask) -> per-pixel features.
-    `out`: optional (240, H*W) float32 buffer to write the features into."""
+    `out`: optional (240, H*W) float32 buffer to write the features into. `threads`: how many threads share the
+    chip's pixel blocks (default: one per CPU core, at most FEATURE_THREADS)."""
     t_count = stack.shape[0]
     flat = stack.reshape(t_count, stack.shape[1], -1)
+    n_pix = flat.shape[-1]
     reflectance, scl, cloud = flat[:, : len(BANDS)], flat[:, SCL_BAND], flat[:, CLOUD_MASK_BAND]
-    valid = observation_validity(reflectance, scl, cloud)
-    targets = reconstruction_positions(dates)
-    if out is not None:
-        out = out.reshape(len(BANDS), len(targets), -1)
-    series, has_obs = interpolate_periodic(
-        reflectance, valid, year_positions(dates), targets, 1 / REFLECTANCE_SCALE, out=out
-    )
+    plan = make_plan(year_positions(dates), reconstruction_positions(dates))
+    series = _output(None if out is None else out.reshape(len(BANDS), len(plan.targets), -1),
+                     (len(BANDS), len(plan.targets), n_pix))
+    has_obs = np.empty(n_pix, bool)
     has_scl = bool(np.any(scl != ABSENT))
-    scl_class = scl_majority(scl, valid) if has_scl else None
-    return ChipFeatures(series.reshape(-1, series.shape[-1]).T, has_obs, scl_class)
+    scl_class = np.empty(n_pix, np.uint8) if has_scl else None
+
+    def run(block_starts):  # validity, series and SCL class of each block, while the block is in cache
+        for s in block_starts:
+            px = slice(s, min(s + BLOCK, n_pix))
+            valid = observation_validity(reflectance[..., px], scl[:, px], cloud[:, px])
+            interpolate_block(plan, reflectance[..., px], valid, 1 / REFLECTANCE_SCALE, series, s, has_obs[px])
+            if has_scl:
+                scl_class[px] = scl_majority(scl[:, px], valid)
+
+    starts = range(0, n_pix, BLOCK)
+    threads = min(threads or FEATURE_THREADS, len(starts))
+    if threads <= 1:
+        run(starts)
+    else:  # interleaved blocks: each thread walks the chip front to back, so both read neighbouring memory
+        with ThreadPoolExecutor(threads) as pool:
+            list(pool.map(run, [starts[i::threads] for i in range(threads)]))
+    return ChipFeatures(series.reshape(-1, n_pix).T, has_obs, scl_class)
 
 
 def scl_majority(scl: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """(N,) uint8: the most frequent of water/vegetation/snow/not-vegetated among a pixel's valid observations;
     0 where none of the four occurs. scl, valid (T, N)."""
-    counts = np.stack([((scl == code) & valid).sum(axis=0) for code in SCL_MAJORITY_CLASSES])
+    count_type = np.uint8 if len(scl) < 256 else np.uint16  # small counts: cheaper sums
+    counts = np.stack([((scl == code) & valid).sum(axis=0, dtype=count_type) for code in SCL_MAJORITY_CLASSES])
     codes = np.asarray(SCL_MAJORITY_CLASSES, dtype=np.uint8)[counts.argmax(axis=0)]
     return np.where(counts.max(axis=0) > 0, codes, 0).astype(np.uint8)
 

@@ -1,0 +1,167 @@
+"""Periodic linear interpolation of per-pixel time series, block by block (pure numpy, no Django).
+
+Arrays are "pixels last": values (T, B, N), validity (T, N). Pixels are processed in blocks of BLOCK so every
+temporary of a block stays in the CPU's L2 cache; blocks are independent, so threads can share a chip (numpy
+releases the GIL inside its loops). Only dates, bands and blocks are Python loops; nothing loops per pixel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# Pixels per block: a block's series (10 bands x 24 dates x float32 = 960 B/px) stays in a 1 MiB L2 cache.
+BLOCK = 1024
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What depends only on the dates, computed once per chip (not per block)."""
+
+    order: np.ndarray  # (T,) observation index of each rank (observations sorted by position)
+    sorted_already: bool  # order is 0..T-1
+    targets: np.ndarray  # (K,) float32 target positions
+    coincide: bool  # targets are the observations' own sorted positions: only invalid entries need work
+    # Row of `last` / `first` (see _valid_neighbour_ranks) read for each target: the last rank at or before it and
+    # the first rank after it; row T is a sentinel ("none in this year": wrap to the previous / next year).
+    before_row: np.ndarray  # (K,) intp
+    after_row: np.ndarray  # (K,) intp
+    rows_are_ranks: bool  # coincide with distinct positions: target k reads row k of both (the common case)
+    ext_pos: np.ndarray  # (3T,) float32 positions of extended ranks (previous year, this year, next year)
+
+    @property
+    def t_count(self) -> int:
+        return len(self.order)
+
+
+def make_plan(positions: np.ndarray, targets: np.ndarray) -> Plan:
+    """positions (T,) of the observations and targets (K,), both in [0, 1) of a year."""
+    order = np.argsort(positions, kind="stable")
+    pos = np.asarray(positions, dtype=np.float64)[order]
+    targets = np.asarray(targets, dtype=np.float64)
+    t_count = len(pos)
+    cut = np.searchsorted(pos, targets, side="right")  # ranks at or before each target
+    before_row = np.where(cut > 0, cut - 1, t_count)
+    coincide = bool(np.array_equal(targets, pos))
+    return Plan(
+        order=order,
+        sorted_already=bool((order == np.arange(t_count)).all()),
+        targets=targets.astype(np.float32),
+        coincide=coincide,
+        before_row=before_row,
+        after_row=cut,
+        # An invalid entry's next valid rank is the same from row k as from row k + 1 (= cut), the one target k reads.
+        rows_are_ranks=coincide and bool((before_row == np.arange(t_count)).all()),
+        ext_pos=np.concatenate([pos - 1.0, pos, pos + 1.0]).astype(np.float32),
+    )
+
+
+def interpolate_block(
+    plan: Plan,
+    values: np.ndarray,
+    valid: np.ndarray,
+    scale: float,
+    out: np.ndarray,
+    start: int,
+    has_obs: np.ndarray,
+) -> None:
+    """Fill pixels start..start+n of out (B, K, N) float32, C-contiguous, and has_obs (n,) for one block.
+
+    values (T, B, n), valid (T, n). Pixels without a valid observation get zeros and has_obs False.
+    """
+    t_count, n_bands, n = values.shape
+    n_pix = out.shape[-1]
+    block = out[:, :, start : start + n]
+    valid_ranked = valid if plan.sorted_already else valid[plan.order]
+    last, first = _valid_neighbour_ranks(valid_ranked)
+    np.greater_equal(last[t_count - 1], 0, out=has_obs)
+    if plan.coincide:
+        # The output in rank order is the scaled input: valid entries are already the answer. Interpolate only the
+        # invalid ones, in place; their neighbours are valid entries, which this never overwrites.
+        _scaled_in_rank_order(plan, values, scale, block)
+        entries = np.flatnonzero(~valid_ranked & has_obs)
+        k, pixel = np.divmod(entries, n)
+        rows = out.reshape(n_bands, -1)  # rank r of pixel p at column r*N + p
+        same = entries if plan.rows_are_ranks else None
+        values_at = _blend(plan, rows, n_pix, start, last, first, k, pixel, same)
+        dest = k * n_pix
+        dest += start
+        dest += pixel
+        for b in range(n_bands):  # one band at a time: 1-D fancy assignment is numpy's fast path
+            rows[b][dest] = values_at[b]
+    else:
+        src = np.empty((n_bands, t_count, n), np.float32)
+        _scaled_in_rank_order(plan, values, scale, src)
+        k = np.repeat(np.arange(len(plan.targets)), n)
+        pixel = np.tile(np.arange(n), len(plan.targets))
+        values_at = _blend(plan, src.reshape(n_bands, -1), n, 0, last, first, k, pixel, None)
+        block[...] = values_at.reshape(n_bands, len(plan.targets), n)
+    if not has_obs.all():
+        block[:, :, ~has_obs] = 0.0
+
+
+def _scaled_in_rank_order(plan: Plan, values: np.ndarray, scale: float, dest: np.ndarray) -> None:
+    """dest (B, T, n) = values (T, B, n) x scale, ranks in order: cast, then scale in place (faster than a casting
+    multiply)."""
+    if plan.sorted_already:
+        np.copyto(dest, values.transpose(1, 0, 2), casting="unsafe")
+    else:
+        for r, t in enumerate(plan.order):
+            np.copyto(dest[:, r], values[t], casting="unsafe")
+    if scale != 1.0:
+        dest *= np.float32(scale)
+
+
+def _blend(plan: Plan, src_rows, stride, offset, last, first, k, pixel, same_entries) -> np.ndarray:
+    """(B, m): values at targets k (m,) of block pixels `pixel` (m,), blended from their valid neighbours, read in
+    src_rows (B, L) where rank r of block pixel p sits at column r*stride + offset + p. same_entries: k*n + pixel,
+    when target k reads row k of last / first (plan.rows_are_ranks). Pixels without observations get garbage."""
+    t_count = plan.t_count
+    n = last.shape[1]
+    last_flat, first_flat = last.reshape(-1), first.reshape(-1)
+    if same_entries is None:
+        same_entries = plan.before_row.take(k) * n + pixel
+        after_entries = plan.after_row.take(k) * n + pixel
+    else:
+        after_entries = same_entries
+    before = last_flat.take(same_entries).astype(np.intp)
+    after = first_flat.take(after_entries).astype(np.intp)
+    # Extended ranks 0..3T-1 (+T = this year). No valid rank left on one side within the year: wrap to the last
+    # valid rank of the previous year or the first of the next. Without observations, -1 / 3T: clipped, zeroed.
+    before = np.where(before >= 0, before + t_count, last[t_count - 1].take(pixel))
+    after = np.where(after < t_count, after + t_count, first[0].take(pixel) + 2 * t_count)
+    p0 = plan.ext_pos.take(before, mode="clip")
+    span = plan.ext_pos.take(after, mode="clip")
+    span -= p0
+    weight = plan.targets.take(k)
+    weight -= p0
+    np.divide(weight, span, out=weight, where=span > 0)  # span is 0 only for pixels without observations
+    ext_col = np.tile(np.arange(t_count) * stride, 3)  # extended rank -> column of its rank
+    base = pixel + offset
+    v0 = src_rows.take(ext_col.take(before, mode="clip") + base, axis=1, mode="clip")
+    v1 = src_rows.take(ext_col.take(after, mode="clip") + base, axis=1, mode="clip")
+    v1 -= v0
+    v1 *= weight
+    v0 += v1
+    return v0
+
+
+def _valid_neighbour_ranks(valid_ranked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(last, first) int16 (T + 1, n): the last valid rank <= r (-1 if none) and the first valid rank >= r (T if
+    none), by running max / min down the ranks, one contiguous row at a time (faster than ufunc.accumulate).
+    Row T is the sentinel -1 / T, read by targets with no rank before / after them."""
+    t_count, n = valid_ranked.shape
+    rank = np.arange(t_count, dtype=np.int16)[:, None]
+    last = np.empty((t_count + 1, n), np.int16)
+    first = np.empty((t_count + 1, n), np.int16)
+    np.multiply(valid_ranked, rank + 1, out=last[:t_count])  # rank + 1 where valid, else 0
+    last -= 1
+    np.multiply(valid_ranked, rank - t_count, out=first[:t_count])  # rank - T where valid, else 0
+    first += t_count
+    for r in range(1, t_count):
+        np.maximum(last[r - 1], last[r], out=last[r])
+        np.minimum(first[t_count - r], first[t_count - r - 1], out=first[t_count - r - 1])
+    last[t_count] = -1
+    first[t_count] = t_count
+    return last, first
