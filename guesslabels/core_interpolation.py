@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# Pixels per block: a block's series (10 bands x 24 dates x float32 = 960 B/px) stays in a 1 MiB L2 cache.
-BLOCK = 1024
+# Pixels per block: small enough that a block's data stays in cache (L2/L3), large enough that the ~150 numpy calls
+# per block cost little (measured best of 1024..16384 with bench/guesslabels.py).
+BLOCK = 4096
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def interpolate_block(
     block = out[:, :, start : start + n]
     valid_ranked = valid if plan.sorted_already else valid[plan.order]
     last, first = _valid_neighbour_ranks(valid_ranked)
-    np.greater_equal(last[t_count - 1], 0, out=has_obs)
+    np.greater_equal(last[t_count - 1], 0, out=has_obs)  # -T - 1 without any valid observation
     if plan.coincide:
         # The output in rank order is the scaled input: valid entries are already the answer. Interpolate only the
         # invalid ones, in place; their neighbours are valid entries, which this never overwrites.
@@ -116,7 +117,8 @@ def _scaled_in_rank_order(plan: Plan, values: np.ndarray, scale: float, dest: np
 def _blend(plan: Plan, src_rows, stride, offset, last, first, k, pixel, same_entries) -> np.ndarray:
     """(B, m): values at targets k (m,) of block pixels `pixel` (m,), blended from their valid neighbours, read in
     src_rows (B, L) where rank r of block pixel p sits at column r*stride + offset + p. same_entries: k*n + pixel,
-    when target k reads row k of last / first (plan.rows_are_ranks). Pixels without observations get garbage."""
+    when target k reads row k of last / first (plan.rows_are_ranks). Extended ranks 0..3T-1 (+T = this year)
+    index ext_pos; pixels without observations read -1 / 3T, clipped: garbage, zeroed by the caller."""
     t_count = plan.t_count
     n = last.shape[1]
     last_flat, first_flat = last.reshape(-1), first.reshape(-1)
@@ -125,12 +127,10 @@ def _blend(plan: Plan, src_rows, stride, offset, last, first, k, pixel, same_ent
         after_entries = plan.after_row.take(k) * n + pixel
     else:
         after_entries = same_entries
-    before = last_flat.take(same_entries).astype(np.intp)
+    before = last_flat.take(same_entries).astype(np.intp)  # extended rank - T (see _valid_neighbour_ranks)
+    before += t_count
     after = first_flat.take(after_entries).astype(np.intp)
-    # Extended ranks 0..3T-1 (+T = this year). No valid rank left on one side within the year: wrap to the last
-    # valid rank of the previous year or the first of the next. Without observations, -1 / 3T: clipped, zeroed.
-    before = np.where(before >= 0, before + t_count, last[t_count - 1].take(pixel))
-    after = np.where(after < t_count, after + t_count, first[0].take(pixel) + 2 * t_count)
+    after += t_count
     p0 = plan.ext_pos.take(before, mode="clip")
     span = plan.ext_pos.take(after, mode="clip")
     span -= p0
@@ -148,20 +148,29 @@ def _blend(plan: Plan, src_rows, stride, offset, last, first, k, pixel, same_ent
 
 
 def _valid_neighbour_ranks(valid_ranked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(last, first) int16 (T + 1, n): the last valid rank <= r (-1 if none) and the first valid rank >= r (T if
-    none), by running max / min down the ranks, one contiguous row at a time (faster than ufunc.accumulate).
-    Row T is the sentinel -1 / T, read by targets with no rank before / after them."""
+    """(last, first) int16 (T + 1, n), as extended ranks - T: the last valid rank <= r and the first valid rank
+    >= r. Where none is left in the year, the previous year's last valid rank (rank - T) or the next year's first
+    (rank + T): the periodic wrap, settled here once per pixel rather than per interpolated entry. Row T (read by
+    targets before the first or after the last date) holds the wrapped values. Without any valid observation:
+    -T - 1 and 2T + 1.
+
+    How: running max / min down the ranks of "rank where valid" with markers below / above any wrapped rank, one
+    contiguous row at a time (faster than ufunc.accumulate); then one max / min with the wrapped values.
+    """
     t_count, n = valid_ranked.shape
+    none_before, none_after = -t_count - 1, 2 * t_count + 1
     rank = np.arange(t_count, dtype=np.int16)[:, None]
     last = np.empty((t_count + 1, n), np.int16)
     first = np.empty((t_count + 1, n), np.int16)
-    np.multiply(valid_ranked, rank + 1, out=last[:t_count])  # rank + 1 where valid, else 0
-    last -= 1
-    np.multiply(valid_ranked, rank - t_count, out=first[:t_count])  # rank - T where valid, else 0
-    first += t_count
+    np.multiply(valid_ranked, rank - none_before, out=last[:t_count])  # rank - marker where valid, else 0
+    last += none_before
+    np.multiply(valid_ranked, rank - none_after, out=first[:t_count])
+    first += none_after
+    last[t_count] = none_before
+    first[t_count] = none_after
     for r in range(1, t_count):
         np.maximum(last[r - 1], last[r], out=last[r])
         np.minimum(first[t_count - r], first[t_count - r - 1], out=first[t_count - r - 1])
-    last[t_count] = -1
-    first[t_count] = t_count
+    np.maximum(last, last[t_count - 1] - t_count, out=last)  # no valid rank before: the previous year's last
+    np.minimum(first, first[0] + t_count, out=first)  # none after: the next year's first
     return last, first
