@@ -105,3 +105,16 @@ def update_and_record(*, model, history, parent: str, row_id: int, revision: int
     with connection.cursor() as cur:
         _execute(cur, name, sql, params, types)
         return cur.fetchone()
+
+
+def submitted_count(*, task_id: int, chip_id: str) -> int:
+    """Active annotators of the task whose annotation is submitted (a fresh snapshot: run it after commit)."""
+    sql = f"""
+        SELECT count(*) FROM {_t(Annotation)} o
+        WHERE o.task_id = %(task)s AND o.status = 'submitted'
+          AND o.annotator_id IN (SELECT s.user_id FROM {_t(Assignment)} s
+                                 WHERE s.chip_id = %(chip)s AND s.ended_at IS NULL)"""
+    with connection.cursor() as cur:
+        _execute(cur, "lcnet_submitted_count", sql, {"task": task_id, "chip": chip_id},
+                 {"task": "bigint", "chip": "varchar"})
+        return cur.fetchone()[0]

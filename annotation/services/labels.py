@@ -162,16 +162,26 @@ def _update_orm(kind, user, target, revision, values, count):
 
 def _announce_on_commit(kind, target: LabelTarget, user, revision: int, others) -> None:
     """Tell consensus when there is work for it: an annotator's submit once the task has all its annotators
-    (the third and any later resubmit) or on a reference task (the annotator's accuracy); every expert submit."""
-    if target.kind == ANNOTATION:
-        count = others + 1
-        if count < MAX_ANNOTATORS_PER_CHIP and not target.is_reference:
-            return
-        kwargs = dict(task_id=target.task_id, annotator_id=user.pk, revision=revision, submitted_count=count,
-                      is_reference=target.is_reference)
-    else:
+    (the third and any later resubmit) or on a reference task (the annotator's accuracy); every expert submit.
+
+    The count inside the saving statement sees only what was committed when it started: two annotators
+    submitting the 2nd and 3rd annotation at the same moment would each count 2. So below three the count is
+    taken again after commit; whichever commit is last then sees all of them.
+    """
+    if target.kind == EXPERT_LABEL:
         kwargs = dict(task_id=target.task_id, expert_id=user.pk, revision=revision)
-    transaction.on_commit(lambda: kind.signal.send(sender=kind.model, **kwargs))
+        transaction.on_commit(lambda: kind.signal.send(sender=kind.model, **kwargs))
+        return
+    kwargs = dict(task_id=target.task_id, annotator_id=user.pk, revision=revision, is_reference=target.is_reference)
+
+    def announce(count):
+        if count >= MAX_ANNOTATORS_PER_CHIP or target.is_reference:
+            kind.signal.send(sender=kind.model, submitted_count=count, **kwargs)
+
+    if others + 1 >= MAX_ANNOTATORS_PER_CHIP:
+        transaction.on_commit(lambda: announce(others + 1))
+    else:
+        transaction.on_commit(lambda: announce(sql.submitted_count(task_id=target.task_id, chip_id=target.chip_id)))
 
 
 def chip_freeze(*, chip_id: str, user=None) -> ChipFreeze:

@@ -60,3 +60,42 @@ def test_two_concurrent_first_saves_create_one_annotation(alice, task):
     assert sorted(map(str, results)) == sorted(["1", str(("stale", 1))])
     assert Annotation.objects.filter(task=task).count() == 1
     assert AnnotationRevision.objects.filter(annotation__task=task).count() == 1
+
+
+def test_a_task_completed_by_two_simultaneous_submits_is_announced_as_complete(chip, alice, bob, carol, assign,
+                                                                             full_mask):
+    """The 2nd and 3rd annotations submitted at the same moment: each statement alone would count 2 of 3."""
+    from annotation.signals import annotation_submitted
+
+    assign(chip, alice, bob, carol)
+    full_mask(chip)
+    heard = []
+    annotation_submitted.connect(lambda sender, **kw: heard.append(kw), weak=False, dispatch_uid="race-test")
+    try:
+        labels = np.full((32, 32), 3, np.uint8)
+        tasks = list(chip.tasks.all()[:12])
+        for task in tasks:  # alice has submitted; bob and carol each hold a draft (both take the UPDATE path)
+            label_save(user=alice, target=access_label_target(alice, task.pk), labels=labels, revision=0, submit=True)
+            for user in (bob, carol):
+                label_save(user=user, target=access_label_target(user, task.pk), labels=labels, revision=0,
+                           submit=False)
+        for task in tasks:
+            barrier = threading.Barrier(2)
+
+            def run(user, task=task, barrier=barrier):
+                try:
+                    target = access_label_target(user, task.pk)
+                    barrier.wait(timeout=10)
+                    label_save(user=user, target=target, labels=labels, revision=1, submit=True)
+                finally:
+                    connection.close()
+
+            threads = [threading.Thread(target=run, args=(u,)) for u in (bob, carol)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(timeout=30)
+        complete = {kw["task_id"] for kw in heard if kw["submitted_count"] == 3}
+        assert complete == {t.pk for t in tasks}
+    finally:
+        annotation_submitted.disconnect(dispatch_uid="race-test")
