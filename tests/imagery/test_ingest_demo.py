@@ -1,4 +1,5 @@
-"""load_demo: all the shared sample data, one user per role, assignments and reference tasks; idempotent."""
+"""load_demo: all the shared sample data, one user per role, assignments, reference tasks and a real guess label
+for the Slovenian tile; idempotent."""
 
 from io import StringIO
 
@@ -6,7 +7,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from imagery.demo import DEMO_ASSIGNED_CHIPS
+from imagery.demo import DEMO_ASSIGNED_CHIPS, DEMO_GUESS_TILE
 from imagery.models import Chip, Scene, Task
 from lcnet_site.roles import has_role
 
@@ -19,7 +20,7 @@ def load_demo() -> str:
     return out.getvalue()
 
 
-def test_load_demo_ingests_all_shared_data_prints_logins_assigns_work_and_is_idempotent():
+def test_load_demo_ingests_all_shared_data_prints_logins_assigns_work_trains_guesses_and_is_idempotent(client):
     out = load_demo()
     ids = set(Chip.objects.values_list("id", flat=True))
     assert {"52UEA_08", "36SWF_00", "33TVL_00", "31TCJ_00"} <= ids
@@ -41,9 +42,26 @@ def test_load_demo_ingests_all_shared_data_prints_logins_assigns_work_and_is_ide
     assert refs.count() == 2 * len(DEMO_ASSIGNED_CHIPS)
     assert all(r.task.has_data and r.task.chip_id in DEMO_ASSIGNED_CHIPS for r in refs)
 
-    # a second run (the README's first command run again) changes nothing
-    counts = [Chip.objects.count(), Scene.objects.count(), Assignment.objects.count(), ReferenceTask.objects.count()]
+    # the Slovenian tile's guess labels are trained from its real land-cover map, and alice's labeling page
+    # (assigned 33TVL_00) pre-fills from them
+    from guesslabels.models import GuessLabel, TrainingRun
+
+    run = TrainingRun.objects.get(tile_id=DEMO_GUESS_TILE)
+    assert run.status == "done" and run.metrics["overall_accuracy"] >= 0.7, run.error
+    assert f"guess labels of {DEMO_GUESS_TILE}: run {run.pk} done" in out
+    assert GuessLabel.objects.get(chip_id="33TVL_00").run == run
+    task = Task.objects.get(chip_id="33TVL_00", row=1, col=1)
+    client.force_login(authenticate(username="alice", password="alice"))
+    guess = client.get(f"/api/tasks/{task.pk}/guess/")
+    assert guess.status_code == 200 and guess.json()["run"] == run.pk
+    classes = {c for row in guess.json()["labels"] for c in row}
+    assert len(guess.json()["labels"]) == 32 and classes <= {2, 5, 6, 7} and classes & {5, 6, 7}
+
+    # a second run (the README's first command run again) changes nothing and trains nothing
+    counts = [Chip.objects.count(), Scene.objects.count(), Assignment.objects.count(), ReferenceTask.objects.count(),
+              TrainingRun.objects.count()]
     again = load_demo()
     assert "0 chip(s) created" in again and "created, 0 unchanged" not in again
+    assert f"run {run.pk} already done, not trained again" in again
     assert [Chip.objects.count(), Scene.objects.count(), Assignment.objects.count(),
-            ReferenceTask.objects.count()] == counts
+            ReferenceTask.objects.count(), TrainingRun.objects.count()] == counts

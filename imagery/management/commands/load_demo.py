@@ -1,9 +1,10 @@
-"""python manage.py load_demo — ingest all the shared real sample data, demo users, assignments, references."""
+"""python manage.py load_demo — ingest all the shared real sample data, demo users, assignments, references, and
+train the Slovenian tile's guess labels."""
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from imagery.demo import DEMO_SOURCES, demo_users_ensure, demo_work_assign
+from imagery.demo import DEMO_SOURCES, demo_guess_labels_train, demo_users_ensure, demo_work_assign
 from imagery.services import sources_ingest
 from imagery.sources import SourceError
 from lcnet_site.sample_data import SampleDataMissing, shared_data_dir
@@ -24,6 +25,13 @@ class Command(BaseCommand):
             note = "" if created else "  (existing user: password unchanged)"
             self.stdout.write(f"  {role:<10} {username} / {username}{note}")
         for line in demo_work_assign():
+            self.stdout.write(line)
+        quiet = opts["verbosity"] == 0
+
+        def progress(items, label):
+            return tqdm(items, desc=f"guess labels: {label}", unit="chip", disable=quiet)
+
+        for line in demo_guess_labels_train(root, progress=progress):
             self.stdout.write(line)
 
     def _ingest(self, folder, options, quiet):
