@@ -5,14 +5,20 @@ class ConsensusConfig(AppConfig):
     name = "consensus"
 
     def ready(self):
-        from django.db.models.signals import post_save
+        from django.db.models.signals import post_delete, post_save
 
-        from annotation.models import Assignment
+        from annotation.models import Assignment, ReferenceTask
         from annotation.signals import annotation_submitted, expert_label_submitted
 
-        from .signals import on_annotation_submitted, on_assignment_saved, on_expert_label_submitted
+        from .signals import (
+            on_annotation_submitted,
+            on_assignment_saved,
+            on_expert_label_submitted,
+            on_reference_task_deleted,
+        )
 
         annotation_submitted.connect(on_annotation_submitted, dispatch_uid="consensus.annotation_submitted")
         expert_label_submitted.connect(on_expert_label_submitted, dispatch_uid="consensus.expert_label_submitted")
-        # annotation sends no signal when an assignment ends: its model's post_save is the hook
+        # annotation sends no signal when an assignment ends or a reference is removed: its models' signals are the hooks
         post_save.connect(on_assignment_saved, sender=Assignment, dispatch_uid="consensus.assignment_saved")
+        post_delete.connect(on_reference_task_deleted, sender=ReferenceTask, dispatch_uid="consensus.reference_deleted")

@@ -73,8 +73,9 @@ def submissions(task_ids) -> dict[int, list[Annotation]]:
 
 
 def reference_labels(task_ids=None) -> dict[int, ExpertLabel]:
-    """{task id: the latest submitted expert label} over reference tasks (several experts: the latest counts)."""
-    rows = ExpertLabel.objects.filter(status=Status.SUBMITTED)
+    """{task id: the latest submitted expert label} over reference tasks (several experts: the latest counts).
+    A task an admin removed from the references keeps its expert labels as history, but they no longer count."""
+    rows = ExpertLabel.objects.filter(status=Status.SUBMITTED, task__reference__isnull=False)
     if task_ids is not None:
         rows = rows.filter(task_id__in=list(task_ids))
     return {label.task_id: label for label in rows.order_by("task_id", "submitted_at", "pk")}
@@ -82,7 +83,7 @@ def reference_labels(task_ids=None) -> dict[int, ExpertLabel]:
 
 def reference_annotations() -> list[Annotation]:
     """Every submitted annotation of a task that has a submitted expert label (blind overlap: accuracy's input)."""
-    refs = ExpertLabel.objects.filter(status=Status.SUBMITTED).values("task_id")
+    refs = ExpertLabel.objects.filter(status=Status.SUBMITTED, task__reference__isnull=False).values("task_id")
     return list(
         Annotation.objects.filter(status=Status.SUBMITTED, task_id__in=refs)
         .order_by("annotator_id", "task_id")

@@ -21,6 +21,12 @@ def on_expert_label_submitted(sender, task_id, **kwargs):
         tasks.task_consensus_recompute.delay(task_id)
 
 
+def on_reference_task_deleted(sender, instance, **kwargs):
+    """A task removed from the references: its expert label stops scoring annotators (and being DS truth)."""
+    task_id = instance.task_id
+    transaction.on_commit(lambda: on_expert_label_submitted(sender, task_id=task_id))
+
+
 def on_assignment_saved(sender, instance, created, update_fields=None, **kwargs):
     """An ended assignment (annotator unassigned): the chip's tasks lose the consensus their submissions made."""
     if created or instance.ended_at is None or (update_fields is not None and "ended_at" not in update_fields):

@@ -44,3 +44,19 @@ def test_unassigning_an_annotator_drops_the_consensus_their_submissions_complete
     with django_capture_on_commit_callbacks(execute=True) as callbacks:  # already ended: nothing more to do
         assignment_end(assignment=Assignment.objects.get(chip=chip, user=crew[2]))
     assert callbacks == []
+
+
+def test_a_reference_task_removed_by_an_admin_no_longer_scores_its_annotators(
+    chip, crew, submit, expert_submit, erin, django_capture_on_commit_callbacks
+):
+    from annotation.models import ReferenceTask
+
+    reference = Task.objects.filter(chip=chip).first()
+    submit(reference, crew[0], filled(2))
+    expert_submit(reference, erin, filled(2))
+    expert_label_submitted.send(sender=ExpertLabel, task_id=reference.pk, expert_id=erin.pk, revision=1)
+    assert AnnotatorScore.objects.get(annotator=crew[0]).accuracy == 1.0
+    with django_capture_on_commit_callbacks(execute=True):
+        ReferenceTask.objects.filter(task=reference).delete()  # as the admin's delete action does
+    score = AnnotatorScore.objects.get(annotator=crew[0])
+    assert (score.accuracy, score.n_reference_tasks) == (None, 0)  # the prior applies again
