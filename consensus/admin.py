@@ -8,11 +8,12 @@ from django.contrib import admin, messages
 from django.db.models import Count, F, Q
 from django.utils.html import format_html, format_html_join
 
-from imagery.domain import CLASS_NAMES
+from imagery.domain import CLASS_COLORS, CLASS_NAMES
 from lcnet_site.roles import is_admin
 
 from . import tasks
 from .models import AnnotatorScore, ConsensusLabel
+from .selectors import label_array, score_array
 
 
 class LcnetAdminOnly(admin.ModelAdmin):
@@ -116,6 +117,38 @@ class ConsensusLabelAdmin(LcnetAdminOnly):
     list_display = ["task", "method", "mean_score", "disagreement", "computed_at"]
     list_filter = ["method", "task__chip__tile"]
     search_fields = ["task__chip__id"]
-    readonly_fields = ["task", "method", "mean_score", "disagreement", "inputs", "computed_at"]
+    readonly_fields = ["task", "method", "mean_score", "disagreement", "inputs", "computed_at", "figure"]
     fields = readonly_fields
     list_select_related = ["task"]
+
+    @admin.display(description="label and score")
+    def figure(self, row):
+        png = consensus_png(label_array(row.label), score_array(row.score))
+        return format_html('<img alt="consensus label and score" src="data:image/png;base64,{}">', png)
+
+
+def consensus_png(label: np.ndarray, score: np.ndarray) -> str:
+    """A task's consensus: the class in the LandCoverNet colors next to the score (0..1), as a base64 PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    palette = np.array([CLASS_COLORS[c] for c in sorted(CLASS_COLORS)], np.uint8)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(7.2, 3.4))
+    left.imshow(palette[label], interpolation="nearest")
+    left.set_title("class")
+    present = [int(c) for c in np.unique(label) if c]
+    left.legend(handles=[plt.Rectangle((0, 0), 1, 1, color=palette[c] / 255, label=CLASS_NAMES[c]) for c in present],
+                loc="upper center", bbox_to_anchor=(0.5, -0.04), fontsize=7, ncol=2, frameon=False)
+    image = right.imshow(np.where(label > 0, score, np.nan), vmin=0, vmax=1, cmap="viridis", interpolation="nearest")
+    right.set_title("consensus score")
+    fig.colorbar(image, ax=right, fraction=0.046)
+    for ax in (left, right):
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90)
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode()

@@ -1,4 +1,5 @@
 """Admin leaderboard: accuracy, prior flag, coverage and confusion matrix for staff."""
+import numpy as np
 import pytest
 
 from consensus import services
@@ -40,3 +41,23 @@ def test_an_annotator_page_shows_the_confusion_matrix_as_table_and_plot(scored, 
 def test_annotators_cannot_open_the_leaderboard(scored, client):
     client.force_login(scored[0])
     assert client.get("/admin/consensus/annotatorscore/").status_code == 302
+
+
+def test_a_consensus_page_draws_the_tasks_class_and_score(chip, crew, submit, admin_user, client):
+    import base64
+    import io
+
+    from matplotlib.image import imread
+
+    from consensus.models import ConsensusLabel
+
+    task = Task.objects.filter(chip=chip).first()
+    for user, value in zip(crew, (5, 5, 6)):
+        submit(task, user, filled(value))
+    services.consensus_recompute(task_ids=[task.pk])
+    client.force_login(admin_user)
+    page = client.get(f"/admin/consensus/consensuslabel/{ConsensusLabel.objects.get().pk}/change/").content.decode()
+    encoded = page.split('alt="consensus label and score" src="data:image/png;base64,')[1].split('"')[0]
+    pixels = imread(io.BytesIO(base64.b64decode(encoded)))
+    woody = np.array([214, 76, 43]) / 255  # the class the vote chose, in the published color
+    assert np.isclose(pixels[..., :3], woody, atol=0.02).all(axis=-1).sum() > 1000
