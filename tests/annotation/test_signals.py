@@ -32,12 +32,11 @@ def test_the_third_submit_and_later_resubmits_are_announced_with_the_count(
     assign(chip, alice, bob, carol)
     full_mask(chip)
     task = chip.tasks.first()
-    with django_capture_on_commit_callbacks(execute=True):
-        save(alice, task, submit=False)  # a draft is not announced
-        save(bob, task)  # 1 of 3: nothing for consensus yet
-        save(carol, task)  # 2 of 3
-        save(alice, task, revision=1)  # 3 of 3
-        save(bob, task, revision=1)  # a resubmit changes the consensus
+    steps = [(alice, False, 0), (bob, True, 0), (carol, True, 0), (alice, True, 1), (bob, True, 1)]
+    for user, submit, revision in steps:  # each save commits before the next (its callbacks run then)
+        with django_capture_on_commit_callbacks(execute=True):
+            save(user, task, submit=submit, revision=revision)
+    # a draft, then 1 of 3 and 2 of 3: nothing for consensus yet; the third, and a resubmit, are announced
     assert [(k["annotator_id"], k["submitted_count"]) for _, k in heard] == [(alice.pk, 3), (bob.pk, 3)]
     assert all(name == "Annotation" and k["task_id"] == task.pk and k["is_reference"] is False for name, k in heard)
 
