@@ -178,6 +178,12 @@ def test_too_many_chips_for_the_data_writes_nothing(raster_with_hole, tmp_path):
     assert not out.exists() and not (tmp_path / "w.png").exists()
 
 
+def test_zero_chips_per_tile_is_refused_and_writes_nothing(raster_with_hole, tmp_path):
+    with pytest.raises(CommandError, match=r"--chips must be at least 1 \(got 0\)"):
+        run("select_chips", str(raster_with_hole), "--out", str(tmp_path / "w.csv"), "--chips", "0")
+    assert not any(p.name.startswith("w.") for p in tmp_path.iterdir())
+
+
 def test_a_bad_tile_row_is_named(tmp_path):
     tiles = tmp_path / "t.csv"
     tiles.write_text("tile_id,lat,lon\n33UUU,52.5,12.6\nXYZ,1,2\n33UUU,52.5,12.6\n")

@@ -45,6 +45,8 @@ class Command(BaseCommand):
         check_writable(out, plot)
         if not 0 <= max_nodata <= 1:
             raise CommandError("--max-nodata must be between 0 and 1")
+        if chips < 1:
+            raise CommandError(f"--chips must be at least 1 (got {chips}); nothing written")
         if tile and len(sources) != 1:
             raise CommandError("--tile names the tile of a single raster source")
         grids = [g for source in sources for g in self._grids(Path(source), tile)]
