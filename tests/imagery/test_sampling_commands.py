@@ -64,6 +64,13 @@ def test_sample_tiles_is_reproducible_and_a_total_is_split_by_area(candidates, s
     assert len(continents) == 12 and continents.count("Asia") == 4 and continents.count("Africa") == 3
 
 
+def test_quotas_that_choose_no_tile_are_refused_and_write_nothing(candidates, tmp_path):
+    for option in (["--total", "0"], ["--quota", "Europe=0"]):
+        with pytest.raises(CommandError, match="the quotas choose no tile"):
+            run("sample_tiles", str(candidates), "--out", str(tmp_path / "s.csv"), *option)
+    assert not (tmp_path / "s.csv").exists() and not (tmp_path / "s.png").exists()
+
+
 def test_explicit_quotas_choose_only_the_named_continents(candidates, tmp_path):
     out = tmp_path / "s.csv"
     run("sample_tiles", str(candidates), "--out", str(out), "--quota", "Europe=4", "--quota", "oceania=2")

@@ -41,6 +41,8 @@ class Command(BaseCommand):
         try:
             candidates = sampling.read_candidates(tiles)
             quotas = self._quotas(candidates, total, quota)
+            if sum(quotas.values()) < 1:  # an empty sample is a mistake, not a result
+                raise sampling.SamplingInputError("the quotas choose no tile (they add up to 0)")
             bar = lambda items: tqdm(items, desc="continents", unit="continent", disable=options["verbosity"] < 1)
             result = sampling.sample_tiles(candidates, quotas, seed, progress=bar)
         except FileNotFoundError as exc:
