@@ -88,6 +88,11 @@ def test_an_ingested_chip_goes_from_assignment_to_an_exported_consensus_label_on
     )
     stack = np.stack([labels[annotators[i].username] for i in order])
     want_label, want_score = bayesian_consensus(stack, np.array(weights))
+    # and once more straight from the paper's formula (no tie occurs in these answers): P(j) = Σ w·[l = j] / Σ w
+    w = np.array(weights)[:, None, None]
+    p = np.stack([(w * (stack == j)).sum(axis=0) for j in range(1, 8)]) / w.sum()
+    np.testing.assert_array_equal(want_label, p.argmax(axis=0) + 1)
+    np.testing.assert_allclose(want_score, p.max(axis=0), rtol=1e-6)
     label, score = label_array(row.label), score_array(row.score)
     np.testing.assert_array_equal(label, want_label)
     np.testing.assert_allclose(score, want_score, rtol=1e-6)
