@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 # Pixels per block: small enough that a block's data stays in cache (L2/L3), large enough that the ~150 numpy calls
-# per block cost little (measured best of 1024..16384 with bench/guesslabels.py).
+# per block cost little (best of 1024..16384: bench/guesslabels.py --block N).
 BLOCK = 4096
 
 
@@ -58,6 +58,23 @@ def make_plan(positions: np.ndarray, targets: np.ndarray) -> Plan:
     )
 
 
+class Scratch:
+    """Buffers one thread reuses from block to block. Temporaries of a block are up to a few MB; fresh ones would
+    come from mmap and be faulted in page by page on every block, which doubles the run time where glibc's
+    MALLOC_MMAP_THRESHOLD_ is fixed (docker-compose sets it for the export streams)."""
+
+    def __init__(self):
+        self._buffers: dict[str, np.ndarray] = {}
+
+    def get(self, name: str, shape: tuple[int, ...], dtype) -> np.ndarray:
+        dtype = np.dtype(dtype)
+        size = int(np.prod(shape)) * dtype.itemsize
+        buf = self._buffers.get(name)
+        if buf is None or buf.nbytes < size:
+            buf = self._buffers[name] = np.empty(max(size, 64), np.uint8)
+        return buf[:size].view(dtype).reshape(shape)
+
+
 def interpolate_block(
     plan: Plan,
     values: np.ndarray,
@@ -66,6 +83,7 @@ def interpolate_block(
     out: np.ndarray,
     start: int,
     has_obs: np.ndarray,
+    scratch: Scratch,
 ) -> None:
     """Fill pixels start..start+n of out (B, K, N) float32, C-contiguous, and has_obs (n,) for one block.
 
@@ -75,29 +93,38 @@ def interpolate_block(
     n_pix = out.shape[-1]
     block = out[:, :, start : start + n]
     valid_ranked = valid if plan.sorted_already else valid[plan.order]
-    last, first = _valid_neighbour_ranks(valid_ranked)
+    last, first = _valid_neighbour_ranks(valid_ranked, scratch)
     np.greater_equal(last[t_count - 1], 0, out=has_obs)  # -T - 1 without any valid observation
     if plan.coincide:
         # The output in rank order is the scaled input: valid entries are already the answer. Interpolate only the
         # invalid ones, in place; their neighbours are valid entries, which this never overwrites.
         _scaled_in_rank_order(plan, values, scale, block)
-        entries = np.flatnonzero(~valid_ranked & has_obs)
-        k, pixel = np.divmod(entries, n)
+        entries = np.flatnonzero(~valid_ranked & has_obs)  # k*n + pixel
+        m = len(entries)
+        k, pixel = scratch.get("k", (m,), np.intp), scratch.get("pixel", (m,), np.intp)
+        np.divmod(entries, n, out=(k, pixel))
+        if plan.rows_are_ranks:
+            before_at = after_at = entries
+        else:
+            before_at, after_at = plan.before_row.take(k) * n + pixel, plan.after_row.take(k) * n + pixel
         rows = out.reshape(n_bands, -1)  # rank r of pixel p at column r*N + p
-        same = entries if plan.rows_are_ranks else None
-        values_at = _blend(plan, rows, n_pix, start, last, first, k, pixel, same)
-        dest = k * n_pix
-        dest += start
-        dest += pixel
+        base = np.add(pixel, start, out=pixel)
+        target = plan.targets.take(k)
+        values_at = _blend(plan, rows, n_pix, last.reshape(-1), before_at, first.reshape(-1), after_at, target,
+                           base, scratch)
+        k *= n_pix
+        base += k
         for b in range(n_bands):  # one band at a time: 1-D fancy assignment is numpy's fast path
-            rows[b][dest] = values_at[b]
+            rows[b][base] = values_at[b]
     else:
-        src = np.empty((n_bands, t_count, n), np.float32)
+        src = scratch.get("src", (n_bands, t_count, n), np.float32)
         _scaled_in_rank_order(plan, values, scale, src)
-        k = np.repeat(np.arange(len(plan.targets)), n)
-        pixel = np.tile(np.arange(n), len(plan.targets))
-        values_at = _blend(plan, src.reshape(n_bands, -1), n, 0, last, first, k, pixel, None)
-        block[...] = values_at.reshape(n_bands, len(plan.targets), n)
+        pixel = np.arange(n)
+        shape = (len(plan.targets), n)  # entries of last / first read for each target and pixel
+        before_at = np.add(plan.before_row[:, None] * n, pixel, out=scratch.get("before_at", shape, np.intp))
+        after_at = np.add(plan.after_row[:, None] * n, pixel, out=scratch.get("after_at", shape, np.intp))
+        block[...] = _blend(plan, src.reshape(n_bands, -1), n, last.reshape(-1), before_at, first.reshape(-1),
+                            after_at, plan.targets[:, None], pixel, scratch)
     if not has_obs.all():
         block[:, :, ~has_obs] = 0.0
 
@@ -114,40 +141,37 @@ def _scaled_in_rank_order(plan: Plan, values: np.ndarray, scale: float, dest: np
         dest *= np.float32(scale)
 
 
-def _blend(plan: Plan, src_rows, stride, offset, last, first, k, pixel, same_entries) -> np.ndarray:
-    """(B, m): values at targets k (m,) of block pixels `pixel` (m,), blended from their valid neighbours, read in
-    src_rows (B, L) where rank r of block pixel p sits at column r*stride + offset + p. same_entries: k*n + pixel,
-    when target k reads row k of last / first (plan.rows_are_ranks). Extended ranks 0..3T-1 (+T = this year)
-    index ext_pos; pixels without observations read -1 / 3T, clipped: garbage, zeroed by the caller."""
+def _blend(plan: Plan, src_rows, stride, last, before_at, first, after_at, target, base, scratch) -> np.ndarray:
+    """(B, *S): values at `target` blended from each entry's valid neighbours: last[before_at] and first[after_at]
+    (shape S; last and first of _valid_neighbour_ranks, flattened), read in src_rows (B, L) where rank r of a
+    pixel sits at column r*stride + base. target and base broadcast to S. Pixels without observations get garbage
+    (zeroed by the caller): their extended ranks -1 / 3T + 1 are clipped."""
     t_count = plan.t_count
-    n = last.shape[1]
-    last_flat, first_flat = last.reshape(-1), first.reshape(-1)
-    if same_entries is None:
-        same_entries = plan.before_row.take(k) * n + pixel
-        after_entries = plan.after_row.take(k) * n + pixel
-    else:
-        after_entries = same_entries
-    before = last_flat.take(same_entries).astype(np.intp)  # extended rank - T (see _valid_neighbour_ranks)
-    before += t_count
-    after = first_flat.take(after_entries).astype(np.intp)
-    after += t_count
+    shape = np.shape(before_at)
+    before, after = scratch.get("before", shape, np.intp), scratch.get("after", shape, np.intp)
+    np.add(last.take(before_at), t_count, out=before)  # extended ranks 0..3T-1 (+T = this year)
+    np.add(first.take(after_at), t_count, out=after)
     p0 = plan.ext_pos.take(before, mode="clip")
     span = plan.ext_pos.take(after, mode="clip")
     span -= p0
-    weight = plan.targets.take(k)
-    weight -= p0
+    weight = np.subtract(target, p0, out=p0)
     np.divide(weight, span, out=weight, where=span > 0)  # span is 0 only for pixels without observations
     ext_col = np.tile(np.arange(t_count) * stride, 3)  # extended rank -> column of its rank
-    base = pixel + offset
-    v0 = src_rows.take(ext_col.take(before, mode="clip") + base, axis=1, mode="clip")
-    v1 = src_rows.take(ext_col.take(after, mode="clip") + base, axis=1, mode="clip")
+    col = scratch.get("col", shape, np.intp)
+    values = []
+    for name, ext_rank in (("v0", before), ("v1", after)):
+        np.take(ext_col, ext_rank, mode="clip", out=col)
+        col += base
+        values.append(np.take(src_rows, col, axis=1, mode="clip", out=scratch.get(name, (len(src_rows),) + shape,
+                                                                                 np.float32)))
+    v0, v1 = values
     v1 -= v0
     v1 *= weight
     v0 += v1
     return v0
 
 
-def _valid_neighbour_ranks(valid_ranked: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _valid_neighbour_ranks(valid_ranked: np.ndarray, scratch: Scratch) -> tuple[np.ndarray, np.ndarray]:
     """(last, first) int16 (T + 1, n), as extended ranks - T: the last valid rank <= r and the first valid rank
     >= r. Where none is left in the year, the previous year's last valid rank (rank - T) or the next year's first
     (rank + T): the periodic wrap, settled here once per pixel rather than per interpolated entry. Row T (read by
@@ -160,8 +184,8 @@ def _valid_neighbour_ranks(valid_ranked: np.ndarray) -> tuple[np.ndarray, np.nda
     t_count, n = valid_ranked.shape
     none_before, none_after = -t_count - 1, 2 * t_count + 1
     rank = np.arange(t_count, dtype=np.int16)[:, None]
-    last = np.empty((t_count + 1, n), np.int16)
-    first = np.empty((t_count + 1, n), np.int16)
+    last = scratch.get("last", (t_count + 1, n), np.int16)
+    first = scratch.get("first", (t_count + 1, n), np.int16)
     np.multiply(valid_ranked, rank - none_before, out=last[:t_count])  # rank - marker where valid, else 0
     last += none_before
     np.multiply(valid_ranked, rank - none_after, out=first[:t_count])

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from guesslabels.core_interpolation import BLOCK, interpolate_block, make_plan
+from guesslabels.core_interpolation import BLOCK, Scratch, interpolate_block, make_plan
 from imagery.domain import (
     ABSENT,
     BANDS,
@@ -61,8 +61,10 @@ def observation_validity(reflectance: np.ndarray, scl: np.ndarray, cloud_mask: n
     binary cloud mask (0 = clear); a scene with neither counts as clear (e.g. cloud-free composites).
     """
     has_data = reflectance.any(axis=1)
-    scl_bad = np.minimum(scl, 15)  # bit `code` of _SCL_INVALID_BITS; codes above 15 (ABSENT) are never invalid
-    np.right_shift(_SCL_INVALID_BITS, scl_bad, out=scl_bad)
+    # Bit `code` of _SCL_INVALID_BITS (codes above 15, e.g. ABSENT, are never invalid), kept in uint8: bit 0 survives
+    # the cast, and half-size temporaries.
+    scl_bad = np.minimum(scl, 15, out=np.empty(scl.shape, np.uint8), casting="unsafe")
+    np.right_shift(_SCL_INVALID_BITS, scl_bad, out=scl_bad, casting="unsafe")
     scl_bad &= 1
     mask_ok = (cloud_mask == 0) | (cloud_mask == ABSENT)
     clear = np.where(scl != ABSENT, scl_bad == 0, mask_ok)
@@ -120,9 +122,10 @@ def interpolate_periodic(
     plan = make_plan(positions, targets)
     out = _output(out, (values.shape[1], len(plan.targets), n_pix))
     has_obs = np.empty(n_pix, bool)
+    scratch = Scratch()
     for s in range(0, n_pix, BLOCK):
         e = min(s + BLOCK, n_pix)
-        interpolate_block(plan, values[..., s:e], valid[:, s:e], scale, out, s, has_obs[s:e])
+        interpolate_block(plan, values[..., s:e], valid[:, s:e], scale, out, s, has_obs[s:e], scratch)
     return out, has_obs
 
 
@@ -163,10 +166,11 @@ def chip_features(
     scl_class = np.empty(n_pix, np.uint8) if has_scl else None
 
     def run(block_starts):  # validity, series and SCL class of each block, while the block is in cache
+        scratch = Scratch()
         for s in block_starts:
             px = slice(s, min(s + BLOCK, n_pix))
             valid = observation_validity(reflectance[..., px], scl[:, px], cloud[:, px])
-            interpolate_block(plan, reflectance[..., px], valid, 1 / REFLECTANCE_SCALE, series, s, has_obs[px])
+            interpolate_block(plan, reflectance[..., px], valid, 1 / REFLECTANCE_SCALE, series, s, has_obs[px], scratch)
             if has_scl:
                 scl_class[px] = scl_majority(scl[:, px], valid)
 
