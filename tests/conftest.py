@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+from celery.result import allow_join_result
 
 from lcnet_site.sample_data import SampleDataMissing, shared_data_dir
 
@@ -70,6 +71,9 @@ def admin_user(make_user):
     return make_user("admin", "admin", is_staff=True)
 
 
+# Eager tasks run from several threads at once (live server, concurrency tests) can leave Celery's process-global
+# "inside a task" flag set (denied_join_result is not thread-safe): result.get() then raises. allow_join_result clears
+# it around the worker's use.
 @pytest.fixture(scope="session")
 def _celery_worker_process(django_db_setup, django_db_blocker):
     """One real `celery worker` subprocess for the session, on the test database and this run's queue."""
@@ -101,7 +105,8 @@ def _celery_worker_process(django_db_setup, django_db_blocker):
         deadline = time.monotonic() + 60
         while True:  # ready when a ping task makes the round trip
             try:
-                assert app.send_task("lcnet.ping", args=["ready"]).get(timeout=5) == "ready"
+                with allow_join_result():
+                    assert app.send_task("lcnet.ping", args=["ready"]).get(timeout=5) == "ready"
                 break
             except Exception:
                 if proc.poll() is not None or time.monotonic() > deadline:
@@ -123,5 +128,6 @@ def celery_worker(_celery_worker_process, transactional_db):
     from lcnet_site.celery_app import app
 
     app.conf.task_always_eager = False
-    yield _celery_worker_process
+    with allow_join_result():
+        yield _celery_worker_process
     app.conf.task_always_eager = True
