@@ -183,13 +183,18 @@ def chip_features(
             if has_scl:
                 scl_class[px] = scl_majority(scl[:, px], valid)
 
-    starts = range(0, n_pix, BLOCK)
-    threads = min(threads or FEATURE_THREADS, len(starts))
-    if threads <= 1:
+    # Threads take the next block as they become free (a range iterator hands out each block once): on shared
+    # cores, a thread that is descheduled does not hold the chip up. The calling thread works too.
+    starts = iter(range(0, n_pix, BLOCK))
+    helpers = min(threads or FEATURE_THREADS, -(-n_pix // BLOCK)) - 1
+    if helpers <= 0:
         run(starts)
-    else:  # interleaved blocks: each thread walks the chip front to back, so both read neighbouring memory
-        with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(run, [starts[i::threads] for i in range(threads)]))
+    else:
+        with ThreadPoolExecutor(helpers) as pool:
+            done = [pool.submit(run, starts) for _ in range(helpers)]
+            run(starts)
+            for future in done:
+                future.result()
     return ChipFeatures(series.reshape(-1, n_pix).T, has_obs, scl_class)
 
 
