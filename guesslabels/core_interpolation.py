@@ -1,8 +1,10 @@
 """Periodic linear interpolation of per-pixel time series, block by block (pure numpy, no Django).
 
-Arrays are "pixels last": values (T, B, N), validity (T, N). Pixels are processed in blocks of BLOCK so every
-temporary of a block stays in the CPU's L2 cache; blocks are independent, so threads can share a chip (numpy
-releases the GIL inside its loops). Only dates, bands and blocks are Python loops; nothing loops per pixel.
+Arrays are "pixels last": values (T, B, N), validity (T, N). Pixels are processed in blocks of BLOCK so a block's
+temporaries stay in cache; blocks are independent, so threads can share a chip (numpy releases the GIL inside its
+loops). Only dates, bands and blocks are Python loops; nothing loops per pixel. The arithmetic (float32 weights
+from float32 positions, v0 + (v1 - v0) * w) is kept as it was before the blocked rewrite: results are bit for bit
+the same (tests/core/test_interpolation.py).
 """
 
 from __future__ import annotations
