@@ -174,6 +174,7 @@ def run(args) -> None:
     revalidate: list[float] = []
     combos = [(layer, c, t, k) for layer in render.LAYERS for c in CONTEXTS for t in tasks
               for k in range(len(scenes[t.chip_id]))]
+    combos = [combos[i] for i in rng.permutation(len(combos))]  # interleaved: load swings hit every layer alike
     for layer, context, task, k in tqdm(combos, desc="layers", unit="window"):
         window, _ = context_window(Window(*task.window), context)
         chip, scene, rio = task.chip, scenes[task.chip_id][k], RIO_RENDERERS[task.chip_id]
