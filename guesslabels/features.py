@@ -1,7 +1,7 @@
 """Per-pixel features and training targets for the guess-label model (LandCoverNet paper, Appendix A).
 
 Pure numpy, no Django. Arrays are "pixels last": a chip's scenes come as (T, bands, N) with N = H*W.
-Everything is vectorized over pixels; the only Python loops run over the (few) dates or classes.
+Everything is vectorized over pixels; the only Python loops run over the (few) dates, classes or pixel blocks.
 """
 
 from __future__ import annotations
