@@ -108,9 +108,10 @@ def _celery_worker_process(django_db_setup, django_db_blocker):
                 with allow_join_result():
                     assert app.send_task("lcnet.ping", args=["ready"]).get(timeout=5) == "ready"
                 break
-            except Exception:
+            except Exception as exc:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"Celery worker did not start; see {log.name}")
+                    raise RuntimeError(f"Celery worker did not start ({exc!r}); see {log.name}") from exc
+                time.sleep(0.2)
         yield proc
     finally:
         app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
