@@ -8,6 +8,8 @@ rolled per date so every date has real-shaped clouds and shadows (~19 % invalid)
 annual SCL class (split into two classes by NDVI / brightness), so the agreement filter keeps most pixels.
 
     .venv/bin/python bench/guesslabels.py [--chips 30] [--threads 2] [--repeats 3] [--block 4096]
+
+Prints its figures and writes bench/out/guesslabels.png.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from imagery.domain import ABSENT, BANDS, CLOUD_MASK_BAND, SCENE_BAND_COUNT, SCL
 from lcnet_site.sample_data import shared_data_dir  # noqa: E402
 
 N_DATES = 24
+PLOT = Path(__file__).resolve().parent / "out" / "guesslabels.png"
 DATES = [dt.date(2018, m, d) for m in range(1, 13) for d in (6, 21)]
 
 
@@ -91,6 +94,7 @@ def main():
     # by 1, then `--threads` threads. Best of --repeats passes: the cores are shared with the team.
     buf = np.empty((N_FEATURES, 65536), np.float32)
     features_one(0, buf)  # warm-up: first touch of the buffer
+    figures = {}  # label -> (wall clock M px/s, per CPU-second M px/s, target M px/s)
     for threads in sorted({1, args.threads}):
         wall = cpu = float("inf")
         for _ in range(args.repeats):
@@ -100,6 +104,7 @@ def main():
             wall, cpu = min(wall, time.perf_counter() - t0), min(cpu, time.process_time() - c0)
         print(f"features: {n_px / wall / 1e6:.2f} M px/s ({threads} thread{'s' * (threads > 1)}, wall clock); "
               f"{n_px / cpu / 1e6:.2f} M px/s per CPU-second; load average {os.getloadavg()[0]:.1f}")
+        figures[f"features, {threads} thread{'s' * (threads > 1)}"] = (n_px / wall / 1e6, n_px / cpu / 1e6, 2.0)
 
     # Training: collect the filtered pixels of all chips (capped sample per class), split, fit, evaluate.
     t0 = time.perf_counter()
@@ -125,7 +130,39 @@ def main():
         c_pred += time.process_time() - c0
     print(f"prediction: {n_px / t_pred / 1e6:.2f} M px/s (model.predict, {clf.n_estimators} trees, 1 thread, wall "
           f"clock); {n_px / c_pred / 1e6:.2f} M px/s per CPU-second")
-    print(f"load average after: {os.getloadavg()[0]:.1f} (the team shares these 2 cores: figures taken under load)")
+    figures["prediction, 1 thread"] = (n_px / t_pred / 1e6, n_px / c_pred / 1e6, 1.0)
+    load = os.getloadavg()[0]
+    print(f"load average after: {load:.1f} (the team shares these 2 cores: figures taken under load)")
+    plot(figures, t_collect + t_fit, load, args.chips)
+    print(f"plot: {PLOT.relative_to(PLOT.parent.parent.parent)}")
+
+
+def plot(figures: dict, training_s: float, load: float, n_chips: int) -> None:
+    """Throughput bars (wall clock and per CPU-second) against each target, and the training time."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = list(figures)
+    y = np.arange(len(names))
+    fig, (ax, ax_train) = plt.subplots(1, 2, figsize=(11, 3.6), gridspec_kw={"width_ratios": [3, 1]})
+    ax.barh(y - 0.2, [figures[n][0] for n in names], 0.4, color="#2b6cb0", label="wall clock")
+    ax.barh(y + 0.2, [figures[n][1] for n in names], 0.4, color="#a0aec0", label="per CPU-second")
+    for i, n in enumerate(names):
+        ax.plot([figures[n][2]] * 2, [i - 0.45, i + 0.45], color="#c53030", lw=2, label="target" if i == 0 else None)
+    ax.set_yticks(y, names)
+    ax.invert_yaxis()
+    ax.set_xlabel("M px / s")
+    ax.legend(loc="lower right", fontsize=8)
+    ax_train.bar(["training"], [training_s], color="#2f855a")
+    ax_train.axhline(60, color="#c53030", lw=2)
+    ax_train.set_ylabel("s (target < 60)")
+    fig.suptitle(f"lcnet guess labels, tile of {n_chips} chips x 65,536 px x 24 dates "
+                 f"(2 shared cores, load {load:.1f})")
+    fig.tight_layout()
+    PLOT.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(PLOT, dpi=110)
 
 
 if __name__ == "__main__":
