@@ -1,6 +1,4 @@
-"""Roles are Django groups; one place knows their names."""
-from django.contrib.auth.models import Group
-
+"""Roles are Django groups; one place knows their names. (Importable before the app registry is ready.)"""
 ANNOTATOR = "annotator"
 EXPERT = "expert"
 ADMIN = "admin"
@@ -10,6 +8,8 @@ ALL_ROLES = (ANNOTATOR, EXPERT, ADMIN, EXPORTER)
 
 def ensure_roles() -> list[str]:
     """Create the role groups that are missing; return the names created."""
+    from django.contrib.auth.models import Group
+
     return [name for name in ALL_ROLES if Group.objects.get_or_create(name=name)[1]]
 
 

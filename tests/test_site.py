@@ -77,3 +77,18 @@ def test_openapi_schema_is_served(client, admin_user):
     response = client.get("/api/schema/")
     assert response.status_code == 200
     assert b"openapi" in response.content
+
+
+def test_a_user_in_the_admin_role_opens_the_django_admin_without_a_staff_flag(client, make_user):
+    gina = make_user("gina", "admin")
+    assert not gina.is_staff
+    client.force_login(gina)
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/imagery/chip/").status_code == 200
+
+
+def test_an_annotator_is_sent_to_the_admin_login(client, alice):
+    client.force_login(alice)
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert not alice.has_perm("imagery.view_chip")
