@@ -9,6 +9,7 @@ class LcnetAdminSite(admin.AdminSite):
     site_header = "lcnet administration"
     site_title = "lcnet admin"
     index_title = "Chips, assignments, labels and consensus"
+    site_url = "/label/"
 
     def has_permission(self, request):
         return request.user.is_active and is_admin(request.user)

@@ -52,7 +52,7 @@ WSGI_APPLICATION = "lcnet_site.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        "DIRS": [BASE_DIR / "lcnet_site" / "templates"],  # site-wide overrides (admin index)
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

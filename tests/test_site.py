@@ -83,7 +83,9 @@ def test_a_user_in_the_admin_role_opens_the_django_admin_without_a_staff_flag(cl
     gina = make_user("gina", "admin")
     assert not gina.is_staff
     client.force_login(gina)
-    assert client.get("/admin/").status_code == 200
+    index = client.get("/admin/")
+    assert index.status_code == 200
+    assert b"/api/stats/dashboard/" in index.content  # the admin index links the dataset figures
     assert client.get("/admin/imagery/chip/").status_code == 200
 
 
