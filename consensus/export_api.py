@@ -1,10 +1,12 @@
 """Export and dataset-figure API: thin views over export_selectors, export_files and stats_selectors."""
 import json
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, HttpResponseNotModified, StreamingHttpResponse
+from django.utils.http import parse_etags, quote_etag
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,7 +14,7 @@ from rest_framework.views import APIView
 from imagery.geo import GeoError, parse_tile_id
 from lcnet_site.roles import is_admin
 
-from . import export_files, stats_core
+from . import export_files, export_scenes, stats_core
 from .export_access import CanExport, IsLcnetAdmin
 from .export_selectors import ExportFilters, chip_export, exportable_chips, get_chip
 from .stats_selectors import dataset_stats, progress
@@ -44,6 +46,17 @@ def parse_filters(params, *, allowed=("tile", "min_score", "partial"), extra=())
     data = FiltersIn(data={k: params[k] for k in allowed if k in params})
     data.is_valid(raise_exception=True)
     return ExportFilters(**data.validated_data)
+
+
+class FileNegotiation(BaseContentNegotiation):
+    """File downloads answer whatever the client accepts (curl, GDAL, `Accept: image/tiff`): the view picks the
+    content type; the first renderer (JSON) only serves error bodies."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
 
 
 def file_response(data: bytes, content_type: str, filename: str) -> HttpResponse:
@@ -89,6 +102,7 @@ CHIP_PARAMS = [FILTER_PARAMS[2]]
 
 class ChipLabelsTif(APIView):
     permission_classes = [CanExport]
+    content_negotiation_class = FileNegotiation
 
     @extend_schema(parameters=CHIP_PARAMS, responses={(200, "image/tiff"): OpenApiTypes.BINARY})
     def get(self, request, chip_id):
@@ -98,6 +112,7 @@ class ChipLabelsTif(APIView):
 
 class ChipSourceDates(APIView):
     permission_classes = [CanExport]
+    content_negotiation_class = FileNegotiation
 
     @extend_schema(parameters=CHIP_PARAMS, responses={(200, "text/csv"): OpenApiTypes.STR})
     def get(self, request, chip_id):
@@ -111,7 +126,8 @@ class ChipStac(APIView):
     @extend_schema(parameters=CHIP_PARAMS, responses={(200, "application/json"): OpenApiTypes.OBJECT})
     def get(self, request, chip_id):
         ex = load_chip(request, chip_id)
-        return HttpResponse(json.dumps(export_files.chip_stac(ex)), content_type="application/json")
+        item = export_files.chip_stac(ex, base=export_scenes.base_url(request))
+        return HttpResponse(json.dumps(item), content_type="application/json")
 
 
 class ChipLabelsJson(APIView):
@@ -124,12 +140,42 @@ class ChipLabelsJson(APIView):
         return Response(export_files.chip_json(ex, with_annotators=admin))
 
 
+IMMUTABLE = "private, max-age=31536000, immutable"  # a scene's COG never changes after ingest
+
+
+def not_modified(request, etag: str) -> bool:
+    """If-None-Match compares weakly (RFC 9110 §13.1.2): W/"x" matches "x"."""
+    sent = parse_etags(request.headers.get("If-None-Match", ""))
+    return "*" in sent or etag in {tag.removeprefix("W/") for tag in sent}
+
+
+class ChipSceneTif(APIView):
+    """A chip's scene COG (12 bands, see imagery.domain), where the exported STAC `source` links point."""
+
+    permission_classes = [CanExport]
+    content_negotiation_class = FileNegotiation
+
+    @extend_schema(responses={(200, "image/tiff"): OpenApiTypes.BINARY, 304: None})
+    def get(self, request, chip_id, day):
+        scene = export_scenes.scene_for_download(chip_id, day)
+        etag = quote_etag(export_scenes.scene_etag(scene))
+        if not_modified(request, etag):
+            response = HttpResponseNotModified()
+        else:
+            response = FileResponse(export_scenes.open_scene(scene), content_type="image/tiff", as_attachment=True,
+                                    filename=f"{scene.chip_id}_{scene.date.isoformat()}.tif")
+        response["ETag"], response["Cache-Control"] = etag, IMMUTABLE
+        return response
+
+
 class DatasetZip(APIView):
     permission_classes = [CanExport]
+    content_negotiation_class = FileNegotiation
 
     @extend_schema(parameters=FILTER_PARAMS, responses={(200, "application/zip"): OpenApiTypes.BINARY})
     def get(self, request):
-        chunks = export_files.dataset_zip_chunks(parse_filters(request.query_params))
+        filters = parse_filters(request.query_params)
+        chunks = export_files.dataset_zip_chunks(filters, export_scenes.base_url(request))
         response = StreamingHttpResponse(chunks, content_type="application/zip")
         response["Content-Disposition"] = f'attachment; filename="{export_files.collection_id()}.zip"'
         return response

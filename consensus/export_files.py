@@ -12,15 +12,14 @@ import json
 import zlib
 from datetime import datetime
 from typing import Iterator
-from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 
 from imagery.domain import CLASS_NAMES
 
 from . import export_core as core
 from .core_zipstream import ZipStream
+from .export_scenes import scene_url
 from .export_selectors import ChipExport, ExportFilters, chip_export, exportable_chips
 
 TIF, DATES, STAC = "labels.tif", "source_dates.csv", "stac.json"
@@ -31,23 +30,15 @@ def collection_id() -> str:
     return getattr(settings, "LCNET_EXPORT_COLLECTION_ID", "lcnet_labels")
 
 
-def _scene_href(name: str) -> str:
-    """A scene's URL without query string (signed S3 URLs change every call; the export must be reproducible)."""
-    try:
-        url = default_storage.url(name)
-    except Exception:  # a storage without URLs: the storage name is still a stable reference
-        return name
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+def chip_content_hash(ex: ChipExport, base: str) -> str:
+    """Hash of everything the chip's files are made from: same hash, same files (used to resume).
 
-
-def chip_content_hash(ex: ChipExport) -> str:
-    """Hash of everything the chip's files are made from: same hash, same files (used to resume)."""
+    `base` is the origin of the scene links (a tree exported for another server must be rewritten)."""
     chip = ex.chip
     meta = json.dumps(
         [collection_id(), chip.id, chip.tile_id, chip.epsg, chip.transform, chip.bounds, ex.methods,
          ex.computed_at.isoformat() if ex.computed_at else None, [str(d) for d in ex.dates], ex.scene_files,
-         ex.complete],
+         ex.complete, base],
         default=str,
     ).encode()
     return core.content_hash(ex.label.tobytes(), ex.score.tobytes(), meta)
@@ -61,17 +52,20 @@ def chip_source_dates(ex: ChipExport) -> bytes:
     return core.source_dates_csv(ex.dates, ex.chip.tile_id).encode()
 
 
-def chip_stac(ex: ChipExport, *, tif: bytes | None = None) -> dict:
-    """The chip's STAC Item; with the GeoTIFF's bytes, its asset carries a sha2-256 `file:checksum` (multihash)."""
+def chip_stac(ex: ChipExport, *, base: str, tif: bytes | None = None) -> dict:
+    """The chip's STAC Item; with the GeoTIFF's bytes, its asset carries a sha2-256 `file:checksum` (multihash).
+
+    Links inside the export tree are relative; the `source` links leave it, so they are absolute URLs of the scene
+    download (`base` is the server's origin, see export_scenes.base_url)."""
     chip = ex.chip
     item = core.stac_item(
         collection_id=collection_id(), chip_id=chip.id, epsg=chip.epsg, transform=chip.transform,
         bounds=chip.bounds, shape=(chip.height, chip.width), counts=core.class_counts(ex.label), dates=ex.dates,
         computed_at=ex.computed_at or datetime.now().astimezone(),
-        source_links=[(_scene_href(f), d.isoformat()) for d, f in zip(ex.dates, ex.scene_files)],
+        source_links=[(scene_url(base, chip.id, d), d.isoformat()) for d in ex.dates],
         extra_properties={
             "lcnet:complete": ex.complete, "lcnet:methods": ex.methods, "lcnet:tile": chip.tile_id,
-            HASH_PROPERTY: chip_content_hash(ex),
+            HASH_PROPERTY: chip_content_hash(ex, base),
         },
     )
     if tif is not None:
@@ -80,10 +74,10 @@ def chip_stac(ex: ChipExport, *, tif: bytes | None = None) -> dict:
     return item
 
 
-def chip_files(ex: ChipExport) -> dict[str, bytes]:
+def chip_files(ex: ChipExport, base: str) -> dict[str, bytes]:
     """{file name: bytes} of one chip's folder, the STAC Item last (it names the others' checksums)."""
     tif = chip_tif(ex)
-    stac = json.dumps(chip_stac(ex, tif=tif), indent=2).encode()
+    stac = json.dumps(chip_stac(ex, base=base, tif=tif), indent=2).encode()
     return {TIF: tif, DATES: chip_source_dates(ex), STAC: stac}
 
 
@@ -144,14 +138,14 @@ def iter_chip_exports(filters: ExportFilters) -> Iterator[ChipExport]:
         yield chip_export(chip, partial=True)
 
 
-def dataset_zip_chunks(filters: ExportFilters) -> Iterator[bytes]:
+def dataset_zip_chunks(filters: ExportFilters, base: str) -> Iterator[bytes]:
     """The whole dataset as a zip, one chunk per file: `<collection id>/<item id>/...`, collection, summary."""
     root = collection_id()
     index, archive = DatasetIndex(), ZipStream(mtime=datetime.now())
     for ex in iter_chip_exports(filters):
         index.add(ex)
         folder = core.item_id(root, ex.chip.id)
-        for name, data in chip_files(ex).items():
+        for name, data in chip_files(ex, base).items():
             yield archive.add(f"{root}/{folder}/{name}", data, compress=name != TIF)  # the tif is deflated already
     for name, data in index.files().items():
         yield archive.add(f"{root}/{name}", data)
@@ -178,11 +172,11 @@ def _already_written(folder, content_hash: str) -> bool:
     )
 
 
-def write_tree(out_dir, filters: ExportFilters, *, progress=None) -> dict:
+def write_tree(out_dir, filters: ExportFilters, *, base: str, progress=None) -> dict:
     """Write the export tree into `out_dir` (resumable: chips whose files hold the same content are skipped).
 
     Each file is written to a temporary name and renamed; stac.json goes last, so an interrupted chip is redone.
-    `progress` wraps the chip iterator (e.g. tqdm). Returns counts of chips written and skipped.
+    `base` is the origin of the scenes' `source` links; `progress` wraps the chip iterator (e.g. tqdm). Returns counts of chips written and skipped.
     """
     from pathlib import Path
 
@@ -193,11 +187,11 @@ def write_tree(out_dir, filters: ExportFilters, *, progress=None) -> dict:
     for ex in progress(chips) if progress else chips:
         index.add(ex)
         folder = out / core.item_id(collection_id(), ex.chip.id)
-        if _already_written(folder, chip_content_hash(ex)):
+        if _already_written(folder, chip_content_hash(ex, base)):
             skipped += 1
             continue
         folder.mkdir(exist_ok=True)
-        for name, data in chip_files(ex).items():  # stac.json is the last key
+        for name, data in chip_files(ex, base).items():  # stac.json is the last key
             _write_atomic(folder / name, data)
         written += 1
     for name, data in index.files().items():

@@ -1,5 +1,5 @@
 """Export and dataset-figure routes (included under /api/ by lcnet_site.urls)."""
-from django.urls import path
+from django.urls import path, re_path
 
 from . import export_api, stats_pages
 
@@ -10,6 +10,10 @@ urlpatterns = [
     path("export/chips/<str:chip_id>/stac.json", export_api.ChipStac.as_view(), name="export-chip-stac"),
     path(
         "export/chips/<str:chip_id>/source_dates.csv", export_api.ChipSourceDates.as_view(), name="export-chip-dates"
+    ),
+    re_path(
+        r"^export/chips/(?P<chip_id>[^/]+)/scenes/(?P<day>\d{4}-\d{2}-\d{2})\.tif$",
+        export_api.ChipSceneTif.as_view(), name="export-chip-scene",
     ),
     path("export/dataset.zip", export_api.DatasetZip.as_view(), name="export-dataset-zip"),
     path("stats/classes/", export_api.StatsClasses.as_view(), name="stats-classes"),

@@ -159,6 +159,7 @@ LCNET_TASK_VISIBILITY = "annotation.selectors.tasks_visible_to"
 LCNET_IMAGERY_CACHE_MB = env.int("LCNET_IMAGERY_CACHE_MB", default=256)  # decoded scenes kept per process
 LCNET_CONSENSUS_METHOD = env("LCNET_CONSENSUS_METHOD", default="bayes")  # bayes | dawid-skene
 LCNET_PRIOR_ACCURACY = env.float("LCNET_PRIOR_ACCURACY", default=0.7)  # annotators without references
+LCNET_PUBLIC_URL = env("LCNET_PUBLIC_URL", default="")  # origin in exported STAC source links ("": the request's)
 
 LOGGING = {
     "version": 1,

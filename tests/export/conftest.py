@@ -87,3 +87,35 @@ def api_as():
         return client
 
     return make
+
+
+@pytest.fixture(scope="session")
+def real_scene_pixels(shared_data):
+    """(12, 256, 256) uint16: a real L2A chip's 10 bands, its SCL and an absent cloud mask (the COG layout)."""
+    from imagery.domain import ABSENT
+
+    folder = shared_data / "landcovernet_s2_chips"
+    with rasterio.open(folder / "chipA_epsg32636_bands10.tif") as src:
+        bands = src.read()
+    with rasterio.open(folder / "chipA_epsg32636_SCL.tif") as src:
+        scl = src.read(1)
+    return np.concatenate([bands, scl[None], np.full_like(scl, ABSENT)[None]]).astype(np.uint16)
+
+
+@pytest.fixture
+def store_scene_files(real_scene_pixels):
+    """store_scene_files(chip) writes a real 12-band COG for each of the chip's scenes (each date's pixels differ)."""
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from imagery.cog import write_scene_cog
+
+    def store(chip):
+        for i, scene in enumerate(chip.scenes.order_by("date")):
+            data = write_scene_cog(np.roll(real_scene_pixels, i, axis=2), chip.epsg, chip.transform,
+                                   scene.date.isoformat())
+            scene.file.name = default_storage.save(scene.file.name, ContentFile(data))
+            scene.save(update_fields=["file"])
+        return chip
+
+    return store

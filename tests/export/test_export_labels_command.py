@@ -9,10 +9,11 @@ from django.core.management import CommandError, call_command
 from consensus.models import ConsensusLabel
 
 ROOT = "lcnet_labels"
+BASE = "https://lcnet.example.org"
 
 
 def run(out, *args):
-    call_command("export_labels", str(out), *args, verbosity=0)
+    call_command("export_labels", str(out), "--base-url", BASE, *args, verbosity=0)
 
 
 def test_the_command_writes_the_tree_and_skips_unchanged_chips_on_a_second_run(make_export_chip, tmp_path, real_chip):
@@ -33,7 +34,7 @@ def test_the_command_writes_the_tree_and_skips_unchanged_chips_on_a_second_run(m
     from io import StringIO
 
     out = StringIO()
-    call_command("export_labels", str(tmp_path), stdout=out, verbosity=0)
+    call_command("export_labels", str(tmp_path), "--base-url", BASE, stdout=out, verbosity=0)
     assert "1 written, 1 unchanged and skipped" in out.getvalue()
     after = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("labels.tif")}
     assert after[folder / "labels.tif"] == before[folder / "labels.tif"]
@@ -62,3 +63,16 @@ def test_filters_apply_and_bad_ones_are_refused_without_writing(make_export_chip
         with pytest.raises(CommandError):
             run(tmp_path / "b", *args)
     assert not (tmp_path / "b").exists()
+
+
+def test_without_a_base_url_for_the_source_links_the_command_stops_before_writing(make_export_chip, tmp_path, settings):
+    make_export_chip("30PWT_00")
+    settings.LCNET_PUBLIC_URL = ""
+    for args in ([], ["--base-url", "lcnet.example.org"], ["--base-url", "https://lcnet.example.org/?x=1"]):
+        with pytest.raises(CommandError, match="base-url"):
+            call_command("export_labels", str(tmp_path / "c"), *args, verbosity=0)
+    assert not (tmp_path / "c").exists()
+    settings.LCNET_PUBLIC_URL = BASE
+    call_command("export_labels", str(tmp_path / "c"), verbosity=0)
+    item = json.loads((tmp_path / "c" / f"{ROOT}_30PWT_00" / "stac.json").read_text())
+    assert item["links"][-1]["href"].startswith(f"{BASE}/api/export/chips/30PWT_00/scenes/")

@@ -1,4 +1,7 @@
-"""python manage.py export_labels OUT_DIR [--tile T] [--min-score S] [--partial]"""
+"""python manage.py export_labels OUT_DIR [--tile T] [--min-score S] [--partial] [--base-url URL]"""
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
@@ -18,8 +21,19 @@ class Command(BaseCommand):
         parser.add_argument("--tile", help="only chips of this MGRS tile, e.g. 32NLP")
         parser.add_argument("--min-score", type=float, help="minimum mean consensus score of a chip, percent 0-100")
         parser.add_argument("--partial", action="store_true", help="also chips whose consensus is not complete")
+        parser.add_argument(
+            "--base-url", help="origin of this server, e.g. https://lcnet.example.org: the STAC source links download "
+            "the scenes from there (default: setting LCNET_PUBLIC_URL)",
+        )
 
-    def handle(self, *args, out_dir, tile, min_score, partial, **options):
+    def handle(self, *args, out_dir, tile, min_score, partial, base_url, **options):
+        base = (base_url or getattr(settings, "LCNET_PUBLIC_URL", "")).rstrip("/")
+        parts = urlsplit(base)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            raise CommandError(
+                "--base-url (or LCNET_PUBLIC_URL) must be the server's origin, e.g. https://lcnet.example.org: "
+                "the STAC source links are absolute URLs of the scene downloads"
+            )
         try:
             tile = parse_tile_id(tile) if tile else None
         except GeoError as exc:
@@ -29,7 +43,7 @@ class Command(BaseCommand):
         filters = ExportFilters(tile=tile, min_score=min_score, partial=partial)
         total = exportable_chips(filters).count()
         bar = lambda chips: tqdm(chips, total=total, unit="chip", disable=options["verbosity"] == 0)  # noqa: E731
-        result = write_tree(out_dir, filters, progress=bar)
+        result = write_tree(out_dir, filters, base=base, progress=bar)
         self.stdout.write(
             f"{result['chips']} chips in {out_dir}: {result['written']} written, "
             f"{result['skipped']} unchanged and skipped"

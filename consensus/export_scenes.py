@@ -1,0 +1,67 @@
+"""Source scenes for exporters: a chip's scene COG by date, and the absolute URLs that STAC `source` links name.
+
+The scene files live in the storage API (local media or S3), which the server does not expose; exporters reach
+them through `/api/export/chips/<chip>/scenes/<YYYY-MM-DD>.tif`, and every exported item's `source` links point
+there, so a link found in a `stac.json` resolves for whoever may export.
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.http import Http404
+from django.urls import reverse
+
+from imagery.models import Scene
+
+URL_NAME = "export-chip-scene"
+
+
+def scene_path(chip_id: str, day: date) -> str:
+    return reverse(URL_NAME, kwargs={"chip_id": chip_id, "day": day.isoformat()})
+
+
+def base_url(request=None) -> str:
+    """Origin the `source` links start with: setting LCNET_PUBLIC_URL, else the origin the request came to."""
+    configured = getattr(settings, "LCNET_PUBLIC_URL", "")
+    if configured:
+        return configured.rstrip("/")
+    if request is None:
+        raise ValueError("no base URL: set LCNET_PUBLIC_URL or pass one (the STAC source links must be absolute)")
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def scene_url(base: str, chip_id: str, day: date) -> str:
+    return base.rstrip("/") + scene_path(chip_id, day)
+
+
+def parse_day(text: str) -> date:
+    """`YYYY-MM-DD` (the URL pattern enforces the shape) as a date; an impossible date is a 404."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Http404("A scene date is written YYYY-MM-DD.") from None
+
+
+def scene_for_download(chip_id: str, day_text: str) -> Scene:
+    scene = Scene.objects.select_related("chip").filter(chip_id=chip_id, date=parse_day(day_text)).first()
+    if scene is None:
+        raise Http404("This chip has no scene on that date.")
+    return scene
+
+
+def scene_etag(scene: Scene) -> str:
+    """Strong validator without reading the file: a scene row's COG never changes after ingest, and row ids are
+    never reused; the chip's imagery fingerprint guards a store rebuilt under the same ids."""
+    key = repr(("scene-cog", scene.pk, scene.file.name, scene.chip.fingerprint))
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def open_scene(scene: Scene):
+    """The COG as an open binary file from the storage API; Http404 when the file is gone from storage."""
+    try:
+        return default_storage.open(scene.file.name, "rb")
+    except (FileNotFoundError, OSError):
+        raise Http404("The scene's file is missing from storage.") from None
