@@ -86,13 +86,21 @@ class ChipWorkAdmin(admin.ModelAdmin):
 
     @admin.action(description="Freeze consensus (no more label changes)")
     def freeze(self, request, queryset):
-        for chip_id in queryset.values_list("pk", flat=True):
+        chip_ids = list(queryset.values_list("pk", flat=True))
+        for chip_id in chip_ids:
             services.chip_freeze(chip_id=chip_id, user=request.user)
+        messages.success(request, f"{_chips(len(chip_ids))} frozen: their labels can no longer change.")
 
     @admin.action(description="Unfreeze")
     def unfreeze(self, request, queryset):
-        for chip_id in queryset.values_list("pk", flat=True):
+        chip_ids = list(queryset.values_list("pk", flat=True))
+        for chip_id in chip_ids:
             services.chip_unfreeze(chip_id=chip_id)
+        messages.success(request, f"{_chips(len(chip_ids))} unfrozen: their annotators can save again.")
+
+
+def _chips(n: int) -> str:
+    return f"{n} chip{'' if n == 1 else 's'}"
 
 
 @admin.register(Assignment)
@@ -108,8 +116,12 @@ class AssignmentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Unassign (end; labels and history are kept)")
     def unassign(self, request, queryset):
-        for assignment in queryset.filter(ended_at__isnull=True):
+        active = list(queryset.filter(ended_at__isnull=True))
+        for assignment in active:
             services.assignment_end(assignment=assignment, by=request.user)
+        skipped = queryset.count() - len(active)
+        messages.success(request, f"{len(active)} assignment{'' if len(active) == 1 else 's'} ended (labels kept)"
+                                  + (f"; {skipped} had already ended." if skipped else "."))
 
 
 class ReadOnly(admin.ModelAdmin):

@@ -3,6 +3,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -27,9 +28,25 @@ AUTH = [SessionAuthentication, CachedTokenAuthentication]
 CONFLICT = {409: OpenApiResponse(ConflictOut, description="stale revision (with the current one) or frozen chip")}
 
 
+class MyTasksPages(PageNumberPagination):
+    """`?page_size=` 1–1000 (default: the site's PAGE_SIZE); anything else is a 400, not silently the default."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+    def get_page_size(self, request):
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= self.max_page_size:
+            raise ValidationError({"page_size": f"an integer from 1 to {self.max_page_size}"})
+        return int(raw)
+
+
 class MyTasks(generics.ListAPIView):
     authentication_classes = AUTH
     serializer_class = MyTaskOut
+    pagination_class = MyTasksPages
 
     @extend_schema(parameters=[OpenApiParameter("chip", str), OpenApiParameter("status", enum=Status.values)])
     def get(self, request, *args, **kwargs):

@@ -1,6 +1,6 @@
 """Readers of the annotation app. Other apps build on these names (see docs/annotation.md)."""
 import numpy as np
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from imagery.models import Task
@@ -91,7 +91,8 @@ def submitted_count(task_id) -> int:
 
 def my_tasks(user, *, chip_id=None, status=None) -> QuerySet[Task]:
     """The caller's tasks (annotator: their chips' tasks; expert: reference tasks given to them or to nobody),
-    annotated with `label_status` and `label_revision` of the caller's own labels."""
+    annotated with `label_status` and `label_revision` of the caller's own labels and `frozen` (the chip's
+    consensus is final: its tasks can no longer be saved)."""
     mine = Q(pk__in=[])
     own = None
     if has_role(user, ANNOTATOR):
@@ -103,10 +104,12 @@ def my_tasks(user, *, chip_id=None, status=None) -> QuerySet[Task]:
         if own is None:
             own = ExpertLabel.objects.filter(task_id=OuterRef("pk"), expert=user)
     if own is None:
-        return Task.objects.none().annotate(label_status=Value(Status.PENDING.value), label_revision=Value(0))
+        return Task.objects.none().annotate(label_status=Value(Status.PENDING.value), label_revision=Value(0),
+                                            frozen=Value(False))
     qs = Task.objects.filter(mine).annotate(
         label_status=Coalesce(Subquery(own.values("status")[:1]), Value(Status.PENDING.value)),
         label_revision=Coalesce(Subquery(own.values("revision")[:1]), Value(0), output_field=IntegerField()),
+        frozen=Exists(ChipFreeze.objects.filter(chip_id=OuterRef("chip_id"))),
     )
     if chip_id:
         qs = qs.filter(chip_id=chip_id)
@@ -116,8 +119,9 @@ def my_tasks(user, *, chip_id=None, status=None) -> QuerySet[Task]:
 
 
 def next_task(user) -> Task | None:
-    """The caller's next unfinished task, staying inside the chip they last worked on until it is done."""
-    todo = my_tasks(user).exclude(label_status=Status.SUBMITTED)
+    """The caller's next unfinished task, staying inside the chip they last worked on until it is done.
+    Frozen chips are skipped: every save there would be refused."""
+    todo = my_tasks(user).exclude(label_status=Status.SUBMITTED).filter(frozen=False)
     model, owner = (Annotation, "annotator") if has_role(user, ANNOTATOR) else (ExpertLabel, "expert")
     last_chip = (
         model.objects.filter(**{owner: user}, task__chip_id__in=todo.values("chip_id"))

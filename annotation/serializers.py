@@ -88,6 +88,7 @@ class MyTaskOut(serializers.Serializer):
     col = serializers.IntegerField()
     status = serializers.CharField(source="label_status")
     revision = serializers.IntegerField(source="label_revision")
+    frozen = serializers.BooleanField(help_text="the chip's consensus is final: saves are refused (409 frozen)")
 
 
 class AssignmentsIn(serializers.Serializer):

@@ -81,18 +81,25 @@ def _listed_plan(chip_ids, user_ids, taken):
 
 
 def _auto_plan(chip_ids, taken):
-    """Least-loaded annotators first (ties: lowest id), never one twice on a chip."""
+    """Least-loaded annotators first (ties: lowest id), never one twice on a chip.
+
+    Annotators never assigned to the chip come before those unassigned from it (they left or were taken off it
+    for a reason); one of those comes back only when nobody else is available.
+    """
     load = dict(
         _annotators().annotate(n=Count("assignments", filter=Q(assignments__ended_at__isnull=True))).values_list("pk", "n")
+    )
+    left = set(
+        Assignment.objects.filter(chip_id__in=chip_ids, ended_at__isnull=False).values_list("chip_id", "user_id")
     )
     plan = []
     for chip_id in chip_ids:
         have = {u for u, _ in taken[chip_id]}
         need = MAX_ANNOTATORS_PER_CHIP - len(have)
-        free = sorted((n, u) for u, n in load.items() if u not in have)
+        free = sorted(((chip_id, u) in left, n, u) for u, n in load.items() if u not in have)
         if len(free) < need:
             raise AssignmentError(f"chip {chip_id} needs {need} more annotators; only {len(free)} are available")
-        for n, u in free[:need]:
+        for _, n, u in free[:need]:
             load[u] = n + 1
             plan.append((chip_id, u))
     return plan

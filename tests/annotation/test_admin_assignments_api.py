@@ -86,3 +86,27 @@ def test_an_ended_slot_can_go_to_someone_else(api, admin_user, chip, annotators,
     r = post(api, admin_user, {"chips": [chip.pk], "users": [annotators[4].pk]})
     assert r.status_code == 201 and r.json()[0]["slot"] == first[1].slot
     assert Assignment.objects.filter(chip=chip).count() == 4
+
+
+def test_auto_prefers_annotators_never_on_the_chip_over_one_just_unassigned(api, admin_user, chip, annotators, assign):
+    from annotation.services import assignment_end
+
+    ann0, ann1, ann2, ann3 = annotators[:4]
+    for other in annotators[4:]:
+        other.groups.clear()  # four annotators in all: ann0..ann3
+    first = assign(chip, ann0, ann1, ann2)
+    assignment_end(assignment=first[2])  # ann2 taken off the chip; ann2 is now the least loaded with ann3
+    r = post(api, admin_user, {"chips": [chip.pk], "users": "auto"})
+    assert r.status_code == 201 and [a["user"] for a in r.json()] == [ann3.pk]
+
+
+def test_auto_brings_an_unassigned_annotator_back_only_when_nobody_else_is_free(api, admin_user, chip, annotators,
+                                                                              assign):
+    from annotation.services import assignment_end
+
+    for other in annotators[3:]:
+        other.groups.clear()  # three annotators in all
+    first = assign(chip, *annotators[:3])
+    assignment_end(assignment=first[0])
+    r = post(api, admin_user, {"chips": [chip.pk], "users": "auto"})
+    assert r.status_code == 201 and [a["user"] for a in r.json()] == [annotators[0].pk]

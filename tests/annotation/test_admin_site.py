@@ -57,3 +57,21 @@ def test_unassign_ends_the_assignment_and_keeps_it(staff, chip, annotators, assi
     staff.post("/admin/annotation/assignment/", {"action": "unassign", "_selected_action": [a.pk]})
     a.refresh_from_db()
     assert a.ended_at is not None and Assignment.objects.count() == 1
+
+
+def test_freeze_and_unfreeze_confirm_how_many_chips(staff, chip, other_chip):
+    from annotation.models import ChipFreeze
+
+    r = staff.post(CHANGELIST, {"action": "freeze", "_selected_action": [chip.pk, other_chip.pk]}, follow=True)
+    assert "2 chips frozen" in r.content.decode() and ChipFreeze.objects.count() == 2
+    r = staff.post(CHANGELIST, {"action": "unfreeze", "_selected_action": [chip.pk]}, follow=True)
+    assert "1 chip unfrozen" in r.content.decode() and ChipFreeze.objects.count() == 1
+
+
+def test_unassign_confirms_how_many_ended_and_how_many_had_already(staff, chip, annotators, assign):
+    a, b = assign(chip, annotators[0], annotators[1])
+    r = staff.post("/admin/annotation/assignment/", {"action": "unassign", "_selected_action": [a.pk]}, follow=True)
+    assert "1 assignment ended" in r.content.decode()
+    r = staff.post("/admin/annotation/assignment/", {"action": "unassign", "_selected_action": [a.pk, b.pk]},
+                   follow=True)
+    assert "1 assignment ended (labels kept); 1 had already ended." in r.content.decode()

@@ -66,3 +66,35 @@ def test_an_expert_lists_the_reference_tasks_given_to_them(api, erin, make_user,
     listed = api(erin).get("/api/me/tasks/").json()["results"]
     assert [(t["row"], t["col"]) for t in listed] == [(1, 1), (1, 3)]
     assert api(erin).get("/api/me/tasks/next/").json()["col"] == 1
+
+
+def test_next_skips_frozen_chips_and_my_tasks_marks_them_frozen(api, alice, chip, other_chip, setup):
+    from annotation.services import chip_freeze
+
+    client = api(alice)
+    submit(client, chip.tasks.get(row=2, col=2))  # working on the first chip...
+    chip_freeze(chip_id=chip.pk)  # ...which the admin then freezes
+    nxt = client.get("/api/me/tasks/next/").json()
+    assert nxt["chip"] == other_chip.pk and nxt["frozen"] is False
+    listed = client.get(f"/api/me/tasks/?chip={chip.pk}").json()["results"]
+    assert listed and all(t["frozen"] for t in listed)
+
+
+def test_next_is_204_when_only_frozen_chips_have_work(api, alice, chip, other_chip, setup):
+    from annotation.services import chip_freeze
+
+    chip_freeze(chip_id=chip.pk)
+    chip_freeze(chip_id=other_chip.pk)
+    assert api(alice).get("/api/me/tasks/next/").status_code == 204
+
+
+def test_page_size_sets_the_page_length_within_bounds(api, alice, setup):
+    client = api(alice)
+    body = client.get("/api/me/tasks/?page_size=1000").json()
+    assert body["count"] == 128 and len(body["results"]) == 128 and body["next"] is None
+    body = client.get("/api/me/tasks/?page_size=5&page=2").json()
+    assert [(t["row"], t["col"]) for t in body["results"]] == [(0, 5), (0, 6), (0, 7), (1, 0), (1, 1)]
+    assert "page_size=5" in body["next"]
+    for bad in ("0", "1001", "-3", "abc", "2.5"):
+        r = client.get(f"/api/me/tasks/?page_size={bad}")
+        assert r.status_code == 400 and "page_size" in r.json(), bad
