@@ -75,7 +75,12 @@ def read_reference_window(path, ref: dict, epsg: int, chip_transform, shape: tup
     height, width = shape
     if row >= ref["height"] or col >= ref["width"] or row + height <= 0 or col + width <= 0:
         raise GridMismatch("reference does not cover the chip at all")
+    codes, inside = np.zeros(shape, np.int64), np.zeros(shape, bool)
     with rasterio.open(path) as src:
-        data = src.read(1, window=Window(col, row, width, height), boundless=True, masked=True)
-    inside = ~np.ma.getmaskarray(data)
-    return np.asarray(data.filled(0), dtype=np.int64), inside
+        # Only the overlap, pasted into the chip: a boundless read would do the same through a VRT whose
+        # window transform uses affine's deprecated `*`.
+        r0, c0, r1, c1 = max(row, 0), max(col, 0), min(row + height, src.height), min(col + width, src.width)
+        data = src.read(1, window=Window(c0, r0, c1 - c0, r1 - r0), masked=True)
+    box = np.s_[r0 - row:r1 - row, c0 - col:c1 - col]
+    codes[box], inside[box] = data.filled(0), ~np.ma.getmaskarray(data)
+    return codes, inside
