@@ -24,7 +24,7 @@ from imagery.geo import to_lonlat
 N_CODES = len(CLASS_NAMES)
 COG_BLOCK = 256
 BAND_DESCRIPTIONS = ("land cover class", "consensus score (percent)")
-LABEL_MEDIA_TYPE = "image/tiff; application=geotiff; profile=cloud-optimized"
+LABEL_MEDIA_TYPE = "image/tiff; application=geotiff; profile=cloud-optimized"  # the labels and the source scenes
 STAC_VERSION = "1.0.0"
 LABEL_EXTENSION = "https://stac-extensions.github.io/label/v1.0.0/schema.json"
 PROJECTION_EXTENSION = "https://stac-extensions.github.io/projection/v1.1.0/schema.json"
@@ -178,7 +178,7 @@ def stac_item(
         {"rel": "parent", "href": "../collection.json", "type": "application/json"},
         {"rel": "root", "href": "../collection.json", "type": "application/json"},
         {"rel": "collection", "href": "../collection.json", "type": "application/json"},
-    ] + [{"rel": "source", "href": href, "title": title} for href, title in source_links]
+    ] + [{"rel": "source", "href": href, "type": LABEL_MEDIA_TYPE, "title": title} for href, title in source_links]
     return {
         "type": "Feature",
         "stac_version": STAC_VERSION,

@@ -176,7 +176,8 @@ def write_tree(out_dir, filters: ExportFilters, *, base: str, progress=None) -> 
     """Write the export tree into `out_dir` (resumable: chips whose files hold the same content are skipped).
 
     Each file is written to a temporary name and renamed; stac.json goes last, so an interrupted chip is redone.
-    `base` is the origin of the scenes' `source` links; `progress` wraps the chip iterator (e.g. tqdm). Returns counts of chips written and skipped.
+    `base` is the origin of the scenes' `source` links; `progress` wraps the chip iterator (e.g. tqdm).
+    Returns counts of chips written and skipped.
     """
     from pathlib import Path
 

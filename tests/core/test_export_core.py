@@ -154,6 +154,7 @@ def test_stac_item_matches_the_published_item_fields_counts_and_footprint(labels
     counts = {c.name: c.count for c in label.label_overviews[0].counts}
     assert counts == {d["name"]: d["count"] for d in real["properties"]["label:overviews"][0]["counts"]}
     assert [link.target for link in loaded.get_links("source")] == ["scenes/a.tif", "scenes/b.tif"]
+    assert {link.media_type for link in loaded.get_links("source")} == {core.LABEL_MEDIA_TYPE}
     assert loaded.assets["labels"].href == "labels.tif"
 
 
