@@ -5,10 +5,14 @@ annotation_submitted(sender=Annotation, task_id, annotator_id, revision, submitt
     its active annotators (`submitted_count` = 3: the third submit and every later resubmit), or it is a reference
     task (`is_reference`: the annotator's accuracy changes; receivers need no query to know it).
     The first and second annotator's submits of an ordinary task send nothing.
+annotation_withdrawn(sender=Annotation, task_id, annotator_id, revision, submitted_count, is_reference)
+    when an annotator saves a draft over their submitted annotation: it no longer counts, so a consensus it
+    completed (or their accuracy on a reference task) is stale. `submitted_count` is counted after commit.
 expert_label_submitted(sender=ExpertLabel, task_id, expert_id, revision)
     on every submit of an expert label (annotator accuracy and the affected consensus change).
 """
 from django.dispatch import Signal
 
 annotation_submitted = Signal()
+annotation_withdrawn = Signal()
 expert_label_submitted = Signal()

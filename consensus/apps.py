@@ -8,16 +8,18 @@ class ConsensusConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from annotation.models import Assignment, ReferenceTask
-        from annotation.signals import annotation_submitted, expert_label_submitted
+        from annotation.signals import annotation_submitted, annotation_withdrawn, expert_label_submitted
 
         from .signals import (
             on_annotation_submitted,
+            on_annotation_withdrawn,
             on_assignment_saved,
             on_expert_label_submitted,
             on_reference_task_deleted,
         )
 
         annotation_submitted.connect(on_annotation_submitted, dispatch_uid="consensus.annotation_submitted")
+        annotation_withdrawn.connect(on_annotation_withdrawn, dispatch_uid="consensus.annotation_withdrawn")
         expert_label_submitted.connect(on_expert_label_submitted, dispatch_uid="consensus.expert_label_submitted")
         # annotation sends no signal when an assignment ends or a reference is removed: its models' signals are the hooks
         post_save.connect(on_assignment_saved, sender=Assignment, dispatch_uid="consensus.assignment_saved")

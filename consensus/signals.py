@@ -8,11 +8,23 @@ from . import services, tasks
 from .models import Method
 
 
-def on_annotation_submitted(sender, task_id, submitted_count=MAX_ANNOTATORS_PER_CHIP, **kwargs):
-    if ReferenceTask.objects.filter(task_id=task_id).exists():
+def _is_reference(task_id, is_reference) -> bool:
+    """The sender says whether the task is a reference task; ask the database only if it did not."""
+    return ReferenceTask.objects.filter(task_id=task_id).exists() if is_reference is None else bool(is_reference)
+
+
+def on_annotation_submitted(sender, task_id, submitted_count=MAX_ANNOTATORS_PER_CHIP, is_reference=None, **kwargs):
+    if _is_reference(task_id, is_reference):
         tasks.annotator_scores_recompute.delay()  # a blind label of a reference task: this annotator's accuracy
     if submitted_count >= MAX_ANNOTATORS_PER_CHIP:
         tasks.task_consensus_recompute.delay(task_id)
+
+
+def on_annotation_withdrawn(sender, task_id, is_reference=None, **kwargs):
+    """A submitted annotation went back to draft: the recompute drops the consensus it completed."""
+    if _is_reference(task_id, is_reference):
+        tasks.annotator_scores_recompute.delay()
+    tasks.task_consensus_recompute.delay(task_id)
 
 
 def on_expert_label_submitted(sender, task_id, **kwargs):

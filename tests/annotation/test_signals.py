@@ -74,3 +74,45 @@ def test_an_expert_submit_is_announced(chip, erin, heard, django_capture_on_comm
         save(erin, task)
     assert heard == [("ExpertLabel", {"signal": expert_label_submitted, "task_id": task.pk, "expert_id": erin.pk,
                                       "revision": 1})]
+
+
+def test_a_draft_over_a_submitted_annotation_is_announced_as_withdrawn(
+    chip, alice, bob, carol, assign, full_mask, django_capture_on_commit_callbacks
+):
+    from annotation.signals import annotation_withdrawn
+
+    got = []
+
+    def listen(sender, **kwargs):
+        got.append(kwargs)
+
+    annotation_withdrawn.connect(listen)
+    try:
+        assign(chip, alice, bob, carol)
+        full_mask(chip)
+        task = chip.tasks.first()
+        for user, submit, revision in [(alice, True, 0), (bob, True, 0), (carol, True, 0), (alice, False, 1),
+                                       (alice, False, 2)]:
+            with django_capture_on_commit_callbacks(execute=True):
+                save(user, task, submit=submit, revision=revision)
+    finally:
+        annotation_withdrawn.disconnect(listen)
+    # only the first draft takes a submission away; a draft over a draft changes nothing for consensus
+    assert [(k["task_id"], k["annotator_id"], k["revision"], k["submitted_count"], k["is_reference"]) for k in got] \
+        == [(task.pk, alice.pk, 2, 2, False)]
+
+
+def test_a_later_submit_still_costs_three_queries(chip, alice, bob, assign, full_mask, api,
+                                                  django_capture_on_commit_callbacks):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    assign(chip, alice, bob)
+    full_mask(chip)
+    url = f"/api/tasks/{chip.tasks.first().pk}/annotation/submit/"
+    client = api(alice)
+    for revision in (0, 1, 2):  # first save, a later one (prepares the statements), then the one measured
+        with CaptureQueriesContext(connection) as ctx, django_capture_on_commit_callbacks(execute=True):
+            assert client.post(url, {"labels": [[1] * 32] * 32, "revision": revision}, format="json").status_code == 200
+    # access + the saving statement + the post-commit count (below three submitted); the withdrawal hook adds none
+    assert len(ctx.captured_queries) == 3, [q["sql"][:60] for q in ctx.captured_queries]

@@ -1,4 +1,7 @@
 """Receivers of annotation's signals enqueue the consensus work (Celery runs eagerly in these tests)."""
+import numpy as np
+import pytest
+
 from annotation.models import Annotation, ExpertLabel
 from annotation.signals import annotation_submitted, expert_label_submitted
 from consensus.models import AnnotatorScore, ConsensusLabel
@@ -60,3 +63,46 @@ def test_a_reference_task_removed_by_an_admin_no_longer_scores_its_annotators(
         ReferenceTask.objects.filter(task=reference).delete()  # as the admin's delete action does
     score = AnnotatorScore.objects.get(annotator=crew[0])
     assert (score.accuracy, score.n_reference_tasks) == (None, 0)  # the prior applies again
+
+
+def test_a_submitted_reference_task_scores_annotators_without_asking_the_database(
+    chip, crew, monkeypatch, django_assert_num_queries
+):
+    from consensus import signals
+
+    reference = Task.objects.filter(chip=chip).first()
+    enqueued = []  # what the receiver enqueues; the recompute itself is tested above
+    monkeypatch.setattr(signals.tasks.annotator_scores_recompute, "delay", lambda: enqueued.append("scores"))
+    with django_assert_num_queries(0):  # the signal says it is a reference task
+        signals.on_annotation_submitted(Annotation, task_id=reference.pk, submitted_count=1, is_reference=True)
+    with django_assert_num_queries(1):  # a sender without is_reference: looked up (and not one)
+        signals.on_annotation_submitted(Annotation, task_id=reference.pk, submitted_count=1)
+    assert enqueued == ["scores"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_draft_saved_after_all_three_submitted_removes_the_consensus(chip, crew):
+    """Through the real API and services: three submits make the consensus; a draft over one takes it away."""
+    from rest_framework.test import APIClient
+
+    from annotation.core_labels import pack_mask
+    from annotation.models import TaskDataMask
+
+    task = Task.objects.filter(chip=chip).first()
+    TaskDataMask.objects.create(task=task, mask=pack_mask(np.ones((32, 32), bool)), n_scenes=1)
+    url = f"/api/tasks/{task.pk}/annotation/"
+    labels = filled(3).tolist()
+
+    def api(user):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client
+
+    for user in crew:
+        assert api(user).post(url + "submit/", {"labels": labels, "revision": 0}, format="json").status_code == 200
+    assert ConsensusLabel.objects.filter(task=task).exists()
+    r = api(crew[1]).put(url, {"labels": labels, "revision": 1}, format="json")
+    assert r.status_code == 200 and r.json()["status"] == "draft"
+    assert not ConsensusLabel.objects.filter(task=task).exists()
+    assert api(crew[1]).post(url + "submit/", {"labels": labels, "revision": 2}, format="json").status_code == 200
+    assert ConsensusLabel.objects.filter(task=task).exists()  # submitted again: back
