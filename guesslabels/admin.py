@@ -64,6 +64,7 @@ class TrainingRunAdmin(admin.ModelAdmin):
 @admin.register(GuessLabel)
 class GuessLabelAdmin(admin.ModelAdmin):
     list_display = ("chip", "run", "kept_tasks", "updated_at")
+    list_select_related = ("chip", "run")  # run is nullable: the admin's default join skips it (a query a row)
     readonly_fields = ("chip", "run", "file", "kept_tasks", "class_counts", "updated_at")
     search_fields = ("chip__id",)
 

@@ -48,3 +48,14 @@ def test_annotators_and_anonymous_callers_are_refused(three_tasks, who, alice):
     response = client_for(user).get(URL)
     assert response.status_code in ((403,) if user else (401, 403))
     assert "results" not in response.json()
+
+
+def test_suggestions_cost_a_fixed_number_of_queries_however_many_tasks(chip, crew, submit, erin,
+                                                                       django_assert_max_num_queries):
+    for task in Task.objects.filter(chip=chip)[:20]:
+        for user, value in zip(crew, (1, 2, 3)):
+            submit(task, user, filled(value))
+    services.consensus_recompute()
+    with django_assert_max_num_queries(6):  # role check, page count, one page (chip and cell joined in)
+        rows = client_for(erin).get(URL).json()["results"]
+    assert len(rows) == 20

@@ -3,7 +3,6 @@
 import csv
 from pathlib import Path
 
-import numpy as np
 import rasterio
 from django.core.management.base import BaseCommand, CommandError
 from pyproj import Transformer

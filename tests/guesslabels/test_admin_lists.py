@@ -1,0 +1,24 @@
+"""The guess-label admin lists cost a fixed number of queries, however many rows they show."""
+import pytest
+
+from guesslabels.models import GuessLabel, RunStatus, TrainingRun
+from imagery.models import Chip, Tile
+
+
+@pytest.fixture
+def twelve_guesses(db):
+    """Twelve chips on twelve tiles, each with its own finished run and guess label (no files needed to list)."""
+    for n in range(12):
+        tile = Tile.objects.create(id=f"{n + 10}ABC", epsg=32632)
+        chip = Chip.objects.create(id=f"{tile.id}_00", tile=tile, epsg=32632, transform=[10, 0, 0, 0, -10, 0],
+                                   bounds=[0, -2560, 2560, 0])
+        run = TrainingRun.objects.create(tile=tile, status=RunStatus.DONE)
+        GuessLabel.objects.create(chip=chip, run=run, file=f"guess/{tile.id}/{chip.id}.tif")
+
+
+@pytest.mark.parametrize("model", ["guesslabel", "trainingrun"])
+def test_admin_list_queries_do_not_grow_with_rows(twelve_guesses, admin_client, model, django_assert_max_num_queries):
+    with django_assert_max_num_queries(10):  # session, user, counts, one page: not one query per row
+        response = admin_client.get(f"/admin/guesslabels/{model}/")
+    assert response.status_code == 200
+    assert response.content.count(b"ABC_00" if model == "guesslabel" else b"ABC") >= 12
