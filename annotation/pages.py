@@ -5,10 +5,11 @@ the page as JSON, so the browser and the server share one source for them.
 """
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
 
 from imagery.domain import BANDS, CHIP_SIZE, CLASS_COLORS, CLASS_NAMES, SCL_INVALID, TASK_SIZE
 from imagery.render import LAYERS
-from lcnet_site.roles import EXPERT, has_role
+from lcnet_site.roles import ANNOTATOR, EXPERT, EXPORTER, has_role, is_admin
 
 # Class hotkeys: mnemonic letters (1–5 are the imagery layers, as the issue asks).
 CLASS_KEYS = {1: "w", 2: "a", 3: "n", 4: "s", 5: "o", 6: "c", 7: "g"}
@@ -33,10 +34,24 @@ def page_config(request) -> dict:
         "taskSize": TASK_SIZE,
         "chipSize": CHIP_SIZE,
         "initialTask": int(task) if task.isdigit() else None,
-        "user": {"name": request.user.get_username(), "expert": has_role(request.user, EXPERT)},
+        "user": {"name": request.user.get_username(), "expert": has_role(request.user, EXPERT),
+                 "labeler": has_role(request.user, ANNOTATOR) or has_role(request.user, EXPERT)},
     }
+
+
+def elsewhere_links(user) -> list[dict]:
+    """Where admins and exporters, who have no labeling work here, can go instead."""
+    links = []
+    if is_admin(user):
+        links += [{"href": reverse("admin:index"), "text": "Admin (assignments, freezing, reference tasks)"},
+                  {"href": reverse("stats-dashboard"), "text": "Progress and statistics dashboard"}]
+    if has_role(user, EXPORTER):
+        links += [{"href": reverse("export-chips"), "text": "Export API: finished chips"},
+                  {"href": reverse("api-docs"), "text": "API documentation"}]
+    return links
 
 
 @login_required
 def label_page(request):
-    return render(request, "annotation/label.html", {"config": page_config(request), "modules": MODULES})
+    return render(request, "annotation/label.html",
+                  {"config": page_config(request), "modules": MODULES, "elsewhere": elsewhere_links(request.user)})

@@ -53,14 +53,29 @@ def edited_task_ids(task_ids) -> set[int]:
     return edited | set(ExpertLabel.objects.filter(task_id__in=task_ids).values_list("task_id", flat=True))
 
 
-def task_guess_labels(task) -> np.ndarray:
-    """The task's current guess label, or all zeros when there is none (or no guess-label app yet)."""
+def task_guess_or_none(task) -> np.ndarray | None:
+    """The task's current guess label; None when its chip has none (or there is no guess-label app)."""
     try:
         from guesslabels.selectors import task_guess
     except ImportError:
-        return empty_labels()
+        return None
     guess = task_guess(task)
-    return empty_labels() if guess is None else np.asarray(guess, dtype=np.uint8).reshape(empty_labels().shape)
+    return None if guess is None else np.asarray(guess, dtype=np.uint8).reshape(empty_labels().shape)
+
+
+def task_guess_labels(task) -> np.ndarray:
+    """The task's current guess label, or all zeros when there is none (or no guess-label app yet)."""
+    guess = task_guess_or_none(task)
+    return empty_labels() if guess is None else guess
+
+
+def chip_has_guess(chip_id) -> bool:
+    """Does the chip have a guess label? (The page skips asking for a guess that is not there.)"""
+    try:
+        from guesslabels.models import GuessLabel
+    except ImportError:
+        return False
+    return GuessLabel.objects.filter(chip_id=chip_id).exists()
 
 
 def active_annotator_ids(task_id) -> QuerySet:
@@ -167,8 +182,9 @@ def label_current(target) -> dict:
     """The caller's labels for a task (an access.LabelTarget): their last save, or the guess label until then."""
     row = target.row
     if row is None:
-        labels = task_guess_labels(Task.objects.get(pk=target.task_id))
-        return dict(task=target.task_id, labels=labels, revision=0, status=Status.PENDING.value, differ_from_guess=0,
-                    frozen=target.frozen)
+        guess = task_guess_or_none(Task.objects.get(pk=target.task_id))
+        return dict(task=target.task_id, labels=empty_labels() if guess is None else guess, revision=0,
+                    status=Status.PENDING.value, differ_from_guess=0, frozen=target.frozen, has_guess=guess is not None)
     return dict(task=target.task_id, labels=labels_from_bytes(row["labels"]), revision=row["revision"],
-                status=row["status"], differ_from_guess=row["differ_from_guess"], frozen=target.frozen)
+                status=row["status"], differ_from_guess=row["differ_from_guess"], frozen=target.frozen,
+                has_guess=chip_has_guess(target.chip_id))

@@ -66,6 +66,7 @@ class LabelsOut(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices)
     differ_from_guess = serializers.IntegerField()
     frozen = serializers.BooleanField()
+    has_guess = serializers.BooleanField(help_text="the chip has a guess label (GET /api/tasks/{id}/guess/ is 404 if not)")
 
 
 class SavedOut(serializers.Serializer):

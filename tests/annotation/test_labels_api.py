@@ -24,7 +24,7 @@ def url(task, submit=False):
 
 def test_an_unsaved_task_shows_the_guess_at_revision_0(api, alice, task, monkeypatch):
     guess = np.full((32, 32), 6, np.uint8)
-    monkeypatch.setattr("annotation.selectors.task_guess_labels", lambda t: guess)
+    monkeypatch.setattr("guesslabels.selectors.task_guess", lambda t: guess)
     body = api(alice).get(url(task)).json()
     assert body["revision"] == 0 and body["status"] == "pending"
     assert np.array_equal(np.array(body["labels"]), guess)
@@ -33,6 +33,26 @@ def test_an_unsaved_task_shows_the_guess_at_revision_0(api, alice, task, monkeyp
 def test_without_a_guess_label_the_start_is_all_zeros(api, alice, task):
     body = api(alice).get(url(task)).json()
     assert np.array(body["labels"]).shape == (32, 32) and not np.array(body["labels"]).any()
+    assert body["has_guess"] is False
+
+
+def test_has_guess_tells_whether_the_chip_has_a_guess_label_before_and_after_a_save(api, alice, task, chip):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from guesslabels.core_raster import write_label_tif
+    from guesslabels.models import GuessLabel
+
+    client = api(alice)
+    assert client.put(url(task), {"labels": grid(2), "revision": 0}, format="json").status_code == 200
+    assert client.get(url(task)).json()["has_guess"] is False  # a draft on a chip without a guess
+    assert client.get(f"/api/tasks/{task.pk}/guess/").status_code == 404  # the guess API's contract is unchanged
+    tif = write_label_tif(np.full((256, 256), 5, np.uint8), chip.epsg, chip.transform)
+    GuessLabel.objects.create(chip=chip, file=default_storage.save(f"guess/{chip.pk}.tif", ContentFile(tif)))
+    assert client.get(url(task)).json()["has_guess"] is True
+    pending = client.get(url(chip.tasks.get(row=0, col=0))).json()
+    assert pending["has_guess"] is True and np.array(pending["labels"]).min() == 5
+    assert client.get(f"/api/tasks/{task.pk}/guess/").status_code == 200
 
 
 def test_a_draft_then_a_submit_each_add_a_revision_and_keep_history(api, alice, task):

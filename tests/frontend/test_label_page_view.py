@@ -28,7 +28,7 @@ def test_the_page_renders_the_palette_class_names_and_layers_from_python(client,
     assert [layer["id"] for layer in config["layers"]][:5] == ["rgb", "false_color", "ndvi", "ndwi", "swir"]
     assert {layer["id"] for layer in config["layers"]} == set(LAYERS)
     assert len({c["key"] for c in config["classes"] if c["code"]}) == 7  # one distinct hotkey a class
-    assert config["initialTask"] == 12 and config["user"] == {"name": "alice", "expert": False}
+    assert config["initialTask"] == 12 and config["user"] == {"name": "alice", "expert": False, "labeler": True}
 
 
 def test_a_task_parameter_that_is_not_a_number_is_ignored(client, alice):

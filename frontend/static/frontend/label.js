@@ -69,6 +69,7 @@ async function openTask(id, { submittedAt = null } = {}) {
   } catch (err) {
     if (err.status === 404 || err.status === 204) return showDone();
     document.body.dataset.ready = "error";
+    setTitle("No task open", "");
     return banner.show("error", `Could not get your next task: ${err.message}`, [["Retry", () => openTask(id)]], { id: "task" });
   }
   task = task?.task || task;
@@ -89,6 +90,7 @@ async function openTask(id, { submittedAt = null } = {}) {
     const text = err.status === 404 ? `Task ${task.id} does not exist or is not one of your tasks.` : err.message;
     state.task = null; state.session = null; state.cache = null;
     stage.clearImage(text);
+    setTitle(err.status === 404 ? `Task ${task.id} is not available` : `Task ${task.id} could not be opened`, "");
     document.body.dataset.ready = "error";
     return banner.show("error", text, [], { id: "task" });
   }
@@ -140,13 +142,16 @@ async function openTask(id, { submittedAt = null } = {}) {
   }
   performance.measure("lcnet:timeline-ready", { start: t0, end: performance.now(), detail: { task: task.id } });
   document.body.dataset.ready = String(task.id); // tests and the bench wait on this
-  afterOpen(task);
+  afterOpen(task, ann);
 }
 
 // Work that need not block the first draw: guess (hover info), thumbnails, prefetch, minimap, progress.
-function afterOpen(task) {
-  api.guess(task.id).then((g) => { if (state.task === task) state.guess = fromRows(g.labels || g.guess || g); })
-    .catch(() => { state.guess = null; });
+function afterOpen(task, ann) {
+  state.guess = null;
+  if (ann.has_guess !== false) { // a chip without a guess label: asking would only log a 404
+    api.guess(task.id).then((g) => { if (state.task === task) state.guess = fromRows(g.labels || g.guess || g); })
+      .catch(() => { state.guess = null; });
+  }
   prefetchAround();
   const cache = state.cache;
   state.scenes.forEach((_, pos) => cache.get(config.layers[0].id, pos, 0)
@@ -173,21 +178,32 @@ function offerBackup(session) {
 
 function showDone() {
   state.task = null;
-  stage.clearImage("No tasks left for you. Thank you!");
-  $("#task-title").textContent = "All done";
-  banner.show("info", "You have no pending tasks.", [], { id: "task", timeout: 0 });
+  const elsewhere = $("#elsewhere"); // links for admins and exporters, rendered by the server
+  if (elsewhere) elsewhere.hidden = false;
+  if (config.user.labeler) {
+    stage.clearImage("No tasks left for you. Thank you!");
+    setTitle("All done", "");
+    banner.show("info", "You have no pending tasks.", [], { id: "task", timeout: 0 });
+  } else {
+    stage.clearImage("Nothing to label with this account.");
+    setTitle("No labeling work", "labeling is for annotators and experts");
+  }
   document.body.dataset.ready = "done";
+}
+
+function setTitle(title, where) {
+  $("#task-title").textContent = title;
+  $("#task-where").textContent = where;
 }
 
 function renderTaskInfo(ann) {
   const t = state.task;
-  $("#task-title").textContent = `Task ${t.id}`;
-  $("#task-where").textContent = `chip ${t.chip} · task row ${t.row}, col ${t.col}`
-    + (config.user.expert ? " · reference task" : "") + (ann.frozen ? " · frozen (read only)" : "");
+  setTitle(`Task ${t.id}`, `chip ${t.chip} · task row ${t.row}, col ${t.col}`
+    + (config.user.expert ? " · reference task" : "") + (ann.frozen ? " · frozen (read only)" : ""));
 }
 
-// "Task k of 64 in this chip" from the chip's task list; "chips left" walks all pages of the caller's tasks, so
-// it is refreshed only when the chip changes.
+// "Task k of 64 in this chip" from the chip's task list; "chips left" (frozen chips have none) walks all pages of
+// the caller's tasks, so it is refreshed only when the chip changes.
 async function loadProgress(task) {
   const el = $("#progress");
   try {
@@ -207,10 +223,10 @@ async function loadProgress(task) {
 
 async function chipsLeft() {
   const open = new Set();
-  let url = "/api/me/tasks/";
+  let url = "/api/me/tasks/?page_size=1000";
   while (url) {
     const page = await request("GET", url);
-    (page.results || page).forEach((x) => { if (x.status !== "submitted") open.add(x.chip); });
+    (page.results || page).forEach((x) => { if (x.status !== "submitted" && !x.frozen) open.add(x.chip); });
     url = page.next || null;
   }
   return open.size;
