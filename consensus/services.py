@@ -61,6 +61,16 @@ def annotator_scores_recompute() -> set[int]:
     return changed
 
 
+def annotator_scores_refresh() -> int:
+    """Recompute accuracies; new ones change the weights of every task their annotators labeled, so recompute
+    those tasks' consensus too (Dawid–Skene does not use accuracies: its recompute follows the labels themselves).
+    Returns the number of consensus rows written or removed."""
+    changed = annotator_scores_recompute()
+    if not changed or consensus_method() != Method.BAYES:
+        return 0
+    return consensus_recompute(task_ids=selectors.tasks_of_annotators(changed))
+
+
 def _score_fields(annotations, refs) -> dict:
     scores, confusion, pixels, inputs = {}, np.zeros((engine.N_CODES, engine.N_CODES), np.int64), 0, {}
     for ann in annotations:

@@ -3,8 +3,7 @@ redelivered after a lost worker (acks_late) does no harm."""
 from celery import shared_task
 from django.db import IntegrityError
 
-from . import selectors, services
-from .models import Method
+from . import services
 
 
 @shared_task(name="consensus.task_consensus_recompute", acks_late=True)
@@ -21,9 +20,4 @@ def chip_consensus_recompute(chip_id: str) -> int:
 @shared_task(name="consensus.annotator_scores_recompute", acks_late=True, autoretry_for=(IntegrityError,),
              retry_backoff=True, max_retries=3)
 def annotator_scores_recompute() -> int:
-    """New accuracies change the weights of every task their annotators labeled: recompute those tasks too
-    (Dawid–Skene does not use accuracies: its recompute follows the labels themselves)."""
-    changed = services.annotator_scores_recompute()
-    if not changed or services.consensus_method() != Method.BAYES:
-        return 0
-    return services.consensus_recompute(task_ids=selectors.tasks_of_annotators(changed))
+    return services.annotator_scores_refresh()

@@ -132,3 +132,24 @@ def test_dawid_skene_method_holds_the_expert_label_as_truth_on_reference_tasks(
     assert rows[reference.pk].inputs["reference"]["revision"] == 1
     # Bob and Carol said 6 where the truth was 5: the same pattern elsewhere now reads 5.
     assert np.all(label_array(rows[task.pk].label) == 5)
+
+
+def test_refreshed_scores_reweigh_the_consensus_of_tasks_their_annotators_labeled(crew, task, reference, submit,
+                                                                                 expert_submit, erin):
+    for user, value in zip(crew, (5, 6, 7)):
+        submit(task, user, filled(value))
+        submit(reference, user, filled(value))
+    services.consensus_recompute()
+    assert np.all(label_array(ConsensusLabel.objects.get(task=task).label) == 5)  # equal priors: smallest code
+    expert_submit(reference, erin, filled(7))  # carol alone agrees with the expert
+    assert services.annotator_scores_refresh() >= 1
+    assert np.all(label_array(ConsensusLabel.objects.get(task=task).label) == 7)
+    assert services.annotator_scores_refresh() == 0  # nothing changed: nothing written
+
+
+@override_settings(LCNET_CONSENSUS_METHOD="dawid-skene")
+def test_refreshed_scores_leave_dawid_skene_consensus_alone(crew, reference, submit, expert_submit, erin):
+    expert_submit(reference, erin, filled(2))
+    submit(reference, crew[0], filled(2))
+    assert services.annotator_scores_refresh() == 0
+    assert AnnotatorScore.objects.get(annotator=crew[0]).accuracy == 1.0
