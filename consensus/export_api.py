@@ -15,6 +15,7 @@ from imagery.geo import GeoError, parse_tile_id
 from lcnet_site.roles import is_admin
 
 from . import export_files, export_scenes, stats_core
+from .export_ranges import Unsatisfiable, parse_range
 from .export_access import CanExport, IsLcnetAdmin
 from .export_selectors import ExportFilters, chip_export, exportable_chips, get_chip
 from .stats_selectors import dataset_stats, progress
@@ -149,8 +150,30 @@ def not_modified(request, etag: str) -> bool:
     return "*" in sent or etag in {tag.removeprefix("W/") for tag in sent}
 
 
+def ranged_file_response(request, fh, *, etag: str, content_type: str, filename: str) -> HttpResponse:
+    """The whole file streamed (FileResponse), or the one byte range asked for (206) while If-Range still matches."""
+    size = fh.size
+    try:
+        stale = request.headers.get("If-Range", etag) != etag
+        span = None if stale else parse_range(request.headers.get("Range"), size)
+    except Unsatisfiable:
+        fh.close()
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    if span is None:
+        return FileResponse(fh, content_type=content_type, as_attachment=True, filename=filename)
+    start, stop = span
+    with fh:  # ranges are blocks of one scene (≤ a few MB): read, not streamed
+        fh.seek(start)
+        response = HttpResponse(fh.read(stop - start), status=206, content_type=content_type)
+    response["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
+    return response
+
+
 class ChipSceneTif(APIView):
-    """A chip's scene COG (12 bands, see imagery.domain), where the exported STAC `source` links point."""
+    """A chip's scene COG (12 bands, see imagery.domain), where the exported STAC `source` links point; byte
+    ranges let GDAL open it by URL (/vsicurl/) and read only the blocks it needs."""
 
     permission_classes = [CanExport]
     content_negotiation_class = FileNegotiation
@@ -162,9 +185,9 @@ class ChipSceneTif(APIView):
         if not_modified(request, etag):
             response = HttpResponseNotModified()
         else:
-            response = FileResponse(export_scenes.open_scene(scene), content_type="image/tiff", as_attachment=True,
-                                    filename=f"{scene.chip_id}_{scene.date.isoformat()}.tif")
-        response["ETag"], response["Cache-Control"] = etag, IMMUTABLE
+            response = ranged_file_response(request, export_scenes.open_scene(scene), etag=etag,
+                                            content_type="image/tiff", filename=f"{scene.chip_id}_{scene.date}.tif")
+        response["ETag"], response["Cache-Control"], response["Accept-Ranges"] = etag, IMMUTABLE, "bytes"
         return response
 
 

@@ -120,3 +120,48 @@ def test_a_scene_whose_file_left_storage_is_a_404_not_a_500(chip, xena, api_as):
     scene = Scene.objects.get(chip=chip, date="2018-01-05")
     default_storage.delete(scene.file.name)
     assert api_as(xena).get(f"/api/export/chips/{chip.id}/scenes/2018-01-05.tif").status_code == 404
+
+
+def test_a_byte_range_is_a_206_with_those_bytes_and_a_stale_if_range_gets_the_whole_file(chip, xena, api_as):
+    scene = Scene.objects.get(chip=chip, date="2018-01-05")
+    with default_storage.open(scene.file.name, "rb") as fh:
+        whole = fh.read()
+    url = f"/api/export/chips/{chip.id}/scenes/2018-01-05.tif"
+    part = api_as(xena).get(url, headers={"Range": "bytes=100-16483"})
+    assert part.status_code == 206 and part.content == whole[100:16484]
+    assert part["Content-Range"] == f"bytes 100-16483/{len(whole)}" and part["Accept-Ranges"] == "bytes"
+    tail = api_as(xena).get(url, headers={"Range": "bytes=-10", "If-Range": part["ETag"]})
+    assert tail.status_code == 206 and tail.content == whole[-10:]
+    stale = api_as(xena).get(url, headers={"Range": "bytes=0-9", "If-Range": '"older"'})
+    assert stale.status_code == 200 and body(stale) == whole
+    past = api_as(xena).get(url, headers={"Range": f"bytes={len(whole)}-"})
+    assert past.status_code == 416 and past["Content-Range"] == f"bytes */{len(whole)}"
+    assert api_as(None).get(url, headers={"Range": "bytes=0-9"}).status_code in (401, 403)
+
+
+def test_gdal_opens_a_source_link_by_url_with_a_token(make_export_chip, store_scene_files, xena, live_server,
+                                                        real_scene_pixels, settings):
+    from rest_framework.authtoken.models import Token
+
+    chip = store_scene_files(make_export_chip("30PWT_00"))
+    settings.LCNET_PUBLIC_URL = live_server.url
+    token = Token.objects.create(user=xena).key
+    href = source_hrefs(stac_of(chip, token, live_server.url))[1]
+    # Connection: close, or curl's pooled connection keeps a server thread (and its database session) alive
+    headers = f"Authorization: Token {token}\r\nConnection: close"
+    with rasterio.Env(GDAL_HTTP_HEADERS=headers, GDAL_DISABLE_READDIR_ON_OPEN="EMPTY_DIR", CPL_VSIL_CURL_USE_HEAD="NO"):
+        with rasterio.open(f"/vsicurl/{href}") as src:
+            assert src.count == 12 and src.crs.to_epsg() == chip.epsg
+            np.testing.assert_array_equal(src.read(window=((32, 64), (64, 96))),
+                                          np.roll(real_scene_pixels, 1, axis=2)[:, 32:64, 64:96])
+    with rasterio.Env(GDAL_HTTP_HEADERS="Connection: close", GDAL_DISABLE_READDIR_ON_OPEN="EMPTY_DIR"), \
+            pytest.raises(rasterio.errors.RasterioIOError):
+        rasterio.open(f"/vsicurl/{href}?anonymous=1")  # no token: refused
+
+
+def stac_of(chip, token, origin) -> dict:
+    from urllib.request import Request, urlopen
+
+    request = Request(f"{origin}/api/export/chips/{chip.id}/stac.json", headers={"Authorization": f"Token {token}"})
+    with urlopen(request) as response:
+        return json.load(response)
