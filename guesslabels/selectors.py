@@ -32,7 +32,7 @@ def task_guess(task) -> np.ndarray | None:
 
 def task_guess_info(task) -> dict | None:
     """The task's guess with where it came from (for the API)."""
-    guess = GuessLabel.objects.filter(chip_id=task.chip_id).select_related("run").first()
+    guess = GuessLabel.objects.filter(chip_id=task.chip_id).first()
     if guess is None:
         return None
     return {"labels": read_guess(guess, task.window), "run": guess.run_id, "updated_at": guess.updated_at}

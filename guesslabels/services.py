@@ -16,7 +16,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from imagery.models import Chip, Tile
+from imagery.models import Chip, Task, Tile
 from imagery.selectors import read_chip_stack
 
 from . import core_raster, model
@@ -286,6 +286,4 @@ def _edited_task_ids(chips: list[Chip]) -> set[int]:
     except (ModuleNotFoundError, AttributeError):
         log.warning("%s not available: no task counts as edited", path)
         return set()
-    from imagery.models import Task
-
     return set(edited_task_ids(Task.objects.filter(chip__in=chips).values_list("pk", flat=True)))

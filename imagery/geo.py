@@ -34,6 +34,19 @@ def utm_zone(epsg: int) -> tuple[int, bool]:
     raise GeoError(f"EPSG:{epsg} is not a WGS 84 / UTM zone; Sentinel-2 chips must be in UTM")
 
 
+def utm_epsg(zone: int, northern: bool) -> int:
+    """The WGS 84 / UTM EPSG code of a zone (the inverse of utm_zone)."""
+    if not 1 <= zone <= 60:
+        raise GeoError(f"UTM zone {zone} does not exist (1..60)")
+    return (32600 if northern else 32700) + zone
+
+
+def tile_epsg(tile: str) -> int:
+    """The UTM EPSG code a tile id implies: its zone, north from latitude band N on."""
+    tile = parse_tile_id(tile)
+    return utm_epsg(int(tile[:-3]), tile[-3] >= "N")
+
+
 def to_lonlat(epsg: int, x, y):
     """Longitude and latitude (degrees) of points given in the EPSG's coordinates."""
     transformer = Transformer.from_crs(epsg, 4326, always_xy=True)

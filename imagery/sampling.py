@@ -453,7 +453,7 @@ def _mgrs_ids(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         for north in (True, False):
             sel = np.flatnonzero((zone == z) & ((lat >= 0) == north))
             if len(sel):
-                epsg = (32600 if north else 32700) + int(z)
+                epsg = geo.utm_epsg(int(z), north)
                 x, y = Transformer.from_crs(4326, epsg, always_xy=True).transform(lon[sel], lat[sel])
                 ids[sel] = [f"{z:02d}{geo.latitude_band(la)}{geo.square_letters(z, xi, yi)}"
                             for la, xi, yi in zip(lat[sel], x, y)]

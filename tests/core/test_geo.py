@@ -80,6 +80,17 @@ def test_non_utm_crs_is_rejected():
         geo.utm_zone(4326)
 
 
+@pytest.mark.parametrize("tile,epsg", [("33UUU", 32633), ("4QFJ", 32604), ("38KMA", 32738), ("60CWS", 32760)])
+def test_a_tile_id_implies_its_utm_epsg_and_back(tile, epsg):
+    assert geo.tile_epsg(tile) == epsg
+    assert geo.utm_epsg(*geo.utm_zone(epsg)) == epsg
+
+
+def test_a_utm_zone_outside_1_to_60_is_rejected():
+    with pytest.raises(geo.GeoError, match="zone 61"):
+        geo.utm_epsg(61, True)
+
+
 def test_continents_of_the_sample_places():
     lon = np.array([33.52, 130.32, 14.56, 1.23, 12.61, -2.49, 35.54, 44.75, -100.0, -60.0, 135.0, 0.0])
     lat = np.array([36.14, 49.87, 45.87, 43.65, 52.49, 11.04, 12.95, -21.74, 40.0, -10.0, -25.0, -70.0])

@@ -104,7 +104,7 @@ class Command(BaseCommand):
         for line, row in enumerate(rows, start=2):
             try:
                 tile_id = geo.parse_tile_id(row["tile_id"])
-                epsg = (32600 if tile_id[2] >= "N" else 32700) + int(tile_id[:2])
+                epsg = geo.tile_epsg(tile_id)
                 x, y = Transformer.from_crs(4326, epsg, always_xy=True).transform(float(row["lon"]), float(row["lat"]))
                 left, _, _, top = geo.tile_bounds(tile_id, epsg, y)
             except (geo.GeoError, ValueError) as exc:  # ValueError: lat/lon not numbers, or letters not of the zone
