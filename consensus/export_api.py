@@ -178,7 +178,9 @@ class ChipSceneTif(APIView):
     permission_classes = [CanExport]
     content_negotiation_class = FileNegotiation
 
-    @extend_schema(responses={(200, "image/tiff"): OpenApiTypes.BINARY, 304: None})
+    @extend_schema(operation_id="export_chip_scene_tif", responses={
+        (200, "image/tiff"): OpenApiTypes.BINARY, (206, "image/tiff"): OpenApiTypes.BINARY, 304: None, 416: None,
+    })
     def get(self, request, chip_id, day):
         scene = export_scenes.scene_for_download(chip_id, day)
         etag = quote_etag(export_scenes.scene_etag(scene))
