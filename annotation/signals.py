@@ -10,9 +10,12 @@ annotation_withdrawn(sender=Annotation, task_id, annotator_id, revision, submitt
     completed (or their accuracy on a reference task) is stale. `submitted_count` is counted after commit.
 expert_label_submitted(sender=ExpertLabel, task_id, expert_id, revision)
     on every submit of an expert label (annotator accuracy and the affected consensus change).
+expert_label_withdrawn(sender=ExpertLabel, task_id, expert_id, revision)
+    when an expert saves a draft over their submitted label: it no longer scores the annotators.
 """
 from django.dispatch import Signal
 
 annotation_submitted = Signal()
 annotation_withdrawn = Signal()
 expert_label_submitted = Signal()
+expert_label_withdrawn = Signal()

@@ -31,7 +31,7 @@ from ..models import (
     Status,
     TaskDataMask,
 )
-from ..signals import annotation_submitted, annotation_withdrawn, expert_label_submitted
+from ..signals import annotation_submitted, annotation_withdrawn, expert_label_submitted, expert_label_withdrawn
 
 
 class StaleRevision(Exception):
@@ -118,7 +118,7 @@ def label_save(*, user, target: LabelTarget, labels: np.ndarray, revision: int, 
             raise StaleRevision(kind.model.objects.filter(pk=target.row["id"]).values_list("revision", flat=True)[0])
     if submit:
         _announce_on_commit(kind, target, user, new_revision, others)
-    elif target.kind == ANNOTATION and target.row is not None and target.row["status"] == Status.SUBMITTED:
+    elif target.row is not None and target.row["status"] == Status.SUBMITTED:
         _announce_withdrawn_on_commit(target, user, new_revision)
     return Saved(target.task_id, target.kind, new_revision, status.value, values["differ"])
 
@@ -188,7 +188,13 @@ def _announce_on_commit(kind, target: LabelTarget, user, revision: int, others) 
 
 def _announce_withdrawn_on_commit(target: LabelTarget, user, revision: int) -> None:
     """A draft over a submitted annotation takes it out of the consensus: tell consensus, whatever the count
-    (two annotators withdrawing at once would each see too few to matter). Rare, so off the submit hot path."""
+    (two annotators withdrawing at once would each see too few to matter). Rare, so off the submit hot path.
+    An expert's draft over their submitted label takes it out of the annotators' scores the same way."""
+    if target.kind == EXPERT_LABEL:
+        kwargs = dict(task_id=target.task_id, expert_id=user.pk, revision=revision)
+        transaction.on_commit(lambda: expert_label_withdrawn.send(sender=ExpertLabel, **kwargs))
+        return
+
     def announce():
         count = sql.submitted_count(task_id=target.task_id, chip_id=target.chip_id)
         annotation_withdrawn.send(sender=Annotation, task_id=target.task_id, annotator_id=user.pk, revision=revision,

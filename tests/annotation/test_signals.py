@@ -116,3 +116,26 @@ def test_a_later_submit_still_costs_three_queries(chip, alice, bob, assign, full
             assert client.post(url, {"labels": [[1] * 32] * 32, "revision": revision}, format="json").status_code == 200
     # access + the saving statement + the post-commit count (below three submitted); the withdrawal hook adds none
     assert len(ctx.captured_queries) == 3, [q["sql"][:60] for q in ctx.captured_queries]
+
+
+def test_a_draft_over_a_submitted_expert_label_is_announced_as_withdrawn(
+    chip, erin, django_capture_on_commit_callbacks
+):
+    from annotation.signals import expert_label_withdrawn
+
+    got = []
+
+    def listen(sender, **kwargs):
+        got.append(kwargs)
+
+    expert_label_withdrawn.connect(listen)
+    try:
+        task = chip.tasks.first()
+        reference_task_add(task_id=task.pk, expert=erin)
+        for submit, revision in [(True, 0), (False, 1), (False, 2)]:
+            with django_capture_on_commit_callbacks(execute=True):
+                save(erin, task, submit=submit, revision=revision)
+    finally:
+        expert_label_withdrawn.disconnect(listen)
+    # only the draft over the submitted label withdraws it; a draft over a draft says nothing
+    assert [(k["task_id"], k["expert_id"], k["revision"]) for k in got] == [(task.pk, erin.pk, 2)]

@@ -106,3 +106,18 @@ def test_a_draft_saved_after_all_three_submitted_removes_the_consensus(chip, cre
     assert not ConsensusLabel.objects.filter(task=task).exists()
     assert api(crew[1]).post(url + "submit/", {"labels": labels, "revision": 2}, format="json").status_code == 200
     assert ConsensusLabel.objects.filter(task=task).exists()  # submitted again: back
+
+
+def test_a_withdrawn_expert_label_stops_scoring_the_annotators(chip, crew, submit, expert_submit, erin):
+    from annotation.models import Status
+    from annotation.signals import expert_label_withdrawn
+
+    reference = Task.objects.filter(chip=chip).first()
+    submit(reference, crew[0], filled(2))
+    expert_submit(reference, erin, filled(2))
+    expert_label_submitted.send(sender=ExpertLabel, task_id=reference.pk, expert_id=erin.pk, revision=1)
+    assert AnnotatorScore.objects.get(annotator=crew[0]).n_reference_tasks == 1
+    ExpertLabel.objects.filter(task=reference).update(status=Status.DRAFT, revision=2)  # as a draft save leaves it
+    expert_label_withdrawn.send(sender=ExpertLabel, task_id=reference.pk, expert_id=erin.pk, revision=2)
+    score = AnnotatorScore.objects.get(annotator=crew[0])
+    assert (score.accuracy, score.n_reference_tasks) == (None, 0)  # back to the prior
