@@ -22,7 +22,7 @@ class AnnotatorScore(models.Model):
     """
 
     annotator = models.OneToOneField(
-        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="consensus_score"
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="annotator_score"
     )
     accuracy = models.FloatField(null=True, blank=True, help_text="Mean of task scores; null: no reference task")
     n_reference_tasks = models.PositiveIntegerField(default=0)
