@@ -6,7 +6,7 @@ import numpy as np
 from django.core.files.storage import default_storage
 
 from . import core_raster
-from .models import GuessLabel, TrainingRun
+from .models import GuessLabel
 
 
 def local_path(name: str):
@@ -36,8 +36,3 @@ def task_guess_info(task) -> dict | None:
     if guess is None:
         return None
     return {"labels": read_guess(guess, task.window), "run": guess.run_id, "updated_at": guess.updated_at}
-
-
-def latest_runs(tile_ids=None):
-    runs = TrainingRun.objects.order_by("tile_id", "-created_at").distinct("tile_id")
-    return runs.filter(tile_id__in=tile_ids) if tile_ids is not None else runs

@@ -38,7 +38,3 @@ def read_chip_stack(chip: Chip) -> tuple[np.ndarray, list[date]]:
     for i, scene in enumerate(scenes):
         stack[i] = read_scene_window(scene, (0, 0, CHIP_SIZE, CHIP_SIZE))
     return stack, [scene.date for scene in scenes]
-
-
-def chip_by_fingerprint(fingerprint: str) -> Chip | None:
-    return Chip.objects.filter(fingerprint=fingerprint).first()
