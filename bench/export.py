@@ -114,7 +114,8 @@ def export_once(tile_id: str) -> tuple[int, int, list[float]]:
     from consensus.export_api import DatasetZip
 
     user = get_user_model()(username="bench", is_staff=True, is_superuser=True)
-    request = APIRequestFactory().get("/api/export/dataset.zip", {"tile": tile_id})
+    # a Host the settings allow, as a real request has (the STAC source links start with its origin)
+    request = APIRequestFactory().get("/api/export/dataset.zip", {"tile": tile_id}, HTTP_HOST="localhost")
     force_authenticate(request, user=user)
     response = DatasetZip.as_view()(request)
     assert response.status_code == 200, response.status_code
