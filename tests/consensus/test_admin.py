@@ -61,3 +61,15 @@ def test_a_consensus_page_draws_the_tasks_class_and_score(chip, crew, submit, ad
     pixels = imread(io.BytesIO(base64.b64decode(encoded)))
     woody = np.array([214, 76, 43]) / 255  # the class the vote chose, in the published color
     assert np.isclose(pixels[..., :3], woody, atol=0.02).all(axis=-1).sum() > 1000
+
+
+def test_the_consensus_list_costs_a_fixed_number_of_queries_however_many_tasks(chip, crew, submit, admin_client,
+                                                                               django_assert_max_num_queries):
+    for task in Task.objects.filter(chip=chip)[:20]:
+        for user, value in zip(crew, (1, 2, 2)):
+            submit(task, user, filled(value))
+    services.consensus_recompute()
+    # session, user, roles, counts, filter choices, one page (tasks joined in): not one query per row
+    with django_assert_max_num_queries(12):
+        response = admin_client.get("/admin/consensus/consensuslabel/")
+    assert response.status_code == 200 and response.context["cl"].result_count == 20
