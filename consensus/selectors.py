@@ -117,3 +117,9 @@ def suggested_tasks():
         .select_related("task")
         .order_by("mean_score", "-disagreement", "task_id")
     )
+
+
+def consensus_count(tile_id: str | None = None) -> int:
+    """How many tasks (of a tile, or all) have a consensus label."""
+    rows = ConsensusLabel.objects.all()
+    return (rows.filter(task__chip__tile_id=tile_id) if tile_id else rows).count()

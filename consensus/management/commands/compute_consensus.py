@@ -1,8 +1,8 @@
 """python manage.py compute_consensus [--method bayes|dawid-skene] [--tile T]"""
 from django.core.management.base import BaseCommand, CommandError
 
-from consensus import services
-from consensus.models import ConsensusLabel, Method
+from consensus import selectors, services
+from consensus.models import Method
 from imagery.models import Tile
 
 
@@ -19,8 +19,7 @@ class Command(BaseCommand):
         method = services.consensus_method(method)
         changed = services.annotator_scores_recompute()
         written = services.consensus_recompute(method=method, tile_id=tile, progress=True)
-        scope = ConsensusLabel.objects.filter(task__chip__tile_id=tile) if tile else ConsensusLabel.objects.all()
         self.stdout.write(
             f"{method}: {len(changed)} annotator accuracies changed; {written} consensus labels written or removed; "
-            f"{scope.count()} tasks have consensus"
+            f"{selectors.consensus_count(tile)} tasks have consensus"
         )
