@@ -6,7 +6,7 @@ import numpy as np
 from django.core.files.storage import default_storage
 
 from . import core_raster
-from .models import GuessLabel
+from .models import GuessLabel, ReferenceRaster
 
 
 def local_path(name: str):
@@ -36,3 +36,8 @@ def task_guess_info(task) -> dict | None:
     if guess is None:
         return None
     return {"labels": read_guess(guess, task.window), "run": guess.run_id, "updated_at": guess.updated_at}
+
+
+def reference_tile_ids() -> list[str]:
+    """Tiles with a registered reference raster (the ones a training run can start on)."""
+    return list(ReferenceRaster.objects.order_by("tile_id").values_list("tile_id", flat=True))

@@ -1,7 +1,9 @@
-"""The guess-label admin lists cost a fixed number of queries, however many rows they show."""
+"""The guess-label admin lists cost a fixed number of queries, however many rows they show; the tiles a command
+trains by default."""
 import pytest
 
-from guesslabels.models import GuessLabel, RunStatus, TrainingRun
+from guesslabels import selectors
+from guesslabels.models import GuessLabel, ReferenceRaster, RunStatus, TrainingRun
 from imagery.models import Chip, Tile
 
 
@@ -22,3 +24,10 @@ def test_admin_list_queries_do_not_grow_with_rows(twelve_guesses, admin_client, 
         response = admin_client.get(f"/admin/guesslabels/{model}/")
     assert response.status_code == 200
     assert response.content.count(b"ABC_00" if model == "guesslabel" else b"ABC") >= 12
+
+
+def test_the_tiles_trained_by_default_are_those_with_a_reference_raster(twelve_guesses):
+    for tile_id in ("15ABC", "11ABC"):
+        ReferenceRaster.objects.create(tile_id=tile_id, file=f"references/{tile_id}.tif", source="test",
+                                       mapping_name="test.csv", mapping={"1": 1})
+    assert selectors.reference_tile_ids() == ["11ABC", "15ABC"]

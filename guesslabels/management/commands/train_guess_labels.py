@@ -4,8 +4,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from guesslabels import services
-from guesslabels.models import ReferenceRaster, RunStatus
+from guesslabels import selectors, services
+from guesslabels.models import RunStatus
 
 
 class Command(BaseCommand):
@@ -32,7 +32,7 @@ class Command(BaseCommand):
                 ref = services.reference_register(tile_id=opts["tile"], path=opts["reference"],
                                                   mapping_path=opts["mapping"])
                 self.stdout.write(f"registered {ref.file.name} for tile {ref.tile_id} ({ref.mapping_name})")
-            tiles = [opts["tile"]] if opts["tile"] else list(ReferenceRaster.objects.values_list("tile_id", flat=True))
+            tiles = [opts["tile"]] if opts["tile"] else selectors.reference_tile_ids()
             if not tiles:
                 raise CommandError("no tile has a reference raster; register one with --tile T --reference PATH")
 
