@@ -283,7 +283,11 @@ def _edited_task_ids(chips: list[Chip]) -> set[int]:
     module_name, _, name = path.rpartition(".")
     try:
         edited_task_ids = getattr(importlib.import_module(module_name), name)
-    except (ModuleNotFoundError, AttributeError):
+    except (ModuleNotFoundError, AttributeError) as exc:
+        # Only the named module or function missing falls back; a broken import inside it must not silently let
+        # a run overwrite the guesses annotators already started from.
+        if isinstance(exc, ModuleNotFoundError) and exc.name != module_name:
+            raise
         log.warning("%s not available: no task counts as edited", path)
         return set()
     return set(edited_task_ids(Task.objects.filter(chip__in=chips).values_list("pk", flat=True)))
