@@ -34,6 +34,7 @@ PURE_MODULES = [
     "guesslabels.model",
     "guesslabels.plots",
     "consensus.engine",
+    "consensus.plots",
     "consensus.core_zipstream",
     "consensus.export_core",
     "consensus.stats_core",
