@@ -7,4 +7,4 @@ RUN pip install -r requirements.txt
 COPY . .
 RUN DATABASE_URL=sqlite:////tmp/build.sqlite3 python manage.py collectstatic --noinput
 EXPOSE 8000
-CMD ["gunicorn", "lcnet_site.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+CMD ["gunicorn", "lcnet_site.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "2"]

@@ -34,8 +34,8 @@ def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--duration", type=int, default=15, help="seconds of load (bounded)")
     p.add_argument("--connections", type=int, default=16, help="concurrent clients, one annotator each")
-    p.add_argument("--workers", type=int, default=3, help="gunicorn worker processes")
-    p.add_argument("--threads", type=int, default=4,
+    p.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (one per core)")
+    p.add_argument("--threads", type=int, default=2,
                    help="threads per worker (> 1: gthread workers with keep-alive; 1: sync workers)")
     p.add_argument("--fresh", action="store_true",
                    help="start from untouched tasks (every first submit creates the row) instead of saved drafts")
