@@ -3,25 +3,7 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
-from imagery.domain import TASK_SIZE, TASKS_PER_SIDE
-
-
-@pytest.fixture
-def make_chip(db):
-    from imagery.models import Chip, Task, Tile
-
-    def make(chip_id="32NLP_00"):
-        tile, _ = Tile.objects.get_or_create(id=chip_id.split("_")[0], defaults={"epsg": 32632})
-        chip = Chip.objects.create(
-            id=chip_id, tile=tile, epsg=32632, transform=[10, 0, 500000, 0, -10, 100000],
-            bounds=[500000, 97440, 502560, 100000],
-        )
-        Task.objects.bulk_create(
-            Task(chip=chip, row=r, col=c) for r in range(TASKS_PER_SIDE) for c in range(TASKS_PER_SIDE)
-        )
-        return chip
-
-    return make
+from imagery.domain import TASK_SIZE
 
 
 @pytest.fixture

@@ -58,31 +58,6 @@ def write_reference(tmp_path):
 
 
 @pytest.fixture
-def api():
-    """api(user) -> a DRF client authenticated by a real token (api(None): anonymous)."""
-    from rest_framework.authtoken.models import Token
-    from rest_framework.test import APIClient
-
-    def make(user):
-        client = APIClient()
-        if user is not None:
-            client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-        return client
-
-    return make
-
-
-@pytest.fixture
-def assign(db):
-    from annotation.services import assignments_create
-
-    def do(chip, *users):
-        return assignments_create(chip_ids=[chip.pk], user_ids=[u.pk for u in users])
-
-    return do
-
-
-@pytest.fixture
 def stored_files():
     """Names of the files written under a storage folder since the test began (to show a refusal wrote nothing).
 
