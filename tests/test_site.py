@@ -94,3 +94,12 @@ def test_an_annotator_is_sent_to_the_admin_login(client, alice):
     response = client.get("/admin/")
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
     assert not alice.has_perm("imagery.view_chip")
+
+
+def test_the_openapi_schema_validates_without_warnings(db, tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml"))
+    schema = (tmp_path / "schema.yml").read_text()
+    for path in ("/api/tasks/{task_id}/annotation/submit/", "/api/export/dataset.zip", "/api/me/tasks/next/"):
+        assert path in schema
