@@ -23,7 +23,6 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -198,35 +197,22 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=46, help="date steps")
     args = parser.parse_args()
 
-    import django
-    from django.conf import settings
-
-    media = tempfile.mkdtemp(prefix="lcnet-bench-page-")
-    django.setup()
-    settings.STORAGES["default"]["OPTIONS"]["location"] = media
-    settings.MEDIA_ROOT = media
     from django.db import connection
-    from django.test.utils import setup_test_environment
 
-    setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.settings_dict["TEST"]["NAME"] = f"bench_labeling_page_{os.getpid()}"
-    db_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    server = None
-    try:
-        task_ids = seed(args.tasks)
-        connection.close()  # gunicorn's workers get their own connections
-        port = free_port()
-        server = serve(db_name, media, port)
-        report(drive(f"http://127.0.0.1:{port}", task_ids, args.tasks, args.steps))
-    finally:
-        if server:
-            server.terminate()
-            server.wait(timeout=20)
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        import shutil
+    from _throwaway import throwaway_django
 
-        shutil.rmtree(media, ignore_errors=True)
+    with throwaway_django("labeling_page") as (db_name, media):
+        server = None
+        try:
+            task_ids = seed(args.tasks)
+            connection.close()  # gunicorn's workers get their own connections
+            port = free_port()
+            server = serve(db_name, media, port)
+            report(drive(f"http://127.0.0.1:{port}", task_ids, args.tasks, args.steps))
+        finally:
+            if server:
+                server.terminate()
+                server.wait(timeout=20)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ Needs: pip install -r bench/requirements.txt (rio-tiler).
 import argparse
 import os
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -104,25 +103,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="warm repetitions of each request")
     args = parser.parse_args()
 
-    import django
     from django.conf import settings
 
-    media = tempfile.mkdtemp(prefix="lcnet-bench-layers-")
-    django.setup()
-    settings.STORAGES["default"]["OPTIONS"]["location"] = media
-    settings.MEDIA_ROOT = media
-    from django.db import connection
-    from django.test.utils import setup_test_environment
+    from _throwaway import throwaway_django
 
-    setup_test_environment()
-    rio_view_and_urls()
-    settings.ROOT_URLCONF = __name__
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
+    with throwaway_django("layers"):
+        rio_view_and_urls()
+        settings.ROOT_URLCONF = __name__
         run(args)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def run(args) -> None:

@@ -1,7 +1,6 @@
 """The whole pipeline on Postgres and a real Celery worker: a real Sentinel-2 chip is ingested, assigned to three
 annotators through the admin API, one task becomes a reference task that the expert labels, the three annotators
 submit it, the worker scores them and merges their labels, and the export API hands the result back as a GeoTIFF."""
-import time
 from io import StringIO
 
 import numpy as np
@@ -12,12 +11,12 @@ from rest_framework.test import APIClient
 
 from consensus.engine import bayesian_consensus
 from imagery.domain import CHIP_SIZE, TASK_SIZE
+from tests.worker_wait import wait_for_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 CHIP = "52UEA_08"
 SOURCE = f"landcovernet_s2_chips/{CHIP}_20180720_bands10.tif"
-WAIT_S = 60
 
 
 def logged_in(user) -> APIClient:
@@ -33,13 +32,6 @@ def submit(user, task, labels):
     return response.json()
 
 
-def wait_for(condition, what):
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.2)
-    pytest.fail(f"the worker did not {what} within {WAIT_S} s (see .test-media/celery-worker.log)")
 
 
 def answers() -> dict[str, np.ndarray]:
@@ -82,7 +74,7 @@ def test_an_ingested_chip_goes_from_assignment_to_an_exported_consensus_label_on
     assert accuracy == [0.875, 0.5, 0.25]
     order = np.argsort([u.pk for u in annotators])  # the service lists a task's annotators by id
     weights = [accuracy[i] for i in order]
-    row = wait_for(
+    row = wait_for_worker(
         lambda: ConsensusLabel.objects.filter(task=task, inputs__weights=weights).first(),
         "merge the three labels with the expert-derived accuracies",
     )

@@ -1,6 +1,5 @@
 """End to end on a real Celery worker (Redis broker, Postgres test database): submissions through the labeling API
 enqueue consensus work that the worker process carries out."""
-import time
 
 import numpy as np
 import pytest
@@ -9,10 +8,10 @@ from rest_framework.test import APIClient
 from consensus.models import AnnotatorScore, ConsensusLabel
 from consensus.selectors import label_array, score_array
 from imagery.models import Task
+from tests.worker_wait import wait_for_worker
 
 pytestmark = pytest.mark.worker
 
-WAIT_S = 60
 
 
 def submit(user, task, value):
@@ -23,13 +22,6 @@ def submit(user, task, value):
     assert response.status_code == 200, response.content
 
 
-def wait_for(condition, what):
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline:
-        if value := condition():
-            return value
-        time.sleep(0.2)
-    pytest.fail(f"the worker did not {what} within {WAIT_S} s (see .test-media/celery-worker.log)")
 
 
 @pytest.fixture
@@ -55,19 +47,19 @@ def test_the_third_submission_and_a_new_expert_label_update_consensus_on_the_wor
     submit(bob, task, 6)
     assert not ConsensusLabel.objects.filter(task=task).exists()
     submit(carol, task, 7)  # third submission: the worker merges the three
-    row = wait_for(lambda: ConsensusLabel.objects.filter(task=task).first(), "compute the task's consensus")
+    row = wait_for_worker(lambda: ConsensusLabel.objects.filter(task=task).first(), "compute the task's consensus")
     assert np.all(label_array(row.label) == 5)  # all on the prior: a three-way tie goes to the smallest code
     np.testing.assert_allclose(score_array(row.score), 1 / 3, rtol=1e-6)
 
     for user, value in ((alice, 5), (bob, 6), (carol, 7)):  # blind labels of the reference task
         submit(user, reference, value)
     submit(erin, reference, 7)  # the expert agrees with carol: her accuracy is 1, the others' 0
-    carol_score = wait_for(
+    carol_score = wait_for_worker(
         lambda: AnnotatorScore.objects.filter(annotator=carol, accuracy__isnull=False).first(), "score carol"
     )
     assert carol_score.accuracy == 1.0 and carol_score.n_reference_tasks == 1
     assert AnnotatorScore.objects.get(annotator=alice).accuracy == 0.0
-    changed = wait_for(
+    changed = wait_for_worker(
         lambda: ConsensusLabel.objects.filter(task=task, computed_at__gt=row.computed_at).first(),
         "recompute the affected consensus",
     )

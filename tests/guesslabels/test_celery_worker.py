@@ -1,10 +1,10 @@
 """The training run as background work: queued by the command, executed by a real Celery worker on Redis."""
-import time
 
 import pytest
 
 from guesslabels.models import GuessLabel, RunStatus, TrainingRun
 from tests.guesslabels.conftest import EOLEARN_MAPPING, run_command
+from tests.worker_wait import wait_for_worker
 
 pytestmark = pytest.mark.worker
 
@@ -16,10 +16,11 @@ def test_a_queued_run_is_trained_by_the_worker_and_its_guess_appears(celery_work
                       "--mapping", EOLEARN_MAPPING)
     run = TrainingRun.objects.get()
     assert f"run {run.pk} tile 33TVL: queued (Celery" in out
-    deadline = time.monotonic() + 120
-    while run.status in (RunStatus.QUEUED, RunStatus.RUNNING) and time.monotonic() < deadline:
-        time.sleep(0.5)
+    def finished():
         run.refresh_from_db()
-    assert run.status == RunStatus.DONE, run.error or "the worker did not finish in 120 s"
+        return run.status not in (RunStatus.QUEUED, RunStatus.RUNNING)
+
+    wait_for_worker(finished, "finish the training run", seconds=120)
+    assert run.status == RunStatus.DONE, run.error
     assert run.started_at and run.finished_at and run.metrics["overall_accuracy"] > 0.7
     assert GuessLabel.objects.get(chip_id="33TVL_00").run == run
