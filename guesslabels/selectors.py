@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
-from django.core.files.storage import default_storage
+
+from imagery.selectors import raster_source
 
 from . import core_raster
 from .models import GuessLabel, ReferenceRaster
 
 
-def local_path(name: str):
-    """A path rasterio can open: the local file, or the bytes when storage is remote (S3)."""
-    try:
-        return default_storage.path(name)
-    except NotImplementedError:
-        with default_storage.open(name, "rb") as fh:
-            return fh.read()
-
-
 def read_guess(guess: GuessLabel, window: tuple[int, int, int, int] | None = None) -> np.ndarray:
-    return core_raster.read_label_tif(local_path(guess.file.name), window)
+    return core_raster.read_label_tif(raster_source(guess.file.name), window)
 
 
 def task_guess(task) -> np.ndarray | None:

@@ -17,14 +17,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from imagery.models import Chip, Task, Tile
-from imagery.selectors import read_chip_stack
+from imagery.selectors import raster_source, read_chip_stack
 
 from . import core_raster, model
 from .core_pipeline import MAX_PIXELS_PER_CLASS, TrainingSample, keep_task_windows
 from .features import FEATURE_LAYOUT, ClassMapping, chip_features, class_counts
 from .models import GuessLabel, ReferenceRaster, RunStatus, TrainingRun
 from .plots import metrics_png
-from .selectors import local_path, read_guess
+from .selectors import read_guess
 
 log = logging.getLogger(__name__)
 
@@ -212,7 +212,7 @@ def _reference(tile_id: str):
     if reference is None:
         raise GuessLabelError(f"tile {tile_id} has no reference raster")
     mapping = ClassMapping.from_pairs({int(k): v for k, v in reference.mapping.items()}, reference.mapping_name)
-    path = local_path(reference.file.name)
+    path = raster_source(reference.file.name)
     try:
         return reference, mapping, path, core_raster.describe_reference(path)
     except ValueError as exc:

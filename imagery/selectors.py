@@ -24,11 +24,16 @@ def read_scene_window(scene: Scene, window: tuple[int, int, int, int]) -> np.nda
     row_off, col_off, height, width = (int(v) for v in window)
     if row_off < 0 or col_off < 0 or height <= 0 or width <= 0 or row_off + height > CHIP_SIZE or col_off + width > CHIP_SIZE:
         raise ValueError(f"window {tuple(window)} is not inside the {CHIP_SIZE}×{CHIP_SIZE} chip")
-    path = _local_path(scene.file.name)
+    return cog.read_window(raster_source(scene.file.name), (row_off, col_off, height, width))
+
+
+def raster_source(name: str) -> str | bytes:
+    """What rasterio opens for a stored file: its local path, or its bytes when storage is remote (S3)."""
+    path = _local_path(name)
     if path is not None:
-        return cog.read_window(path, (row_off, col_off, height, width))
-    with default_storage.open(scene.file.name, "rb") as fh:
-        return cog.read_window(fh.read(), (row_off, col_off, height, width))
+        return path
+    with default_storage.open(name, "rb") as fh:
+        return fh.read()
 
 
 def read_chip_stack(chip: Chip) -> tuple[np.ndarray, list[date]]:
