@@ -3,10 +3,13 @@ from dataclasses import dataclass
 
 from django.http import Http404
 
+from imagery.models import Task
+
 from lcnet_site.roles import EXPERT
 
-from . import sql
-from .models import ExpertLabel
+from annotation import sql
+from annotation.models import ExpertLabel
+from annotation.selectors import tasks_visible_to
 
 ANNOTATION = "annotation"
 EXPERT_LABEL = "expert"
@@ -53,3 +56,14 @@ def access_label_target(user, task_id) -> LabelTarget:
         raise Http404
     mask = None if info["mask"] is None else bytes(info["mask"])
     return LabelTarget(kind, task_id, info["chip_id"], info["frozen"], bool(info["is_reference"]), mask, row)
+
+
+def access_task(user, task_id: int) -> Task:
+    """The task (with its chip) if `user` may see its imagery and guess; Http404 otherwise, so that its existence
+    is not revealed. Visibility is annotation's rule (selectors.tasks_visible_to)."""
+    if not 0 < task_id < 2**63:  # beyond bigint Postgres would raise instead of finding nothing
+        raise Http404("No such task.")
+    task = tasks_visible_to(user).select_related("chip").filter(pk=task_id).first()
+    if task is None:
+        raise Http404("No such task.")
+    return task

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from lcnet_site.roles import ANNOTATOR
 
-from . import selectors, services
-from .models import (
+from annotation import selectors, services
+from annotation.models import (
     Annotation,
     AnnotationRevision,
     Assignment,

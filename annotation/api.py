@@ -9,11 +9,11 @@ from rest_framework.views import APIView
 
 from lcnet_site.roles import is_admin
 
-from . import selectors, services
-from .access import access_label_target
-from .auth import CachedTokenAuthentication
-from .models import Status
-from .serializers import (
+from annotation import selectors, services
+from annotation.access import access_label_target
+from annotation.auth import CachedTokenAuthentication
+from annotation.models import Status
+from annotation.serializers import (
     AssignmentOut,
     AssignmentsIn,
     ConflictOut,

@@ -1,6 +1,6 @@
 """Who labels what, and every label they ever saved.
 
-Labels are 1,024-byte bytea (uint8 classes, row-major 32×32; see annotation.core_labels). A task an annotator has
+Labels are 1,024-byte bytea (uint8 classes, row-major 32×32; see annotation.lib.labels). A task an annotator has
 not saved yet has no Annotation row: its labels are the task's current guess label ("pending"). The first save
 creates the row (revision 1) and keeps the guess it started from, so "differ from guess" stays meaningful even if
 a later guess-label run changes the task's guess.

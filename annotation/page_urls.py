@@ -1,5 +1,5 @@
 from django.urls import path
 
-from . import pages
+from annotation import pages
 
 urlpatterns = [path("label/", pages.label_page, name="label")]

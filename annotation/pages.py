@@ -1,14 +1,14 @@
 """The labeling page (`/label/`): one HTML shell; the work happens in frontend/static/frontend/label.js.
 
-The palette, class names, layers and SCL cloud codes come from imagery.domain / imagery.render and are rendered into
+The palette, class names, layers and SCL cloud codes come from imagery.lib.domain / imagery.lib.render and are rendered into
 the page as JSON, so the browser and the server share one source for them.
 """
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse
 
-from imagery.domain import BANDS, CHIP_SIZE, CLASS_COLORS, CLASS_NAMES, SCL_INVALID, TASK_SIZE
-from imagery.render import LAYERS
+from imagery.lib.domain import BANDS, CHIP_SIZE, CLASS_COLORS, CLASS_NAMES, SCL_INVALID, TASK_SIZE
+from imagery.lib.render import LAYERS
 from lcnet_site.roles import ANNOTATOR, EXPERT, EXPORTER, has_role, is_admin
 
 # Class hotkeys: mnemonic letters (1–5 are the imagery layers, as the issue asks).

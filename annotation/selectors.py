@@ -3,11 +3,13 @@ import numpy as np
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from guesslabels.models import GuessLabel
+from guesslabels.selectors import task_guess
 from imagery.models import Task
 from lcnet_site.roles import ANNOTATOR, EXPERT, has_role, is_admin
 
-from .core_labels import empty_labels, labels_from_bytes
-from .models import Annotation, Assignment, ChipFreeze, ExpertLabel, ReferenceTask, Status
+from annotation.lib.labels import empty_labels, labels_from_bytes
+from annotation.models import Annotation, Assignment, ChipFreeze, ExpertLabel, ReferenceTask, Status
 
 
 def active_assignments(user) -> QuerySet[Assignment]:
@@ -37,44 +39,20 @@ def chip_is_frozen(chip_id) -> bool:
     return ChipFreeze.objects.filter(chip_id=chip_id).exists()
 
 
-def task_is_edited(task) -> bool:
-    """Has anyone (annotator or expert) saved labels for this task? A guess-label run must then leave it alone."""
-    task_id = getattr(task, "pk", task)
-    return (
-        Annotation.objects.filter(task_id=task_id).exists() or ExpertLabel.objects.filter(task_id=task_id).exists()
-    )
-
-
-def edited_task_ids(task_ids) -> set[int]:
-    """The subset of task_ids (ids or a values_list queryset) someone has saved labels for (two queries)."""
-    if not isinstance(task_ids, QuerySet):
-        task_ids = list(task_ids)
-    edited = set(Annotation.objects.filter(task_id__in=task_ids).values_list("task_id", flat=True))
-    return edited | set(ExpertLabel.objects.filter(task_id__in=task_ids).values_list("task_id", flat=True))
-
-
 def task_guess_or_none(task) -> np.ndarray | None:
-    """The task's current guess label; None when its chip has none (or there is no guess-label app)."""
-    try:
-        from guesslabels.selectors import task_guess
-    except ImportError:
-        return None
+    """The task's current guess label; None when its chip has none."""
     guess = task_guess(task)
     return None if guess is None else np.asarray(guess, dtype=np.uint8).reshape(empty_labels().shape)
 
 
 def task_guess_labels(task) -> np.ndarray:
-    """The task's current guess label, or all zeros when there is none (or no guess-label app yet)."""
+    """The task's current guess label, or all zeros when there is none."""
     guess = task_guess_or_none(task)
     return empty_labels() if guess is None else guess
 
 
 def chip_has_guess(chip_id) -> bool:
     """Does the chip have a guess label? (The page skips asking for a guess that is not there.)"""
-    try:
-        from guesslabels.models import GuessLabel
-    except ImportError:
-        return False
     return GuessLabel.objects.filter(chip_id=chip_id).exists()
 
 

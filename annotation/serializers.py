@@ -2,8 +2,8 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .core_labels import LabelError, labels_from_json
-from .models import Status
+from annotation.lib.labels import LabelError, labels_from_json
+from annotation.models import Status
 
 
 @extend_schema_field(
@@ -11,7 +11,7 @@ from .models import Status
      "items": {"type": "array", "minItems": 32, "maxItems": 32, "items": {"type": "integer", "minimum": 0, "maximum": 7}}}
 )
 class LabelsField(serializers.Field):
-    """32 rows of 32 class codes 0-7; validated in one vectorized pass (annotation.core_labels), not per pixel."""
+    """32 rows of 32 class codes 0-7; validated in one vectorized pass (annotation.lib.labels), not per pixel."""
 
     def to_internal_value(self, data):
         try:

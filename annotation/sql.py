@@ -14,7 +14,7 @@ from django.db import connection
 
 from imagery.models import Task
 
-from .models import Annotation, Assignment, ChipFreeze, ReferenceTask, TaskDataMask
+from annotation.models import Annotation, Assignment, ChipFreeze, ReferenceTask, TaskDataMask
 
 _prepared: "weakref.WeakKeyDictionary[object, set[str]]" = weakref.WeakKeyDictionary()
 

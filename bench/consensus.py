@@ -25,8 +25,8 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from consensus.engine import bayesian_consensus, dawid_skene  # noqa: E402
-from imagery.domain import CHIP_SIZE, N_CLASSES  # noqa: E402
+from consensus.lib.engine import bayesian_consensus, dawid_skene  # noqa: E402
+from imagery.lib.domain import CHIP_SIZE, N_CLASSES  # noqa: E402
 from lcnet_site.sample_data import shared_data_dir  # noqa: E402
 
 LANDCOVERNET_PIXELS = 9_000 * CHIP_SIZE * CHIP_SIZE  # 589,824,000

@@ -71,7 +71,7 @@ def seed(tile_id: str, n: int, variants) -> None:
     from django.utils import timezone
 
     from consensus.models import ConsensusLabel
-    from imagery.domain import TASK_SIZE, TASKS_PER_SIDE
+    from imagery.lib.domain import TASK_SIZE, TASKS_PER_SIDE
     from imagery.models import Chip, Scene, Task, Tile
 
     tile = Tile.objects.create(id=tile_id, epsg=32632)
@@ -111,7 +111,7 @@ def export_once(tile_id: str) -> tuple[int, int, list[float]]:
     from django.contrib.auth import get_user_model
     from rest_framework.test import APIRequestFactory, force_authenticate
 
-    from consensus.export_api import DatasetZip
+    from export.api import DatasetZip
 
     user = get_user_model()(username="bench", is_staff=True, is_superuser=True)
     # a Host the settings allow, as a real request has (the STAC source links start with its origin)

@@ -26,11 +26,11 @@ import rasterio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from guesslabels import model  # noqa: E402
-from guesslabels.core_pipeline import MAX_PIXELS_PER_CLASS, TrainingSample  # noqa: E402
-from guesslabels import features  # noqa: E402
-from guesslabels.features import N_FEATURES, chip_features  # noqa: E402
-from imagery.domain import ABSENT, BANDS, CLOUD_MASK_BAND, SCENE_BAND_COUNT, SCL_BAND  # noqa: E402
+from guesslabels.lib import model  # noqa: E402
+from guesslabels.lib.pipeline import MAX_PIXELS_PER_CLASS, TrainingSample  # noqa: E402
+from guesslabels.lib import features  # noqa: E402
+from guesslabels.lib.features import N_FEATURES, chip_features  # noqa: E402
+from imagery.lib.domain import ABSENT, BANDS, CLOUD_MASK_BAND, SCENE_BAND_COUNT, SCL_BAND  # noqa: E402
 from lcnet_site.sample_data import shared_data_dir  # noqa: E402
 
 N_DATES = 24

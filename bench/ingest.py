@@ -37,9 +37,9 @@ def setup_django(database_url: str | None, workdir: Path) -> None:
 
 
 def run_source(folder: Path, options: dict) -> dict:
-    from imagery.ingest import prepare_chips
+    from imagery.lib.ingest import prepare_chips
     from imagery.services import chips_ingest
-    from imagery.sources import read_sources
+    from imagery.lib.sources import read_sources
 
     t0 = time.perf_counter()
     sources, _ = read_sources([folder], fallback_date=options.get("date"))
@@ -107,7 +107,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="lcnet-bench-ingest-") as tmp:
         setup_django(args.database_url, Path(tmp))
-        from imagery.demo import DEMO_SOURCES
+        from demo.setup import DEMO_SOURCES
         from imagery.models import Chip
         from imagery.services import chip_delete
         from lcnet_site.sample_data import shared_data_dir

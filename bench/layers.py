@@ -46,7 +46,7 @@ def rio_tiler_renderer(stretch_low, stretch_high):
     from rio_tiler.colormap import cmap
     from rio_tiler.io import Reader
 
-    from imagery.domain import BAND_INDEX
+    from imagery.lib.domain import BAND_INDEX
 
     composites = {"rgb": ("B04", "B03", "B02"), "false_color": ("B08", "B04", "B03"), "swir": ("B12", "B8A", "B04")}
     b = {name: f"b{i + 1}" for name, i in BAND_INDEX.items()}
@@ -81,7 +81,7 @@ def rio_view_and_urls():
     from django.urls import include, path
     from rest_framework.decorators import api_view
 
-    from imagery.access import access_task
+    from annotation.access import access_task
     from imagery.layer_selectors import layer_image
 
     @api_view(["GET"])
@@ -120,8 +120,8 @@ def run(args) -> None:
     from django.test import Client
     from tqdm import tqdm
 
-    from imagery import render
-    from imagery.core_windows import Window, context_window
+    from imagery.lib import render
+    from imagery.lib.windows import Window, context_window
     from imagery.layer_cache import clear_caches, scene_pixels
     from imagery.models import Chip
     from imagery.services import sources_ingest
@@ -194,7 +194,7 @@ def run(args) -> None:
 
 
 def report(times, revalidate, args, what: str) -> None:
-    from imagery import render
+    from imagery.lib import render
 
     print(f"\nlcnet task layers: {what}, every scene of each task's chip × contexts {CONTEXTS}, "
           f"{args.rounds} warm rounds; 2 shared cores under team load (load average now "

@@ -11,7 +11,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from imagery import core_chip_windows, sampling  # noqa: E402
+from imagery.lib import chip_windows as core_chip_windows, sampling  # noqa: E402
 
 SEEDS = (0, 1, 2)
 

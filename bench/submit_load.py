@@ -98,10 +98,10 @@ def prepare(users: range, started: bool, third: bool) -> list[tuple[str, list[in
     from django.contrib.auth.models import Group
     from rest_framework.authtoken.models import Token
 
-    from annotation.core_labels import pack_mask
+    from annotation.lib.labels import pack_mask
     from annotation.models import Annotation, AnnotationRevision, TaskDataMask
     from annotation.services import assignments_create
-    from imagery.domain import TASKS_PER_SIDE
+    from imagery.lib.domain import TASKS_PER_SIDE
     from imagery.models import Chip, Task, Tile
 
     User = get_user_model()

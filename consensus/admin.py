@@ -5,13 +5,13 @@ from django.contrib import admin, messages
 from django.db.models import Count, F, Q
 from django.utils.html import format_html, format_html_join
 
-from imagery.domain import CLASS_NAMES
+from imagery.lib.domain import CLASS_NAMES
 from lcnet_site.roles import is_admin
 
-from . import tasks
-from .models import AnnotatorScore, ConsensusLabel
-from .plots import confusion_png, consensus_png
-from .selectors import label_array, score_array
+from consensus import tasks
+from consensus.models import AnnotatorScore, ConsensusLabel
+from consensus.lib.plots import confusion_png, consensus_png
+from consensus.selectors import label_array, score_array
 
 
 class LcnetAdminOnly(admin.ModelAdmin):

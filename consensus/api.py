@@ -4,8 +4,8 @@ from rest_framework.permissions import BasePermission
 
 from lcnet_site.roles import EXPERT, has_role, is_admin
 
-from . import selectors
-from .models import ConsensusLabel
+from consensus import selectors
+from consensus.models import ConsensusLabel
 
 
 class ExpertOrAdmin(BasePermission):

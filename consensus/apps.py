@@ -15,7 +15,7 @@ class ConsensusConfig(AppConfig):
             expert_label_withdrawn,
         )
 
-        from .signals import (
+        from consensus.signals import (
             on_annotation_submitted,
             on_annotation_withdrawn,
             on_assignment_saved,

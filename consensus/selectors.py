@@ -6,10 +6,10 @@ from django.conf import settings
 from django.db.models import Count, F
 
 from annotation.models import Annotation, ExpertLabel, Status
-from imagery.domain import CHIP_SIZE, TASK_SIZE
+from imagery.lib.domain import CHIP_SIZE, TASK_SIZE
 from imagery.models import Chip, Task
 
-from .models import AnnotatorScore, ConsensusLabel
+from consensus.models import AnnotatorScore, ConsensusLabel
 
 TASK_SHAPE = (TASK_SIZE, TASK_SIZE)
 

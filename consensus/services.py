@@ -12,12 +12,13 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from annotation.models import MAX_ANNOTATORS_PER_CHIP
-from imagery.domain import NO_DATA, TASK_SIZE
+from imagery.lib.domain import NO_DATA, TASK_SIZE
 from imagery.models import Task
 from lcnet_site.roles import ANNOTATOR
 
-from . import engine, selectors
-from .models import AnnotatorScore, ConsensusLabel, Method
+from consensus.lib import engine
+from consensus import selectors
+from consensus.models import AnnotatorScore, ConsensusLabel, Method
 
 BATCH_TASKS = 2048  # tasks read and merged per batch (2 M pixels)
 

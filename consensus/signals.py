@@ -4,8 +4,8 @@ from django.db import transaction
 
 from annotation.models import MAX_ANNOTATORS_PER_CHIP, ReferenceTask
 
-from . import services, tasks
-from .models import Method
+from consensus import services, tasks
+from consensus.models import Method
 
 
 def _is_reference(task_id, is_reference) -> bool:

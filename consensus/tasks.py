@@ -3,7 +3,7 @@ redelivered after a lost worker (acks_late) does no harm."""
 from celery import shared_task
 from django.db import IntegrityError
 
-from . import services
+from consensus import services
 
 
 @shared_task(name="consensus.task_consensus_recompute", acks_late=True)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api
+from consensus import api
 
 urlpatterns = [
     path("expert/suggested-tasks/", api.SuggestedTasks.as_view(), name="expert-suggested-tasks"),

@@ -6,8 +6,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from . import services
-from .models import GuessLabel, ReferenceRaster, TrainingRun
+from guesslabels import services
+from guesslabels.models import GuessLabel, ReferenceRaster, TrainingRun
 
 
 @admin.register(ReferenceRaster)

@@ -3,7 +3,7 @@
 from django.db import models
 from django.db.models import Q
 
-from imagery.models import Chip, Tile
+from imagery.models import Chip, Task, Tile
 
 
 class ReferenceRaster(models.Model):
@@ -79,3 +79,14 @@ class GuessLabel(models.Model):
 
     def __str__(self):
         return f"guess of {self.chip_id}"
+
+
+class KeptGuess(models.Model):
+    """A task someone started labeling from its current guess. Later runs keep that task's guess, so that every
+    annotator of a task starts from the same guess; annotation records it on a task's first save."""
+
+    task = models.OneToOneField(Task, primary_key=True, on_delete=models.CASCADE, related_name="kept_guess")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"guess of task {self.task_id} kept"

@@ -6,8 +6,8 @@ import numpy as np
 
 from imagery.selectors import raster_source
 
-from . import core_raster
-from .models import GuessLabel, ReferenceRaster
+from guesslabels.lib import raster as core_raster
+from guesslabels.models import GuessLabel, ReferenceRaster
 
 
 def read_guess(guess: GuessLabel, window: tuple[int, int, int, int] | None = None) -> np.ndarray:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import io
 import logging
 from collections.abc import Callable, Iterable
@@ -19,12 +18,13 @@ from django.utils import timezone
 from imagery.models import Chip, Task, Tile
 from imagery.selectors import raster_source, read_chip_stack
 
-from . import core_raster, model
-from .core_pipeline import MAX_PIXELS_PER_CLASS, TrainingSample, keep_task_windows
-from .features import FEATURE_LAYOUT, ClassMapping, chip_features, class_counts
-from .models import GuessLabel, ReferenceRaster, RunStatus, TrainingRun
-from .plots import metrics_png
-from .selectors import read_guess
+from guesslabels.lib import raster as core_raster, model
+from guesslabels.lib.pipeline import MAX_PIXELS_PER_CLASS, TrainingSample, keep_task_windows
+from guesslabels.lib.features import FEATURE_LAYOUT, ClassMapping, chip_features, class_counts
+from guesslabels.models import GuessLabel, KeptGuess, ReferenceRaster, RunStatus, TrainingRun
+from guesslabels.lib.plots import metrics_png
+from guesslabels.selectors import read_guess
+from guesslabels.tasks import train_guess_labels_task
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ def reference_register(*, tile_id: str, path: str | Path, mapping_path: str | Pa
 
 
 def _default_mapping() -> Path:
-    from .features import DEFAULT_MAPPING
+    from guesslabels.lib.features import DEFAULT_MAPPING
 
     return Path(getattr(settings, "LCNET_GUESS_MAPPING", DEFAULT_MAPPING))
 
@@ -121,7 +121,6 @@ def training_run_start(*, tile_id: str, seed: int = 0, extra_chip_ids: list[str]
         ) from None
     if sync:
         return training_run_execute(run_id=run.pk, progress=progress)
-    from .tasks import train_guess_labels_task
 
     transaction.on_commit(lambda: train_guess_labels_task.delay(run.pk))
     return run
@@ -278,16 +277,10 @@ def _overwrite(name: str, data: bytes) -> str:
 
 
 def _edited_task_ids(chips: list[Chip]) -> set[int]:
-    """Tasks someone saved labels for, asked of the annotation app through a setting (no import up the layers)."""
-    path = getattr(settings, "LCNET_EDITED_TASKS", "annotation.selectors.edited_task_ids")
-    module_name, _, name = path.rpartition(".")
-    try:
-        edited_task_ids = getattr(importlib.import_module(module_name), name)
-    except (ModuleNotFoundError, AttributeError) as exc:
-        # Only the named module or function missing falls back; a broken import inside it must not silently let
-        # a run overwrite the guesses annotators already started from.
-        if isinstance(exc, ModuleNotFoundError) and exc.name != module_name:
-            raise
-        log.warning("%s not available: no task counts as edited", path)
-        return set()
-    return set(edited_task_ids(Task.objects.filter(chip__in=chips).values_list("pk", flat=True)))
+    """Tasks someone started labeling (annotation told us through guess_keep): their guess stays."""
+    return set(KeptGuess.objects.filter(task__chip__in=chips).values_list("task_id", flat=True))
+
+
+def guess_keep(*, task_id: int) -> None:
+    """Keep this task's current guess through later runs (called by annotation on a task's first save)."""
+    KeptGuess.objects.bulk_create([KeptGuess(task_id=task_id)], ignore_conflicts=True)

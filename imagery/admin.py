@@ -5,8 +5,8 @@ from django.db.models import Count, Q
 
 from lcnet_site.roles import is_admin
 
-from .models import Chip, Scene, Task, Tile
-from .services import chip_delete
+from imagery.models import Chip, Scene, Task, Tile
+from imagery.services import chip_delete
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

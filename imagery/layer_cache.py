@@ -12,10 +12,10 @@ from functools import lru_cache
 import numpy as np
 from django.conf import settings
 
-from .core_cache import ArrayLRU
-from .domain import CHIP_SIZE
-from .models import Chip, Scene
-from .selectors import read_scene_window
+from imagery.lib.cache import ArrayLRU
+from imagery.lib.domain import CHIP_SIZE
+from imagery.models import Chip, Scene
+from imagery.selectors import read_scene_window
 
 _cache: ArrayLRU | None = None
 

@@ -7,12 +7,12 @@ from functools import cached_property
 import numpy as np
 from rest_framework.exceptions import NotFound, ValidationError
 
-from . import render
-from .core_series import pixel_series
-from .core_windows import Window, context_window
-from .domain import BANDS, SCENE_BAND_COUNT, TASK_SIZE
-from .layer_cache import chip_scenes, scene_pixels
-from .models import Scene, Task
+from imagery.lib import render
+from imagery.lib.series import pixel_series
+from imagery.lib.windows import Window, context_window
+from imagery.lib.domain import BANDS, SCENE_BAND_COUNT, TASK_SIZE
+from imagery.layer_cache import chip_scenes, scene_pixels
+from imagery.models import Scene, Task
 
 
 def task_scenes(task: Task) -> tuple[Scene, ...]:

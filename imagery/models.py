@@ -3,7 +3,7 @@ from affine import Affine
 from django.db import models
 from django.db.models import Q
 
-from .domain import CHIP_SIZE, TASK_SIZE, TASKS_PER_SIDE
+from imagery.lib.domain import CHIP_SIZE, TASK_SIZE, TASKS_PER_SIDE
 
 
 class Tile(models.Model):
@@ -52,7 +52,7 @@ class Chip(models.Model):
 
 
 class Scene(models.Model):
-    """One date of a chip; its raster is a 12-band COG (see imagery.domain for the band layout)."""
+    """One date of a chip; its raster is a 12-band COG (see imagery.lib.domain for the band layout)."""
 
     chip = models.ForeignKey(Chip, on_delete=models.CASCADE, related_name="scenes")
     date = models.DateField()

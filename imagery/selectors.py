@@ -7,9 +7,9 @@ from datetime import date
 import numpy as np
 from django.core.files.storage import default_storage
 
-from . import cog
-from .domain import CHIP_SIZE, SCENE_BAND_COUNT
-from .models import Chip, Scene
+from imagery.lib import cog
+from imagery.lib.domain import CHIP_SIZE, SCENE_BAND_COUNT
+from imagery.models import Chip, Scene
 
 
 def _local_path(name: str) -> str | None:

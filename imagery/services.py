@@ -10,12 +10,12 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from . import cog, geo
-from .domain import TASKS_PER_SIDE
-from .ingest import PreparedChip, plan_chips, prepare_chip
-from .models import Chip, Scene, Task, Tile
-from .source_io import clear_read_cache
-from .sources import SourceError, read_sources
+from imagery.lib import cog, geo
+from imagery.lib.domain import TASKS_PER_SIDE
+from imagery.lib.ingest import PreparedChip, plan_chips, prepare_chip
+from imagery.models import Chip, Scene, Task, Tile
+from imagery.lib.source_io import clear_read_cache
+from imagery.lib.sources import SourceError, read_sources
 
 
 @dataclass

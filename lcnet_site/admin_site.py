@@ -2,7 +2,7 @@
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
 
-from .roles import is_admin
+from lcnet_site.roles import is_admin
 
 
 class LcnetAdminSite(admin.AdminSite):

@@ -1,7 +1,7 @@
 """Members of the `admin` role hold every model permission, so the admin role alone runs the Django admin."""
 from django.contrib.auth.backends import BaseBackend
 
-from .roles import ADMIN, has_role
+from lcnet_site.roles import ADMIN, has_role
 
 
 class AdminRoleBackend(BaseBackend):

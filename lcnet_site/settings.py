@@ -32,6 +32,8 @@ INSTALLED_APPS = [
     "guesslabels",
     "annotation",
     "consensus",
+    "export",
+    "demo",
     "frontend",
 ]
 
@@ -156,8 +158,6 @@ SPECTACULAR_SETTINGS = {
 
 # lcnet
 # Lower apps reach annotation's readers through these dotted paths, imported lazily (imports point down only).
-LCNET_TASK_VISIBILITY = "annotation.selectors.tasks_visible_to"
-LCNET_EDITED_TASKS = "annotation.selectors.edited_task_ids"  # guesslabels: tasks whose guess a new run keeps
 LCNET_IMAGERY_CACHE_MB = env.int("LCNET_IMAGERY_CACHE_MB", default=256)  # decoded scenes kept per process
 LCNET_CONSENSUS_METHOD = env("LCNET_CONSENSUS_METHOD", default="bayes")  # bayes | dawid-skene
 LCNET_PRIOR_ACCURACY = env.float("LCNET_PRIOR_ACCURACY", default=0.7)  # annotators without references

@@ -9,8 +9,8 @@ os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
 # One queue per pytest process so parallel runs never steal each other's tasks.
 os.environ.setdefault("LCNET_CELERY_QUEUE", f"lcnet-test-{os.getpid()}-{_worker}")
 
-from .settings import *  # noqa: E402,F401,F403
-from .settings import BASE_DIR  # noqa: E402
+from lcnet_site.settings import *  # noqa: E402,F401,F403
+from lcnet_site.settings import BASE_DIR  # noqa: E402
 
 # Several test runs may share this machine (and its Postgres): each gets its own database and media folder.
 _run = os.environ.setdefault("LCNET_TEST_RUN", f"{os.getpid()}_{_worker}")  # inherited by the test worker

@@ -49,7 +49,7 @@ def make_user(db, django_user_model):
 @pytest.fixture
 def make_chip(db):
     """make_chip("32NLP_00") -> a chip row with its 64 tasks (no imagery), for tests of labels and consensus."""
-    from imagery.domain import TASKS_PER_SIDE
+    from imagery.lib.domain import TASKS_PER_SIDE
     from imagery.models import Chip, Task, Tile
 
     def make(chip_id="32NLP_00", tile_id=None):

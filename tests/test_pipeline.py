@@ -9,8 +9,8 @@ from django.core.management import call_command
 from rasterio.io import MemoryFile
 from rest_framework.test import APIClient
 
-from consensus.engine import bayesian_consensus
-from imagery.domain import CHIP_SIZE, TASK_SIZE
+from consensus.lib.engine import bayesian_consensus
+from imagery.lib.domain import CHIP_SIZE, TASK_SIZE
 from tests.worker_wait import wait_for_worker
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

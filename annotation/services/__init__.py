@@ -1,8 +1,16 @@
 """Writers of the annotation app (the only code that changes its rows)."""
-from ..core_labels import LabelError
-from .assignments import AssignmentError, assignment_end, assignments_create
-from .labels import Frozen, Saved, StaleRevision, chip_freeze, chip_unfreeze, label_save, task_data_mask_ensure
-from .references import reference_task_add, reference_tasks_select
+from annotation.lib.labels import LabelError
+from annotation.services.assignments import AssignmentError, assignment_end, assignments_create
+from annotation.services.labels import (
+    Frozen,
+    Saved,
+    StaleRevision,
+    chip_freeze,
+    chip_unfreeze,
+    label_save,
+    task_data_mask_ensure,
+)
+from annotation.services.references import reference_task_add, reference_tasks_select
 
 __all__ = [
     "AssignmentError", "Frozen", "LabelError", "Saved", "StaleRevision", "assignment_end", "assignments_create",

@@ -7,7 +7,7 @@ from django.utils import timezone
 from imagery.models import Chip
 from lcnet_site.roles import ANNOTATOR
 
-from ..models import MAX_ANNOTATORS_PER_CHIP, Assignment
+from annotation.models import MAX_ANNOTATORS_PER_CHIP, Assignment
 
 User = get_user_model()
 

@@ -6,12 +6,13 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from imagery.domain import CHIP_SIZE
+from imagery.lib.domain import CHIP_SIZE
+from guesslabels.services import guess_keep
 from imagery.models import Scene, Task
 
-from .. import selectors, sql
-from ..access import ANNOTATION, EXPERT_LABEL, LabelTarget
-from ..core_labels import (
+from annotation import selectors, sql
+from annotation.access import ANNOTATION, EXPERT_LABEL, LabelTarget
+from annotation.lib.labels import (
     check_no_data,
     count_differ,
     data_mask_from_stack,
@@ -21,7 +22,7 @@ from ..core_labels import (
     pack_mask,
     unpack_mask,
 )
-from ..models import (
+from annotation.models import (
     MAX_ANNOTATORS_PER_CHIP,
     Annotation,
     AnnotationRevision,
@@ -31,7 +32,12 @@ from ..models import (
     Status,
     TaskDataMask,
 )
-from ..signals import annotation_submitted, annotation_withdrawn, expert_label_submitted, expert_label_withdrawn
+from annotation.signals import (
+    annotation_submitted,
+    annotation_withdrawn,
+    expert_label_submitted,
+    expert_label_withdrawn,
+)
 
 
 class StaleRevision(Exception):
@@ -135,6 +141,7 @@ def _first_save(kind, user, target, labels, values, count):
                 submitted_at=values["now"] if values["submit"] else None, **common,
             )
             kind.history.objects.create(**{kind.parent: row.pk}, revision=1, author_id=user.pk, **common)
+            guess_keep(task_id=target.task_id)  # later guess-label runs keep the guess this task started from
     except IntegrityError:
         raise StaleRevision(1) from None
     return 1, selectors.submitted_count(target.task_id) - 1 if count else None

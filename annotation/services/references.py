@@ -5,8 +5,8 @@ from django.contrib.auth import get_user_model
 from imagery.models import Task
 from lcnet_site.roles import EXPERT
 
-from ..core_sampling import stratified_pick
-from ..models import ReferenceTask
+from annotation.lib.sampling import stratified_pick
+from annotation.models import ReferenceTask
 
 User = get_user_model()
 

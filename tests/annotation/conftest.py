@@ -16,7 +16,7 @@ def other_chip(make_chip):
 @pytest.fixture
 def full_mask(db):
     """Mark every pixel of the chip's tasks as having imagery (what ingest + the first submit would cache)."""
-    from annotation.core_labels import pack_mask
+    from annotation.lib.labels import pack_mask
     from annotation.models import TaskDataMask
 
     def do(chip):

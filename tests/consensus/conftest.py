@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
-from imagery.domain import TASK_SIZE
+from imagery.lib.domain import TASK_SIZE
 
 
 @pytest.fixture

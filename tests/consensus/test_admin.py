@@ -6,7 +6,7 @@ from consensus import services
 from consensus.models import AnnotatorScore
 from imagery.models import Task
 
-from .conftest import filled
+from tests.consensus.conftest import filled
 
 
 @pytest.fixture

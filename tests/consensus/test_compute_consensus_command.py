@@ -7,7 +7,7 @@ from consensus.models import ConsensusLabel
 from consensus.selectors import label_array
 from imagery.models import Task
 
-from .conftest import filled
+from tests.consensus.conftest import filled
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import rasterio
 
 from consensus import services
 from consensus.selectors import chip_consensus
-from imagery.domain import TASK_SIZE
+from imagery.lib.domain import TASK_SIZE
 from imagery.models import Task
 
 

@@ -7,7 +7,7 @@ from annotation.signals import annotation_submitted, expert_label_submitted
 from consensus.models import AnnotatorScore, ConsensusLabel
 from imagery.models import Task
 
-from .conftest import filled
+from tests.consensus.conftest import filled
 
 
 def test_the_third_submission_announced_computes_the_task_consensus(chip, crew, submit):
@@ -85,7 +85,7 @@ def test_a_draft_saved_after_all_three_submitted_removes_the_consensus(chip, cre
     """Through the real API and services: three submits make the consensus; a draft over one takes it away."""
     from rest_framework.test import APIClient
 
-    from annotation.core_labels import pack_mask
+    from annotation.lib.labels import pack_mask
     from annotation.models import TaskDataMask
 
     task = Task.objects.filter(chip=chip).first()

@@ -9,7 +9,7 @@ from consensus.models import AnnotatorScore, ConsensusLabel
 from consensus.selectors import label_array, score_array
 from imagery.models import Task
 
-from .conftest import filled
+from tests.consensus.conftest import filled
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from rest_framework.test import APIClient
 from consensus import services
 from imagery.models import Task
 
-from .conftest import filled
+from tests.consensus.conftest import filled
 
 URL = "/api/expert/suggested-tasks/"
 

@@ -26,7 +26,7 @@ def submit(user, task, value):
 
 @pytest.fixture
 def labeling_setup(celery_worker, make_chip, alice, bob, carol, erin):
-    from annotation.core_labels import pack_mask
+    from annotation.lib.labels import pack_mask
     from annotation.models import TaskDataMask
     from annotation.services import assignments_create, reference_task_add
 

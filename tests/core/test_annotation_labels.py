@@ -1,9 +1,9 @@
-"""annotation.core_labels: label validation and storage, no Django."""
+"""annotation.lib.labels: label validation and storage, no Django."""
 
 import numpy as np
 import pytest
 
-from annotation.core_labels import (
+from annotation.lib.labels import (
     LABEL_BYTES,
     LabelError,
     check_no_data,
@@ -117,7 +117,7 @@ def test_mask_packs_into_128_bytes_and_back():
 
 
 def test_split_tasks_gives_each_task_its_window():
-    from annotation.core_labels import split_tasks
+    from annotation.lib.labels import split_tasks
 
     chip = np.arange(256 * 256).reshape(256, 256)
     tasks = split_tasks(chip)

@@ -1,7 +1,7 @@
-"""annotation.core_sampling: reference tasks spread over tiles and chips, reproducibly."""
+"""annotation.lib.sampling: reference tasks spread over tiles and chips, reproducibly."""
 import numpy as np
 
-from annotation.core_sampling import stratified_pick
+from annotation.lib.sampling import stratified_pick
 
 
 def layout(n_tiles=5, chips_per_tile=30, tasks_per_chip=64):

@@ -1,4 +1,4 @@
-"""consensus.engine: hand-computed cases, properties (hypothesis), Dawid–Skene on synthetic annotators."""
+"""consensus.lib.engine: hand-computed cases, properties (hypothesis), Dawid–Skene on synthetic annotators."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from consensus.engine import (
+from consensus.lib.engine import (
     annotator_accuracy,
     bayesian_consensus,
     class_confusion,

@@ -1,9 +1,9 @@
-"""imagery.core_cache.ArrayLRU (pure)."""
+"""imagery.lib.cache.ArrayLRU (pure)."""
 
 import numpy as np
 import pytest
 
-from imagery.core_cache import ArrayLRU
+from imagery.lib.cache import ArrayLRU
 
 
 def loader(calls, key, nbytes=100):

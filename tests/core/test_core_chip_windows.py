@@ -1,11 +1,11 @@
-"""imagery.core_chip_windows: non-overlapping chip windows inside a tile, no data avoided, reproducible (pure)."""
+"""imagery.lib.chip_windows: non-overlapping chip windows inside a tile, no data avoided, reproducible (pure)."""
 
 import numpy as np
 import pytest
 
-from imagery import core_chip_windows as cw
-from imagery.core_chip_windows import chip_windows, window_bounds, window_nodata_fraction
-from imagery.sampling import SamplingInputError
+from imagery.lib import chip_windows as cw
+from imagery.lib.chip_windows import chip_windows, window_bounds, window_nodata_fraction
+from imagery.lib.sampling import SamplingInputError
 
 
 def _overlaps(windows):

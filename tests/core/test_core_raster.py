@@ -1,9 +1,9 @@
-"""guesslabels.core_raster.read_reference_window on a chip hanging over any edge of the reference raster."""
+"""guesslabels.lib.raster.read_reference_window on a chip hanging over any edge of the reference raster."""
 import numpy as np
 import pytest
 import rasterio
 
-from guesslabels.core_raster import read_reference_window
+from guesslabels.lib.raster import read_reference_window
 
 CHIP = [10.0, 0.0, 500000.0, 0.0, -10.0, 100000.0]
 H, W = 100, 120

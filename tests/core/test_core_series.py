@@ -1,10 +1,10 @@
-"""imagery.core_series.pixel_series (pure)."""
+"""imagery.lib.series.pixel_series (pure)."""
 
 import numpy as np
 import pytest
 
-from imagery.core_series import pixel_series
-from imagery.domain import ABSENT, BAND_INDEX, CLOUD_MASK_BAND, SCL_BAND
+from imagery.lib.series import pixel_series
+from imagery.lib.domain import ABSENT, BAND_INDEX, CLOUD_MASK_BAND, SCL_BAND
 
 
 def scene_values(bands, scl=ABSENT, mask=ABSENT):

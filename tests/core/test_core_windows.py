@@ -1,8 +1,8 @@
-"""imagery.core_windows: context windows clipped to the chip, task box position (pure)."""
+"""imagery.lib.windows: context windows clipped to the chip, task box position (pure)."""
 
 import pytest
 
-from imagery.core_windows import MAX_CONTEXT, Window, context_window
+from imagery.lib.windows import MAX_CONTEXT, Window, context_window
 
 
 def test_context_zero_is_the_task_itself():

@@ -7,8 +7,8 @@ from datetime import datetime
 
 import pytest
 
-from consensus import core_zipstream
-from consensus.core_zipstream import ZipStream
+from export.lib import zipstream as core_zipstream
+from export.lib.zipstream import ZipStream
 
 MEMBERS = [("a/labels.tif", b"\x00" * 5000, False), ("a/stac.json", b'{"id": "a"}' * 50, True), ("summary.csv", b"x,y\n", True)]
 

@@ -13,8 +13,8 @@ from pystac.extensions.label import LabelExtension, LabelType
 from rasterio.enums import ColorInterp
 from rasterio.io import MemoryFile
 
-from consensus import export_core as core
-from imagery.domain import CLASS_COLORS, CLASS_NAMES
+from export.lib import product as core
+from imagery.lib.domain import CLASS_COLORS, CLASS_NAMES
 
 REAL_CHIPS = ("30PWT_00", "33LUD_00", "36PYV_00", "38KMA_00")
 

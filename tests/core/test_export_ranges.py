@@ -1,7 +1,7 @@
-"""consensus.export_ranges.parse_range: one byte range against a file size."""
+"""export.lib.ranges.parse_range: one byte range against a file size."""
 import pytest
 
-from consensus.export_ranges import Unsatisfiable, parse_range
+from export.lib.ranges import Unsatisfiable, parse_range
 
 
 @pytest.mark.parametrize("header, want", [

@@ -1,12 +1,12 @@
-"""Pure tests of guesslabels.features on small hand-made arrays."""
+"""Pure tests of guesslabels.lib.features on small hand-made arrays."""
 
 import datetime as dt
 
 import numpy as np
 import pytest
 
-from guesslabels import features as F
-from imagery.domain import ABSENT, BANDS, CLOUD_MASK_BAND, SCL_BAND, SCL_INVALID
+from guesslabels.lib import features as F
+from imagery.lib.domain import ABSENT, BANDS, CLOUD_MASK_BAND, SCL_BAND, SCL_INVALID
 
 D = dt.date
 

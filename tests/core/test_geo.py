@@ -1,10 +1,10 @@
-"""imagery.geo: MGRS tile ids, tile extents and continents (pure)."""
+"""imagery.lib.geo: MGRS tile ids, tile extents and continents (pure)."""
 
 import numpy as np
 import pytest
 import rasterio
 
-from imagery import geo
+from imagery.lib import geo
 
 # Real LandCoverNet label chips: their published ids name the tile, so they check the grid arithmetic.
 LANDCOVERNET_CHIPS = ["30PWT_00", "33LUD_00", "36PYV_00", "38KMA_00"]

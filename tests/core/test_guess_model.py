@@ -1,9 +1,9 @@
-"""Pure tests of guesslabels.model (training, metrics, prediction)."""
+"""Pure tests of guesslabels.lib.model (training, metrics, prediction)."""
 
 import numpy as np
 import pytest
 
-from guesslabels import model as M
+from guesslabels.lib import model as M
 
 
 def _separable(n_per_class=200, seed=0):

@@ -1,11 +1,11 @@
-"""Pure tests of guesslabels.core_pipeline (training sample, kept windows) and core_raster (grid checks, I/O)."""
+"""Pure tests of guesslabels.lib.pipeline (training sample, kept windows) and core_raster (grid checks, I/O)."""
 import numpy as np
 import pytest
 import rasterio
 
-from guesslabels.core_pipeline import TrainingSample, keep_task_windows
-from guesslabels.core_raster import GridMismatch, chip_offset, read_label_tif, read_reference_window, write_label_tif
-from guesslabels.features import ChipFeatures
+from guesslabels.lib.pipeline import TrainingSample, keep_task_windows
+from guesslabels.lib.raster import GridMismatch, chip_offset, read_label_tif, read_reference_window, write_label_tif
+from guesslabels.lib.features import ChipFeatures
 
 CHIP = [10.0, 0.0, 500000.0, 0.0, -10.0, 100000.0]
 

@@ -1,4 +1,4 @@
-"""imagery.ingest: cutting, padding, stretch, task data flags and fingerprints of real sources (pure)."""
+"""imagery.lib.ingest: cutting, padding, stretch, task data flags and fingerprints of real sources (pure)."""
 
 from dataclasses import replace
 from datetime import date
@@ -6,9 +6,9 @@ from datetime import date
 import numpy as np
 import pytest
 
-from imagery.domain import ABSENT, BANDS, CLOUD_MASK_BAND, SCL_BAND
-from imagery.ingest import chip_stretch, fingerprint, prepare_chips, valid_mask
-from imagery.sources import SourceError, read_sources
+from imagery.lib.domain import ABSENT, BANDS, CLOUD_MASK_BAND, SCL_BAND
+from imagery.lib.ingest import chip_stretch, fingerprint, prepare_chips, valid_mask
+from imagery.lib.sources import SourceError, read_sources
 
 
 @pytest.fixture(scope="module")
@@ -120,8 +120,8 @@ def test_the_ingest_cores_import_no_django():
     import sys
     from pathlib import Path
 
-    code = ("import sys, imagery.geo, imagery.sources, imagery.source_io, imagery.source_layouts, imagery.ingest, "
-            "imagery.cog; "
+    code = ("import sys, imagery.lib.geo, imagery.lib.sources, imagery.lib.source_io, imagery.lib.source_layouts, imagery.lib.ingest, "
+            "imagery.lib.cog; "
             "bad = [m for m in sys.modules if m.split('.')[0] == 'django']; assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
 
@@ -145,7 +145,7 @@ def test_a_chip_with_no_data_at_all_is_left_out(scene_t33uuu):
 def test_choosing_a_chip_reads_only_its_window(scene_t33uuu):
     from copy import deepcopy
 
-    from imagery.ingest import plan_chips, prepare_chip
+    from imagery.lib.ingest import plan_chips, prepare_chip
 
     source = deepcopy(scene_t33uuu)
     real, windows = source.scenes[0].reader, []
@@ -156,7 +156,7 @@ def test_choosing_a_chip_reads_only_its_window(scene_t33uuu):
 
 
 def test_a_dn_offset_harmonises_reflectance_but_keeps_no_data(data):
-    from imagery.ingest import harmonise
+    from imagery.lib.ingest import harmonise
 
     bands = np.array([[0, 1, 999, 1000, 1001, 12000]], dtype=np.uint16)
     np.testing.assert_array_equal(harmonise(bands, -1000), [[0, 1, 1, 1, 1, 11000]])

@@ -1,4 +1,4 @@
-"""imagery.sources: every real layout of ../shared/data read into the standard in-memory form (pure)."""
+"""imagery.lib.sources: every real layout of ../shared/data read into the standard in-memory form (pure)."""
 
 from datetime import date
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import rasterio
 
-from imagery.domain import ABSENT, BANDS
-from imagery.sources import SourceError, parse_date, read_sources
+from imagery.lib.domain import ABSENT, BANDS
+from imagery.lib.sources import SourceError, parse_date, read_sources
 
 
 @pytest.fixture(scope="module")

@@ -5,8 +5,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from guesslabels import features as F
-from imagery.domain import ABSENT, BANDS, CLOUD_MASK_BAND, SCL_BAND
+from guesslabels.lib import features as F
+from imagery.lib.domain import ABSENT, BANDS, CLOUD_MASK_BAND, SCL_BAND
 
 
 def reference_interpolation(values, valid, positions, targets, scale):

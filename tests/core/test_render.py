@@ -1,4 +1,4 @@
-"""imagery.render on real Sentinel-2 L2A chips (../shared/data/landcovernet_s2_chips), no Django."""
+"""imagery.lib.render on real Sentinel-2 L2A chips (../shared/data/landcovernet_s2_chips), no Django."""
 
 import io
 import os
@@ -11,8 +11,8 @@ import pytest
 import rasterio
 from PIL import Image
 
-from imagery import render
-from imagery.domain import ABSENT, BAND_INDEX, CLOUD_MASK_BAND, SCENE_BAND_COUNT, SCL_BAND
+from imagery.lib import render
+from imagery.lib.domain import ABSENT, BAND_INDEX, CLOUD_MASK_BAND, SCENE_BAND_COUNT, SCL_BAND
 
 REPO = Path(__file__).resolve().parents[2]
 CHIPS = Path(os.environ.get("LCNET_SAMPLE_DATA", REPO.parent / "shared" / "data")) / "landcovernet_s2_chips"
@@ -173,5 +173,5 @@ def test_encode_png_rejects_float_arrays():
 
 
 def test_render_imports_no_django():
-    code = "import sys, imagery.render; sys.exit('django' in sys.modules)"
+    code = "import sys, imagery.lib.render; sys.exit('django' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=REPO).returncode == 0

@@ -1,12 +1,12 @@
-"""imagery.sampling: tile sampling in ECDF space and chip windows (pure; a generated table of 3,000 tiles)."""
+"""imagery.lib.sampling: tile sampling in ECDF space and chip windows (pure; a generated table of 3,000 tiles)."""
 
 import io
 
 import numpy as np
 import pytest
 
-from imagery import sampling
-from imagery.sampling import (
+from imagery.lib import sampling
+from imagery.lib.sampling import (
     CONTINENTS,
     FEATURES,
     PAPER_QUOTAS,
@@ -212,7 +212,7 @@ def test_the_planning_cores_import_no_django():
     import sys
     from pathlib import Path
 
-    code = ("import sys, imagery.sampling, imagery.core_chip_windows, imagery.sampling_plot; "
+    code = ("import sys, imagery.lib.sampling, imagery.lib.chip_windows, imagery.lib.sampling_plot; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'django'))")
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import rasterio
 
-from consensus.stats_core import DatasetStats, classes_png, scores_png
+from export.lib.stats import DatasetStats, classes_png, scores_png
 
 
 def test_class_counts_and_shares_cover_the_labeled_pixels():

@@ -7,7 +7,7 @@ import pytest
 import rasterio
 from django.utils import timezone
 
-from imagery.domain import TASK_SIZE, TASKS_PER_SIDE
+from imagery.lib.domain import TASK_SIZE, TASKS_PER_SIDE
 
 LABELS = "landcovernet_af_labels"
 
@@ -92,7 +92,7 @@ def api_as():
 @pytest.fixture(scope="session")
 def real_scene_pixels(shared_data):
     """(12, 256, 256) uint16: a real L2A chip's 10 bands, its SCL and an absent cloud mask (the COG layout)."""
-    from imagery.domain import ABSENT
+    from imagery.lib.domain import ABSENT
 
     folder = shared_data / "landcovernet_s2_chips"
     with rasterio.open(folder / "chipA_epsg32636_bands10.tif") as src:
@@ -108,7 +108,7 @@ def store_scene_files(real_scene_pixels):
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
-    from imagery.cog import write_scene_cog
+    from imagery.lib.cog import write_scene_cog
 
     def store(chip):
         for i, scene in enumerate(chip.scenes.order_by("date")):

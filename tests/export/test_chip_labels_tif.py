@@ -5,7 +5,7 @@ from rasterio.enums import ColorInterp
 from rasterio.io import MemoryFile
 
 from consensus.selectors import chip_consensus
-from imagery.domain import CLASS_COLORS
+from imagery.lib.domain import CLASS_COLORS
 
 
 def url(chip_id, query=""):

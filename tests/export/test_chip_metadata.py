@@ -4,7 +4,7 @@ import pystac
 from pystac.extensions.label import LabelExtension, LabelType
 
 from consensus.selectors import chip_consensus
-from imagery.domain import CLASS_NAMES
+from imagery.lib.domain import CLASS_NAMES
 
 
 def test_the_stac_item_loads_with_pystac_and_carries_the_label_extension(make_export_chip, xena, api_as, real_chip):

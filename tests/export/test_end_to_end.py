@@ -3,7 +3,7 @@ import numpy as np
 from django.utils import timezone
 from rasterio.io import MemoryFile
 
-from imagery.domain import TASK_SIZE, TASKS_PER_SIDE
+from imagery.lib.domain import TASK_SIZE, TASKS_PER_SIDE
 
 
 def test_submissions_become_the_exported_label_and_score(make_export_chip, real_chip, alice, bob, carol, admin_user,

@@ -9,7 +9,7 @@ import rasterio
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 
-from imagery.cog import read_window
+from imagery.lib.cog import read_window
 from imagery.models import Scene
 
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 from django.test import Client
 
-from imagery.domain import CLASS_NAMES
+from imagery.lib.domain import CLASS_NAMES
 
 
 @pytest.fixture

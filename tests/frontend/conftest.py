@@ -47,7 +47,7 @@ def page(browser, transactional_db, live_server):
 def page_chip(transactional_db):
     from imagery.layer_cache import scene_cache
 
-    from .page_data import make_page_chip
+    from tests.frontend.page_data import make_page_chip
 
     scene_cache().clear()
     yield make_page_chip()
@@ -65,7 +65,7 @@ def alice_chip(page_chip, alice):
 @pytest.fixture
 def guess(alice_chip):
     """The chip's guess label (256×256), so tasks open pre-filled."""
-    from .page_data import make_guess
+    from tests.frontend.page_data import make_guess
 
     return make_guess(alice_chip)
 

@@ -12,8 +12,8 @@ import rasterio
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from imagery import cog
-from imagery.domain import ABSENT, CHIP_SIZE, SCENE_BAND_COUNT, SCL_BAND, TASKS_PER_SIDE
+from imagery.lib import cog
+from imagery.lib.domain import ABSENT, CHIP_SIZE, SCENE_BAND_COUNT, SCL_BAND, TASKS_PER_SIDE
 from imagery.models import Chip, Scene, Task, Tile
 from lcnet_site.sample_data import shared_data_dir
 
@@ -84,7 +84,7 @@ def guess_raster() -> np.ndarray:
 
 def make_guess(chip: Chip) -> np.ndarray:
     """Store a 256×256 guess label for the chip, as the guess-label pipeline does; returns it."""
-    from guesslabels.core_raster import write_label_tif
+    from guesslabels.lib.raster import write_label_tif
     from guesslabels.models import GuessLabel
 
     labels = guess_raster()

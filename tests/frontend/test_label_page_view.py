@@ -2,8 +2,8 @@
 import json
 import re
 
-from imagery.domain import CLASS_COLORS, CLASS_NAMES
-from imagery.render import LAYERS
+from imagery.lib.domain import CLASS_COLORS, CLASS_NAMES
+from imagery.lib.render import LAYERS
 
 
 def page_config(html: str) -> dict:

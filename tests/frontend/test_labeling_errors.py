@@ -3,12 +3,12 @@ import numpy as np
 import pytest
 
 from annotation.access import access_label_target
-from annotation.core_labels import labels_from_bytes
+from annotation.lib.labels import labels_from_bytes
 from annotation.models import Annotation
 from annotation.services import label_save
 from imagery.models import Task
 
-from .conftest import canvas_pixels, click_pixel, log_in, pixel_center
+from tests.frontend.conftest import canvas_pixels, click_pixel, log_in, pixel_center
 
 pytestmark = pytest.mark.browser
 

@@ -2,14 +2,14 @@
 import numpy as np
 import pytest
 
-from annotation.core_labels import labels_from_bytes
+from annotation.lib.labels import labels_from_bytes
 from annotation.models import Annotation
-from imagery import render
-from imagery.domain import CLASS_COLORS
+from imagery.lib import render
+from imagery.lib.domain import CLASS_COLORS
 from imagery.models import Task
 
-from .conftest import artifact_path, canvas_pixels, click_pixel, log_in, pixel_center
-from .page_data import real_scenes
+from tests.frontend.conftest import artifact_path, canvas_pixels, click_pixel, log_in, pixel_center
+from tests.frontend.page_data import real_scenes
 
 pytestmark = pytest.mark.browser
 
@@ -55,7 +55,7 @@ def test_an_annotator_sees_the_task_paints_undoes_and_submits_exactly_what_was_p
     assert not np.array_equal(false1, false0)
 
     page.mouse.move(*pixel_center(page, 12, 3))
-    from imagery.domain import CLASS_NAMES
+    from imagery.lib.domain import CLASS_NAMES
 
     assert f"guess: {CLASS_NAMES[start[12, 3]]}" in page.locator("#hover").inner_text()
 

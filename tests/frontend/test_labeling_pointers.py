@@ -4,7 +4,7 @@ import pytest
 
 from imagery.models import Task
 
-from .conftest import log_in
+from tests.frontend.conftest import log_in
 
 pytestmark = pytest.mark.browser
 

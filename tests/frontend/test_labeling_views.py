@@ -4,14 +4,14 @@ import time
 import numpy as np
 import pytest
 
-from annotation.core_labels import labels_from_bytes
+from annotation.lib.labels import labels_from_bytes
 from annotation.models import Annotation, ExpertLabel, ReferenceTask
-from imagery import render
-from imagery.domain import BAND_INDEX
+from imagery.lib import render
+from imagery.lib.domain import BAND_INDEX
 from imagery.models import Task
 
-from .conftest import artifact_path, canvas_pixels, click_pixel, log_in, pixel_center
-from .page_data import real_scenes
+from tests.frontend.conftest import artifact_path, canvas_pixels, click_pixel, log_in, pixel_center
+from tests.frontend.page_data import real_scenes
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,7 @@ import pytest
 import rasterio
 from django.core.management import call_command
 
-from guesslabels.features import MAPPINGS_DIR
+from guesslabels.lib.features import MAPPINGS_DIR
 
 EOLEARN_MAPPING = MAPPINGS_DIR / "eolearn_lulc.csv"
 

@@ -6,7 +6,7 @@ from django.core.management.base import CommandError
 
 from guesslabels.models import GuessLabel, ReferenceRaster, TrainingRun
 
-from .conftest import run_command
+from tests.guesslabels.conftest import run_command
 
 
 def train(*args):

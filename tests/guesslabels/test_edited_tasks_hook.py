@@ -1,33 +1,17 @@
-"""The hook through which a training run learns which tasks annotators edited (settings.LCNET_EDITED_TASKS)."""
-import sys
-
-import pytest
-
+"""A task's first save keeps its guess: annotation calls guesslabels.services.guess_keep (a downward call)."""
 from guesslabels import services
+from guesslabels.models import KeptGuess
 
 
-@pytest.fixture
-def broken_module(tmp_path, monkeypatch):
-    """A module on the path whose own import fails (it imports something that is not installed)."""
-    (tmp_path / "lcnet_broken_hook.py").write_text("import lcnet_no_such_dependency\n\ndef edited(ids):\n    return set()\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    yield "lcnet_broken_hook.edited"
-    sys.modules.pop("lcnet_broken_hook", None)
+def test_no_task_is_kept_before_anyone_saves(db, make_chip):
+    chip = make_chip()
+    assert services._edited_task_ids([chip]) == set()
 
 
-def test_the_default_hook_asks_the_annotation_app(db, settings):
-    from annotation.selectors import edited_task_ids
-
-    assert settings.LCNET_EDITED_TASKS == f"{edited_task_ids.__module__}.{edited_task_ids.__name__}"
-    assert services._edited_task_ids([]) == set()
-
-
-def test_a_hook_module_that_is_not_there_counts_no_task_as_edited(db, settings):
-    settings.LCNET_EDITED_TASKS = "lcnet_not_installed.edited"
-    assert services._edited_task_ids([]) == set()
-
-
-def test_a_hook_module_whose_own_import_fails_is_an_error_not_a_silent_fallback(db, settings, broken_module):
-    settings.LCNET_EDITED_TASKS = broken_module
-    with pytest.raises(ModuleNotFoundError, match="lcnet_no_such_dependency"):
-        services._edited_task_ids([])
+def test_guess_keep_marks_the_task_once(db, make_chip):
+    chip = make_chip()
+    task = chip.tasks.first()
+    services.guess_keep(task_id=task.pk)
+    services.guess_keep(task_id=task.pk)  # idempotent: a second first-save race changes nothing
+    assert KeptGuess.objects.filter(task=task).count() == 1
+    assert services._edited_task_ids([chip]) == {task.pk}

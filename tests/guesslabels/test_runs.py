@@ -8,7 +8,7 @@ from guesslabels import services
 from guesslabels.models import GuessLabel, RunStatus, TrainingRun
 from guesslabels.selectors import read_guess, task_guess
 
-from .conftest import run_command
+from tests.guesslabels.conftest import run_command
 
 
 def test_a_new_run_replaces_unedited_tasks_guesses_and_keeps_edited_ones(slovenia, alice, assign, api):

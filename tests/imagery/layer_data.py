@@ -15,8 +15,8 @@ import rasterio
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from imagery import cog
-from imagery.domain import ABSENT, CLOUD_MASK_BAND, SCL_BAND, TASKS_PER_SIDE
+from imagery.lib import cog
+from imagery.lib.domain import ABSENT, CLOUD_MASK_BAND, SCL_BAND, TASKS_PER_SIDE
 from imagery.models import Chip, Scene, Task, Tile
 from lcnet_site.sample_data import shared_data_dir
 

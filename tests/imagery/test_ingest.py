@@ -7,7 +7,7 @@ import pytest
 import rasterio
 from django.core.management import call_command
 
-from imagery.domain import ABSENT, CLOUD_MASK_BAND, SCL_BAND
+from imagery.lib.domain import ABSENT, CLOUD_MASK_BAND, SCL_BAND
 from imagery.models import Chip, Scene, Task, Tile
 from imagery.selectors import read_chip_stack, read_scene_window
 

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
 
-from imagery.demo import DEMO_ASSIGNED_CHIPS, DEMO_GUESS_TILE
+from demo.setup import DEMO_ASSIGNED_CHIPS, DEMO_GUESS_TILE
 from imagery.models import Chip, Scene, Task
 from lcnet_site.roles import has_role
 

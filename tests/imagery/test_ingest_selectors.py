@@ -8,8 +8,8 @@ import rasterio
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 
-from imagery import cog
-from imagery.domain import ABSENT, SCENE_BAND_COUNT
+from imagery.lib import cog
+from imagery.lib.domain import ABSENT, SCENE_BAND_COUNT
 from imagery.models import Chip, Scene, Tile
 from imagery.selectors import read_chip_stack, read_scene_window
 

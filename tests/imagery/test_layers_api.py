@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from imagery import render
-from imagery.domain import BAND_INDEX
+from imagery.lib import render
+from imagery.lib.domain import BAND_INDEX
 from imagery.layer_cache import scene_cache
 from tests.imagery.layer_data import chip_stretch, layer_chip, source_bands, task_of  # noqa: F401
 

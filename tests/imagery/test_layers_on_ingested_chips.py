@@ -9,8 +9,8 @@ import rasterio
 from django.core.management import call_command
 from PIL import Image
 
-from imagery import render
-from imagery.domain import BAND_INDEX
+from imagery.lib import render
+from imagery.lib.domain import BAND_INDEX
 from imagery.layer_cache import clear_caches, scene_cache
 from imagery.models import Chip, Task
 

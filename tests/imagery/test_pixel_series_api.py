@@ -2,7 +2,7 @@
 
 import pytest
 
-from imagery.domain import BAND_INDEX, SCL_BAND
+from imagery.lib.domain import BAND_INDEX, SCL_BAND
 from tests.imagery.layer_data import DATES, layer_chip, scene_stacks, source_bands, task_of  # noqa: F401
 
 

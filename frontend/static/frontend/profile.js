@@ -1,5 +1,5 @@
 // A pixel's year on a small canvas: NDVI (and chosen bands, as reflectance) against the date. Unusable observations
-// (the server's `valid` flag, else the SCL invalid codes from imagery.domain) are drawn hollow: an annual class is
+// (the server's `valid` flag, else the SCL invalid codes from imagery.lib.domain) are drawn hollow: an annual class is
 // judged on the clear ones.
 
 const BAND_COLORS = { B02: "#3b82f6", B03: "#22c55e", B04: "#ef4444", B08: "#a855f7", B11: "#f59e0b", B12: "#92400e",

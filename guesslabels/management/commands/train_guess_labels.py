@@ -16,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--sync", action="store_true", help="run here, with progress bars, instead of Celery")
         parser.add_argument("--reference", type=Path, help="register this land-cover raster for --tile first")
         parser.add_argument("--mapping", type=Path, help="CSV mapping its codes to LandCoverNet classes "
-                            "(default: guesslabels/mappings/globeland30.csv)")
+                            "(default: guesslabels/lib/mappings/globeland30.csv)")
         parser.add_argument("--seed", type=int, default=0, help="random seed of the split and the forest")
         parser.add_argument("--extra-chips", default="", help="comma-separated chips of other tiles that add "
                             "training pixels (their tiles need a reference raster too), e.g. 36SWF_00,36SWF_01")

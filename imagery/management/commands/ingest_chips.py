@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from imagery.services import sources_ingest
-from imagery.sources import SourceError, parse_date
+from imagery.lib.sources import SourceError, parse_date
 
 
 def _indexes(text: str) -> list[int]:

@@ -1,14 +1,14 @@
-"""Choose the tiles of a labeling campaign from a candidate table (rules: imagery/sampling.py, docs/sampling.md)."""
+"""Choose the tiles of a labeling campaign from a candidate table (rules: imagery/lib/sampling.py, docs/sampling.md)."""
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from imagery import sampling
-from imagery.sampling_plot import plot_tile_sample
+from imagery.lib import sampling
+from imagery.lib.sampling_plot import plot_tile_sample
 
-from ._files import atomic_output, check_writable
+from imagery.management.commands._files import atomic_output, check_writable
 
 
 class Command(BaseCommand):

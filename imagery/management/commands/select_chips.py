@@ -1,4 +1,4 @@
-"""Choose N non-overlapping 256×256 chip windows per tile (rules: imagery/core_chip_windows.py, docs/sampling.md)."""
+"""Choose N non-overlapping 256×256 chip windows per tile (rules: imagery/lib/chip_windows.py, docs/sampling.md)."""
 
 import csv
 from pathlib import Path
@@ -9,12 +9,12 @@ from pyproj import Transformer
 from rasterio.errors import RasterioError
 from tqdm import tqdm
 
-from imagery import core_chip_windows as chips_core
-from imagery import geo, sampling
-from imagery.domain import PIXEL_SIZE_M
-from imagery.sampling_plot import plot_chip_windows
+from imagery.lib import chip_windows as chips_core
+from imagery.lib import geo, sampling
+from imagery.lib.domain import PIXEL_SIZE_M
+from imagery.lib.sampling_plot import plot_chip_windows
 
-from ._files import atomic_output, check_writable
+from imagery.management.commands._files import atomic_output, check_writable
 
 MASK_MAX_SIDE = 2048  # no-data masks are read decimated to at most this many pixels a side (~54 m on a full tile)
 PLOT_MAX_TILES = 8

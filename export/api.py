@@ -1,0 +1,254 @@
+"""Export and dataset-figure API: thin views over export_selectors, export_files and stats_selectors."""
+import json
+
+from django.http import FileResponse, HttpResponse, HttpResponseNotModified, StreamingHttpResponse
+from django.utils.http import parse_etags, quote_etag
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from imagery.lib.geo import GeoError, parse_tile_id
+from lcnet_site.roles import is_admin
+
+from export import files as export_files, scenes as export_scenes
+from export.lib import stats as stats_core
+from export.lib.ranges import Unsatisfiable, parse_range
+from export.access import CanExport, IsLcnetAdmin
+from export.selectors import ExportFilters, chip_export, exportable_chips, get_chip
+from export.stats_selectors import dataset_stats, progress
+
+FILTER_PARAMS = [
+    OpenApiParameter("tile", str, description="MGRS tile id, e.g. 32NLP"),
+    OpenApiParameter("min_score", float, description="minimum mean consensus score of the chip, percent 0–100"),
+    OpenApiParameter("partial", bool, description="include chips whose consensus is not complete (rest no data)"),
+]
+
+
+class FiltersIn(serializers.Serializer):
+    tile = serializers.CharField(required=False, max_length=8)
+    min_score = serializers.FloatField(required=False, min_value=0, max_value=100)
+    partial = serializers.BooleanField(required=False, default=False)
+
+    def validate_tile(self, value):
+        try:
+            return parse_tile_id(value)
+        except GeoError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+
+def parse_filters(params, *, allowed=("tile", "min_score", "partial"), extra=()) -> ExportFilters:
+    """Query parameters as ExportFilters; unknown or malformed parameters are a 400 naming them."""
+    unknown = sorted(set(params) - set(allowed) - set(extra))
+    if unknown:
+        raise ValidationError({name: f"unknown parameter; allowed: {', '.join(allowed)}" for name in unknown})
+    data = FiltersIn(data={k: params[k] for k in allowed if k in params})
+    data.is_valid(raise_exception=True)
+    return ExportFilters(**data.validated_data)
+
+
+class FileNegotiation(BaseContentNegotiation):
+    """File downloads answer whatever the client accepts (curl, GDAL, `Accept: image/tiff`): the view picks the
+    content type; the first renderer (JSON) only serves error bodies."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0]
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+def file_response(data: bytes, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def load_chip(request, chip_id, **kw):
+    filters = parse_filters(request.query_params, allowed=("partial",))
+    return chip_export(get_chip(chip_id), partial=filters.partial, **kw)
+
+
+class ExportChipOut(serializers.Serializer):
+    id = serializers.CharField()
+    tile = serializers.CharField(source="tile_id")
+    n_tasks = serializers.IntegerField()
+    n_done = serializers.IntegerField()
+    complete = serializers.SerializerMethodField()
+    mean_score = serializers.SerializerMethodField(help_text="percent, mean of the tasks' mean scores")
+
+    def get_complete(self, chip) -> bool:
+        return chip.n_done == chip.n_tasks
+
+    def get_mean_score(self, chip) -> float | None:
+        return None if chip.mean_score is None else round(100 * chip.mean_score, 2)
+
+
+class ExportChips(generics.ListAPIView):
+    permission_classes = [CanExport]
+    serializer_class = ExportChipOut
+
+    @extend_schema(parameters=FILTER_PARAMS)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return exportable_chips(parse_filters(self.request.query_params, extra=("page",)))
+
+
+CHIP_PARAMS = [FILTER_PARAMS[2]]
+
+
+class ChipLabelsTif(APIView):
+    permission_classes = [CanExport]
+    content_negotiation_class = FileNegotiation
+
+    @extend_schema(parameters=CHIP_PARAMS, responses={(200, "image/tiff"): OpenApiTypes.BINARY})
+    def get(self, request, chip_id):
+        ex = load_chip(request, chip_id)
+        return file_response(export_files.chip_tif(ex), "image/tiff", f"{ex.chip.id}_labels.tif")
+
+
+class ChipSourceDates(APIView):
+    permission_classes = [CanExport]
+    content_negotiation_class = FileNegotiation
+
+    @extend_schema(parameters=CHIP_PARAMS, responses={(200, "text/csv"): OpenApiTypes.STR})
+    def get(self, request, chip_id):
+        ex = load_chip(request, chip_id)
+        return file_response(export_files.chip_source_dates(ex), "text/csv", f"{ex.chip.id}_source_dates.csv")
+
+
+class ChipStac(APIView):
+    permission_classes = [CanExport]
+
+    @extend_schema(parameters=CHIP_PARAMS, responses={(200, "application/json"): OpenApiTypes.OBJECT})
+    def get(self, request, chip_id):
+        ex = load_chip(request, chip_id)
+        item = export_files.chip_stac(ex, base=export_scenes.base_url(request))
+        return HttpResponse(json.dumps(item), content_type="application/json")
+
+
+class ChipLabelsJson(APIView):
+    permission_classes = [CanExport]
+
+    @extend_schema(parameters=CHIP_PARAMS, responses={(200, "application/json"): OpenApiTypes.OBJECT})
+    def get(self, request, chip_id):
+        admin = is_admin(request.user)
+        ex = load_chip(request, chip_id, with_annotators=admin)
+        return Response(export_files.chip_json(ex, with_annotators=admin))
+
+
+IMMUTABLE = "private, max-age=31536000, immutable"  # a scene's COG never changes after ingest
+
+
+def not_modified(request, etag: str) -> bool:
+    """If-None-Match compares weakly (RFC 9110 §13.1.2): W/"x" matches "x"."""
+    sent = parse_etags(request.headers.get("If-None-Match", ""))
+    return "*" in sent or etag in {tag.removeprefix("W/") for tag in sent}
+
+
+def ranged_file_response(request, fh, *, etag: str, content_type: str, filename: str) -> HttpResponse:
+    """The whole file streamed (FileResponse), or the one byte range asked for (206) while If-Range still matches."""
+    size = fh.size
+    try:
+        stale = request.headers.get("If-Range", etag) != etag
+        span = None if stale else parse_range(request.headers.get("Range"), size)
+    except Unsatisfiable:
+        fh.close()
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{size}"
+        return response
+    if span is None:
+        return FileResponse(fh, content_type=content_type, as_attachment=True, filename=filename)
+    start, stop = span
+    with fh:  # ranges are blocks of one scene (≤ a few MB): read, not streamed
+        fh.seek(start)
+        response = HttpResponse(fh.read(stop - start), status=206, content_type=content_type)
+    response["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
+    return response
+
+
+class ChipSceneTif(APIView):
+    """A chip's scene COG (12 bands, see imagery.lib.domain), where the exported STAC `source` links point; byte
+    ranges let GDAL open it by URL (/vsicurl/) and read only the blocks it needs."""
+
+    permission_classes = [CanExport]
+    content_negotiation_class = FileNegotiation
+
+    @extend_schema(operation_id="export_chip_scene_tif", responses={
+        (200, "image/tiff"): OpenApiTypes.BINARY, (206, "image/tiff"): OpenApiTypes.BINARY, 304: None, 416: None,
+    })
+    def get(self, request, chip_id, day):
+        scene = export_scenes.scene_for_download(chip_id, day)
+        etag = quote_etag(export_scenes.scene_etag(scene))
+        if not_modified(request, etag):
+            response = HttpResponseNotModified()
+        else:
+            response = ranged_file_response(request, export_scenes.open_scene(scene), etag=etag,
+                                            content_type="image/tiff", filename=f"{scene.chip_id}_{scene.date}.tif")
+        response["ETag"], response["Cache-Control"], response["Accept-Ranges"] = etag, IMMUTABLE, "bytes"
+        return response
+
+
+class DatasetZip(APIView):
+    permission_classes = [CanExport]
+    content_negotiation_class = FileNegotiation
+
+    @extend_schema(parameters=FILTER_PARAMS, responses={(200, "application/zip"): OpenApiTypes.BINARY})
+    def get(self, request):
+        filters = parse_filters(request.query_params)
+        chunks = export_files.dataset_zip_chunks(filters, export_scenes.base_url(request))
+        response = StreamingHttpResponse(chunks, content_type="application/zip")
+        response["Content-Disposition"] = f'attachment; filename="{export_files.collection_id()}.zip"'
+        return response
+
+
+STATS_PARAMS = [FILTER_PARAMS[0]]
+
+
+def load_stats(request):
+    return dataset_stats(tile=parse_filters(request.query_params, allowed=("tile",)).tile)
+
+
+class StatsClasses(APIView):
+    permission_classes = [IsLcnetAdmin]
+
+    @extend_schema(parameters=STATS_PARAMS, responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        return Response({"classes": load_stats(request).classes()})
+
+
+class StatsScores(APIView):
+    permission_classes = [IsLcnetAdmin]
+
+    @extend_schema(parameters=STATS_PARAMS, responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        return Response(load_stats(request).scores())
+
+
+class StatsClassesPng(APIView):
+    permission_classes = [IsLcnetAdmin]
+
+    @extend_schema(parameters=STATS_PARAMS, responses={(200, "image/png"): OpenApiTypes.BINARY})
+    def get(self, request):
+        return HttpResponse(stats_core.classes_png(load_stats(request).classes()), content_type="image/png")
+
+
+class StatsScoresPng(APIView):
+    permission_classes = [IsLcnetAdmin]
+
+    @extend_schema(parameters=STATS_PARAMS, responses={(200, "image/png"): OpenApiTypes.BINARY})
+    def get(self, request):
+        return HttpResponse(stats_core.scores_png(load_stats(request).scores()), content_type="image/png")
+
+
+class StatsProgress(APIView):
+    permission_classes = [IsLcnetAdmin]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request):
+        return Response(progress())

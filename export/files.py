@@ -1,0 +1,200 @@
+"""The export tree, file by file: per chip `<item id>/labels.tif, source_dates.csv, stac.json`, then
+`collection.json` and `summary.csv`. The zip endpoint and `export_labels` both write this tree from here.
+
+Chips are read one at a time and the tree is yielded file by file, so memory does not grow with the dataset beyond
+one deflated summary line per chip (and the zip's deflated central directory): a few tens of bytes a chip.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zlib
+from datetime import datetime
+from typing import Iterator
+
+from django.conf import settings
+
+from imagery.lib.domain import CLASS_NAMES
+
+from export.lib import product as core
+from export.lib.zipstream import ZipStream
+from export.scenes import scene_url
+from export.selectors import ChipExport, ExportFilters, chip_export, exportable_chips
+
+TIF, DATES, STAC = "labels.tif", "source_dates.csv", "stac.json"
+HASH_PROPERTY = "lcnet:content_hash"
+
+
+def collection_id() -> str:
+    return getattr(settings, "LCNET_EXPORT_COLLECTION_ID", "lcnet_labels")
+
+
+def chip_content_hash(ex: ChipExport, base: str) -> str:
+    """Hash of everything the chip's files are made from: same hash, same files (used to resume).
+
+    `base` is the origin of the scene links (a tree exported for another server must be rewritten)."""
+    chip = ex.chip
+    meta = json.dumps(
+        [collection_id(), chip.id, chip.tile_id, chip.epsg, chip.transform, chip.bounds, ex.methods,
+         ex.computed_at.isoformat() if ex.computed_at else None, [str(d) for d in ex.dates], ex.scene_files,
+         ex.complete, base],
+        default=str,
+    ).encode()
+    return core.content_hash(ex.label.tobytes(), ex.score.tobytes(), meta)
+
+
+def chip_tif(ex: ChipExport) -> bytes:
+    return core.labels_tif(ex.label, ex.score, epsg=ex.chip.epsg, transform=ex.chip.transform)
+
+
+def chip_source_dates(ex: ChipExport) -> bytes:
+    return core.source_dates_csv(ex.dates, ex.chip.tile_id).encode()
+
+
+def chip_stac(ex: ChipExport, *, base: str, tif: bytes | None = None) -> dict:
+    """The chip's STAC Item; with the GeoTIFF's bytes, its asset carries a sha2-256 `file:checksum` (multihash).
+
+    Links inside the export tree are relative; the `source` links leave it, so they are absolute URLs of the scene
+    download (`base` is the server's origin, see export_scenes.base_url)."""
+    chip = ex.chip
+    item = core.stac_item(
+        collection_id=collection_id(), chip_id=chip.id, epsg=chip.epsg, transform=chip.transform,
+        bounds=chip.bounds, shape=(chip.height, chip.width), counts=core.class_counts(ex.label), dates=ex.dates,
+        computed_at=ex.computed_at or datetime.now().astimezone(),
+        source_links=[(scene_url(base, chip.id, d), d.isoformat()) for d in ex.dates],
+        extra_properties={
+            "lcnet:complete": ex.complete, "lcnet:methods": ex.methods, "lcnet:tile": chip.tile_id,
+            HASH_PROPERTY: chip_content_hash(ex, base),
+        },
+    )
+    if tif is not None:
+        item["assets"]["labels"]["file:checksum"] = "1220" + core.content_hash_raw(tif)
+        item["assets"]["labels"]["file:size"] = len(tif)
+    return item
+
+
+def chip_files(ex: ChipExport, base: str) -> dict[str, bytes]:
+    """{file name: bytes} of one chip's folder, the STAC Item last (it names the others' checksums)."""
+    tif = chip_tif(ex)
+    stac = json.dumps(chip_stac(ex, base=base, tif=tif), indent=2).encode()
+    return {TIF: tif, DATES: chip_source_dates(ex), STAC: stac}
+
+
+def chip_json(ex: ChipExport, *, with_annotators: bool) -> dict:
+    """labels.json: the two bands as arrays (class codes, score percent) and the chip's metadata."""
+    chip = ex.chip
+    out = {
+        "chip_id": chip.id, "tile_id": chip.tile_id, "crs": f"EPSG:{chip.epsg}", "epsg": chip.epsg,
+        "transform": chip.transform, "bounds": chip.bounds, "shape": [chip.height, chip.width],
+        "complete": ex.complete, "methods": ex.methods,
+        "computed_at": ex.computed_at.isoformat() if ex.computed_at else None,
+        "source_dates": [d.isoformat() for d in ex.dates],
+        "classes": {str(code): name for code, name in CLASS_NAMES.items()},
+        "label": ex.label.tolist(),
+        "score": core.score_percent(ex.label, ex.score).tolist(),
+        "score_units": "percent",
+    }
+    if with_annotators:
+        out["annotators"] = ex.annotator_ids
+    return out
+
+
+class DatasetIndex:
+    """What the collection and summary need, kept small: one summary line per chip (deflated as it grows: it is
+    the only part of the export that grows with the dataset), the bbox and the date range. Item ids come back from
+    the summary's chip_id column at the end."""
+
+    def __init__(self):
+        self._packer = zlib.compressobj(6, zlib.DEFLATED, -15)
+        self._summary = bytearray(self._packer.compress(core.csv_line(core.SUMMARY_FIELDS).encode()))
+        self.bbox = None
+        self.start = self.end = None
+
+    def add(self, ex: ChipExport) -> None:
+        chip = ex.chip
+        row = core.summary_row(chip_id=chip.id, tile_id=chip.tile_id, complete=ex.complete, label=ex.label,
+                               score=ex.score)
+        self._summary += self._packer.compress(core.csv_line(row.values()).encode())
+        self.bbox = core.bbox_union(self.bbox, core.footprint_wgs84(chip.epsg, chip.bounds)[1])
+        if ex.dates:
+            self.start = min(self.start or ex.dates[0], ex.dates[0])
+            self.end = max(self.end or ex.dates[-1], ex.dates[-1])
+
+    def files(self) -> dict[str, bytes]:
+        summary = zlib.decompress(bytes(self._summary) + self._packer.flush(), -15)
+        chip_ids = [row[0] for row in csv.reader(io.StringIO(summary.decode()))][1:]
+        collection = core.stac_collection(
+            collection_id=collection_id(), description="lcnet land-cover labels (LandCoverNet layout)",
+            item_ids=(core.item_id(collection_id(), c) for c in chip_ids), bbox=self.bbox,
+            interval=(self.start, self.end), license=getattr(settings, "LCNET_EXPORT_LICENSE", "CC-BY-4.0"),
+        )
+        return {"collection.json": json.dumps(collection, indent=2).encode(), "summary.csv": summary}
+
+
+def iter_chip_exports(filters: ExportFilters) -> Iterator[ChipExport]:
+    for chip in exportable_chips(filters).select_related("tile").iterator(chunk_size=100):
+        # partial=True: the chip was selected already; a consensus changing meanwhile must not break a stream
+        yield chip_export(chip, partial=True)
+
+
+def dataset_zip_chunks(filters: ExportFilters, base: str) -> Iterator[bytes]:
+    """The whole dataset as a zip, one chunk per file: `<collection id>/<item id>/...`, collection, summary."""
+    root = collection_id()
+    index, archive = DatasetIndex(), ZipStream(mtime=datetime.now())
+    for ex in iter_chip_exports(filters):
+        index.add(ex)
+        folder = core.item_id(root, ex.chip.id)
+        for name, data in chip_files(ex, base).items():
+            yield archive.add(f"{root}/{folder}/{name}", data, compress=name != TIF)  # the tif is deflated already
+    for name, data in index.files().items():
+        yield archive.add(f"{root}/{name}", data)
+    yield archive.close()
+
+
+def _write_atomic(path, data: bytes) -> None:
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def _already_written(folder, content_hash: str) -> bool:
+    """The folder holds this chip's files for the same content: stac.json names the hash and the tif's checksum."""
+    try:
+        item = json.loads((folder / STAC).read_text())
+        tif = (folder / TIF).read_bytes()
+    except (OSError, ValueError):
+        return False
+    return (
+        item.get("properties", {}).get(HASH_PROPERTY) == content_hash
+        and item.get("assets", {}).get("labels", {}).get("file:checksum") == "1220" + core.content_hash_raw(tif)
+        and (folder / DATES).is_file()
+    )
+
+
+def write_tree(out_dir, filters: ExportFilters, *, base: str, progress=None) -> dict:
+    """Write the export tree into `out_dir` (resumable: chips whose files hold the same content are skipped).
+
+    Each file is written to a temporary name and renamed; stac.json goes last, so an interrupted chip is redone.
+    `base` is the origin of the scenes' `source` links; `progress` wraps the chip iterator (e.g. tqdm).
+    Returns counts of chips written and skipped.
+    """
+    from pathlib import Path
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    index, written, skipped = DatasetIndex(), 0, 0
+    chips = iter_chip_exports(filters)
+    for ex in progress(chips) if progress else chips:
+        index.add(ex)
+        folder = out / core.item_id(collection_id(), ex.chip.id)
+        if _already_written(folder, chip_content_hash(ex, base)):
+            skipped += 1
+            continue
+        folder.mkdir(exist_ok=True)
+        for name, data in chip_files(ex, base).items():  # stac.json is the last key
+            _write_atomic(folder / name, data)
+        written += 1
+    for name, data in index.files().items():
+        _write_atomic(out / name, data)
+    return {"written": written, "skipped": skipped, "chips": written + skipped}

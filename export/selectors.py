@@ -1,0 +1,95 @@
+"""Readers for export: which chips are exportable, and one chip's consensus with what its files need."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import numpy as np
+from django.db.models import Avg, Count, F, Max, Q, QuerySet
+from django.http import Http404
+
+from imagery.models import Chip, Scene
+
+from consensus.models import ConsensusLabel
+from consensus.selectors import chip_consensus
+
+
+@dataclass(frozen=True)
+class ExportFilters:
+    """Chip selection: `tile` MGRS id, `min_score` mean consensus score in percent, `partial` incomplete chips too."""
+
+    tile: str | None = None
+    min_score: float | None = None
+    partial: bool = False
+
+
+@dataclass
+class ChipExport:
+    chip: Chip
+    label: np.ndarray  # (256, 256) uint8
+    score: np.ndarray  # (256, 256) float32 0..1
+    complete: bool
+    dates: list[date]
+    scene_files: list[str]
+    methods: list[str]
+    computed_at: datetime | None
+    annotator_ids: list[int] = field(default_factory=list)
+
+
+def exportable_chips(filters: ExportFilters) -> QuerySet[Chip]:
+    """Chips with consensus, annotated with n_tasks (tasks with data), n_done and mean_score (0..1, task mean).
+
+    Complete chips only (every task with data has a consensus) unless `partial`.
+    """
+    chips = Chip.objects.annotate(
+        n_tasks=Count("tasks", filter=Q(tasks__has_data=True)),
+        n_done=Count("tasks__consensus", filter=Q(tasks__has_data=True)),
+        mean_score=Avg("tasks__consensus__mean_score"),
+    ).filter(n_done__gt=0)
+    if not filters.partial:
+        chips = chips.filter(n_done=F("n_tasks"))
+    if filters.tile:
+        chips = chips.filter(tile_id=filters.tile)
+    if filters.min_score is not None:
+        chips = chips.filter(mean_score__gte=filters.min_score / 100)
+    return chips.order_by("id")
+
+
+def chip_export(chip: Chip, *, partial: bool, with_annotators: bool = False) -> ChipExport:
+    """The chip's label, score and metadata; Http404 when it is incomplete and `partial` is not asked for."""
+    label, score, complete = chip_consensus(chip)
+    if not complete and not partial:
+        raise Http404("This chip's consensus is not complete; ask with ?partial=1 to export what exists.")
+    meta = ConsensusLabel.objects.filter(task__chip=chip)
+    summary = meta.aggregate(computed_at=Max("computed_at"))
+    methods = sorted(set(meta.values_list("method", flat=True)))
+    scenes = list(Scene.objects.filter(chip=chip).order_by("date").values_list("date", "file"))
+    annotators = sorted(_annotator_ids(meta.values_list("inputs", flat=True))) if with_annotators else []
+    return ChipExport(
+        chip=chip, label=label, score=score, complete=complete, dates=[d for d, _ in scenes],
+        scene_files=[f for _, f in scenes], methods=methods, computed_at=summary["computed_at"],
+        annotator_ids=annotators,
+    )
+
+
+def _annotator_ids(inputs) -> set[int]:
+    """Annotator ids named anywhere in ConsensusLabel.inputs (keys "annotator" / "annotator_id")."""
+    ids, stack = set(), list(inputs)
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if key in ("annotator", "annotator_id") and isinstance(value, int):
+                    ids.add(value)
+                else:
+                    stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return ids
+
+
+def get_chip(chip_id: str) -> Chip:
+    chip = Chip.objects.select_related("tile").filter(pk=chip_id).first()
+    if chip is None:
+        raise Http404("No such chip.")
+    return chip

@@ -1,0 +1,306 @@
+"""Per-pixel features and training targets for the guess-label model (LandCoverNet paper, Appendix A).
+
+Pure numpy, no Django. Arrays are "pixels last": a chip's scenes come as (T, bands, N) with N = H*W.
+Everything is vectorized over pixels; the only Python loops run over the (few) dates, classes or pixel blocks.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from guesslabels.lib.interpolation import BLOCK, Scratch, interpolate_block, make_plan
+from imagery.lib.domain import (
+    ABSENT,
+    BANDS,
+    CLASS_NAMES,
+    CLOUD_MASK_BAND,
+    NO_DATA,
+    REFLECTANCE_SCALE,
+    SCL_BAND,
+    SCL_INVALID,
+    SCL_NOT_VEGETATED,
+    SCL_SNOW,
+    SCL_VEGETATION,
+    SCL_WATER,
+)
+
+N_DATES = 24  # reconstruction dates a year
+N_FEATURES = N_DATES * len(BANDS)  # 240
+FEATURE_THREADS = min(os.cpu_count() or 1, 4)  # threads per chip by default (blocks are independent)
+FEATURE_LAYOUT = "240 float32 = 10 bands (imagery.lib.domain.BANDS) x 24 dates, band-major (b*24 + k), reflectance"
+
+# Annual 4-class SCL majority, in tie-break order (the first wins a tie).
+SCL_MAJORITY_CLASSES = (SCL_WATER, SCL_VEGETATION, SCL_SNOW, SCL_NOT_VEGETATED)
+# LandCoverNet classes each annual SCL class agrees with (paper: drop pixels where they disagree).
+SCL_AGREEMENT = {
+    SCL_WATER: (1,),  # Water
+    SCL_SNOW: (4,),  # Permanent Snow/Ice
+    SCL_NOT_VEGETATED: (2, 3),  # Artificial / Natural Bareground
+    SCL_VEGETATION: (5, 6, 7),  # Woody / Cultivated / (Semi) Natural Vegetation
+}
+
+MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
+DEFAULT_MAPPING = MAPPINGS_DIR / "globeland30.csv"
+
+
+# --- validity -------------------------------------------------------------------------------------------------
+
+
+def observation_validity(reflectance: np.ndarray, scl: np.ndarray, cloud_mask: np.ndarray | None) -> np.ndarray:
+    """(T, N) bool: True where an observation can be used.
+
+    reflectance (T, B, N) with 0 = no data; scl and cloud_mask (T, N), ABSENT where the scene had no such layer.
+    The SCL decides where present (codes in SCL_INVALID are unusable); scenes without SCL (L1C) fall back to the
+    binary cloud mask (0 = clear); a scene with neither counts as clear (e.g. cloud-free composites).
+    cloud_mask None: the caller knows SCL is present everywhere (the cloud mask cannot matter).
+    """
+    if reflectance.dtype.kind in "ui":  # an OR over bands beats any(): no cast of every value to bool
+        valid = np.bitwise_or.reduce(reflectance, axis=1) != 0
+    else:
+        valid = reflectance.any(axis=1)
+    # Bit `code` of _SCL_INVALID_BITS (codes above 15, e.g. ABSENT, are never invalid), kept in uint8: bit 0 survives
+    # the cast, and half-size temporaries.
+    scl_bad = np.minimum(scl, 15, out=np.empty(scl.shape, np.uint8), casting="unsafe")
+    np.right_shift(_SCL_INVALID_BITS, scl_bad, out=scl_bad, casting="unsafe")
+    if cloud_mask is None:
+        valid &= (scl_bad & 1) == 0
+        return valid
+    scl_bad &= 1
+    mask_ok = (cloud_mask == 0) | (cloud_mask == ABSENT)
+    valid &= np.where(scl != ABSENT, scl_bad == 0, mask_ok)
+    return valid
+
+
+# One bit per invalid SCL code (cheaper than a lookup table: shifts vectorize, gathers do not).
+_SCL_INVALID_BITS = np.uint16(sum(1 << code for code in SCL_INVALID))
+assert max(SCL_INVALID) < 15
+
+
+# --- periodic interpolation -----------------------------------------------------------------------------------
+
+
+def year_positions(dates: list[dt.date]) -> np.ndarray:
+    """Position of each date inside its year, in [0, 1) (mid-day), so that series of any year line up."""
+    out = np.empty(len(dates), dtype=np.float64)
+    for i, d in enumerate(dates):
+        days_in_year = 366 if _is_leap(d.year) else 365
+        out[i] = (d.timetuple().tm_yday - 0.5) / days_in_year
+    return out
+
+
+def reconstruction_positions(dates: list[dt.date], n: int = N_DATES) -> np.ndarray:
+    """The n year positions to rebuild: the chip's own scene dates when it has exactly n (sorted by position),
+    otherwise n evenly spaced dates (centres of n equal parts of the year)."""
+    if len(dates) == n:
+        return np.sort(year_positions(dates))
+    return (np.arange(n, dtype=np.float64) + 0.5) / n
+
+
+def interpolate_periodic(
+    values: np.ndarray,
+    valid: np.ndarray,
+    positions: np.ndarray,
+    targets: np.ndarray,
+    scale: float = 1.0,
+    out: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rebuild every pixel's series at `targets` by linear interpolation between its valid observations,
+    periodic over one year (positions and targets in [0, 1)).
+
+    values (T, B, N), valid (T, N), positions (T,), targets (K,)
+    -> (series (B, K, N) float32 = values x scale, has_obs (N,) bool).
+    Pixels without any valid observation get zeros and has_obs False. `out`, a (B, K, N) float32 buffer to fill,
+    saves fresh memory when many chips are processed in turn.
+
+    How (`core_interpolation`): with the observations ranked by position, a running max of "rank where valid"
+    gives each pixel's last valid rank up to any point, a running min the next one; where none is left in the
+    year, the neighbour wraps to the other end of the year. Both neighbours' values are gathered for all bands at
+    once and blended with one weight per (target, pixel). When the targets are the observations' own dates (the
+    usual 24-scene chip), valid observations are kept as they are and only invalid ones are interpolated.
+    """
+    n_pix = values.shape[-1]
+    plan = make_plan(positions, targets)
+    out = _output(out, (values.shape[1], len(plan.targets), n_pix))
+    has_obs = np.empty(n_pix, bool)
+    scratch = Scratch()
+    for s in range(0, n_pix, BLOCK):
+        e = min(s + BLOCK, n_pix)
+        interpolate_block(plan, values[..., s:e], valid[:, s:e], scale, out, s, has_obs[s:e], scratch)
+    return out, has_obs
+
+
+def _output(out: np.ndarray | None, shape: tuple[int, ...]) -> np.ndarray:
+    if out is None:
+        return np.empty(shape, np.float32)
+    if out.shape != shape or out.dtype != np.float32 or not out.flags.c_contiguous:
+        raise ValueError(f"out must be a C-contiguous float32 array of shape {shape}")
+    return out
+
+
+# --- features for a chip --------------------------------------------------------------------------------------
+
+
+@dataclass
+class ChipFeatures:
+    features: np.ndarray  # (N, 240) float32 reflectance, band-major: column b*24 + k = band b at date k
+    # (a transposed view of a (240, N) array: no copy, and column reads are contiguous for tree training)
+    has_obs: np.ndarray  # (N,) bool: at least one valid observation
+    scl_class: np.ndarray | None  # (N,) uint8 annual SCL majority code (0 = none), None when no scene had SCL
+
+
+def chip_features(
+    stack: np.ndarray, dates: list[dt.date], out: np.ndarray | None = None, threads: int | None = None
+) -> ChipFeatures:
+    """stack (T, 12, H, W) uint16 in the scene COG layout (10 bands, SCL, cloud mask) -> per-pixel features.
+    `out`: optional (240, H*W) float32 buffer to write the features into. `threads`: how many threads share the
+    chip's pixel blocks (default: one per CPU core, at most FEATURE_THREADS)."""
+    t_count = stack.shape[0]
+    flat = stack.reshape(t_count, stack.shape[1], -1)
+    n_pix = flat.shape[-1]
+    reflectance, scl, cloud = flat[:, : len(BANDS)], flat[:, SCL_BAND], flat[:, CLOUD_MASK_BAND]
+    plan = make_plan(year_positions(dates), reconstruction_positions(dates))
+    series = _output(None if out is None else out.reshape(len(BANDS), len(plan.targets), -1),
+                     (len(BANDS), len(plan.targets), n_pix))
+    has_obs = np.empty(n_pix, bool)
+    scl_absent = scl == ABSENT
+    has_scl = not scl_absent.all()
+    cloud = cloud if scl_absent.any() else None  # SCL everywhere: skip the cloud mask
+    scl_class = np.empty(n_pix, np.uint8) if has_scl else None
+
+    def run(block_starts):  # validity, series and SCL class of each block, while the block is in cache
+        scratch = Scratch()
+        for s in block_starts:
+            px = slice(s, min(s + BLOCK, n_pix))
+            valid = observation_validity(reflectance[..., px], scl[:, px], None if cloud is None else cloud[:, px])
+            interpolate_block(plan, reflectance[..., px], valid, 1 / REFLECTANCE_SCALE, series, s, has_obs[px], scratch)
+            if has_scl:
+                scl_class[px] = scl_majority(scl[:, px], valid)
+
+    # Threads take the next block as they become free (a range iterator hands out each block once): on shared
+    # cores, a thread that is descheduled does not hold the chip up. The calling thread works too.
+    starts = iter(range(0, n_pix, BLOCK))
+    helpers = min(threads or FEATURE_THREADS, -(-n_pix // BLOCK)) - 1
+    if helpers <= 0:
+        run(starts)
+    else:
+        with ThreadPoolExecutor(helpers) as pool:
+            done = [pool.submit(run, starts) for _ in range(helpers)]
+            run(starts)
+            for future in done:
+                future.result()
+    return ChipFeatures(series.reshape(-1, n_pix).T, has_obs, scl_class)
+
+
+def scl_majority(scl: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """(N,) uint8: the most frequent of water/vegetation/snow/not-vegetated among a pixel's valid observations;
+    0 where none of the four occurs. scl, valid (T, N)."""
+    count_type = np.uint8 if len(scl) < 256 else np.uint16  # small counts: cheaper sums
+    counts = np.stack([((scl == code) & valid).sum(axis=0, dtype=count_type) for code in SCL_MAJORITY_CLASSES])
+    codes = np.asarray(SCL_MAJORITY_CLASSES, dtype=np.uint8)[counts.argmax(axis=0)]
+    return np.where(counts.max(axis=0) > 0, codes, 0).astype(np.uint8)
+
+
+# --- training target ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClassMapping:
+    """Reference-map code -> LandCoverNet class, loaded from a CSV (columns source_code, target_class, ...)."""
+
+    source_codes: np.ndarray  # sorted int64
+    target_classes: np.ndarray  # uint8, aligned with source_codes
+    name: str = ""
+
+    @classmethod
+    def from_csv(cls, path: str | Path) -> "ClassMapping":
+        path = Path(path)
+        try:
+            with path.open(newline="") as fh:
+                rows = [r for r in csv.DictReader(_skip_comments(fh))]
+            pairs = {int(r["source_code"]): int(r["target_class"]) for r in rows}
+        except (OSError, KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"mapping table {path}: unreadable ({exc}); expected columns source_code,target_class")
+        return cls.from_pairs(pairs, name=path.name)
+
+    @classmethod
+    def from_pairs(cls, pairs: dict[int, int], name: str = "") -> "ClassMapping":
+        if not pairs:
+            raise ValueError(f"mapping table {name}: no rows")
+        bad = sorted({t for t in pairs.values() if t not in CLASS_NAMES})
+        if bad:
+            raise ValueError(f"mapping table {name}: target classes {bad} are not LandCoverNet classes 0..7")
+        codes = np.array(sorted(pairs), dtype=np.int64)
+        targets = np.array([pairs[c] for c in codes], dtype=np.uint8)
+        return cls(codes, targets, name)
+
+    def apply(self, reference: np.ndarray) -> np.ndarray:
+        """Map a reference raster to LandCoverNet classes; codes missing from the table are an error."""
+        ref = np.asarray(reference).astype(np.int64, copy=False)
+        idx = np.clip(np.searchsorted(self.source_codes, ref), 0, len(self.source_codes) - 1)
+        known = self.source_codes[idx] == ref
+        if not known.all():
+            missing = np.unique(ref[~known])[:10].tolist()
+            raise ValueError(f"reference codes {missing} are not in mapping table {self.name}")
+        return self.target_classes[idx]
+
+
+def _skip_comments(lines):
+    return (line for line in lines if line.strip() and not line.lstrip().startswith("#"))
+
+
+def scl_agrees(mapped: np.ndarray, scl_class: np.ndarray) -> np.ndarray:
+    """(N,) bool: the mapped class is one the pixel's annual SCL class allows (no SCL class -> False)."""
+    agree = np.zeros(mapped.shape, dtype=bool)
+    for code, classes in SCL_AGREEMENT.items():
+        agree |= (scl_class == code) & np.isin(mapped, classes)
+    return agree
+
+
+def training_mask(mapped: np.ndarray, has_obs: np.ndarray, scl_class: np.ndarray | None) -> np.ndarray:
+    """(N,) bool: pixels usable for training: a labeled class, a valid observation, and SCL agreement
+    (skipped when scl_class is None, i.e. the chip had no SCL)."""
+    keep = (mapped != NO_DATA) & has_obs
+    if scl_class is not None:
+        keep &= scl_agrees(mapped, scl_class)
+    return keep
+
+
+def class_counts(labels: np.ndarray) -> dict[int, int]:
+    """{class: pixel count} for classes 1..7 that occur."""
+    counts = np.bincount(labels.ravel(), minlength=len(CLASS_NAMES))
+    return {int(c): int(counts[c]) for c in range(1, len(counts)) if counts[c]}
+
+
+# --- split ----------------------------------------------------------------------------------------------------
+
+
+def stratified_split(y: np.ndarray, test_fraction: float = 0.25, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (train, test) with each class split test_fraction / rest (at least one of each per side).
+
+    Raises ValueError when fewer than two classes remain or a class has too few pixels to be on both sides.
+    """
+    classes, counts = np.unique(y, return_counts=True)
+    if len(classes) < 2:
+        raise ValueError(f"only {len(classes)} class left after filtering ({classes.tolist()}); need at least 2")
+    small = {int(c): int(n) for c, n in zip(classes, counts) if n < 2}
+    if small:
+        raise ValueError(f"too few pixels for a stratified split in classes {small} (need at least 2 each)")
+    rng = np.random.default_rng(seed)
+    train, test = [], []
+    for c, n in zip(classes, counts):
+        idx = rng.permutation(np.flatnonzero(y == c))
+        n_test = min(max(1, int(round(n * test_fraction))), n - 1)
+        test.append(idx[:n_test])
+        train.append(idx[n_test:])
+    return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
+
+
+def _is_leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
