@@ -12,6 +12,7 @@ from consensus import tasks
 from consensus.models import AnnotatorScore, ConsensusLabel
 from consensus.lib.plots import confusion_png, consensus_png
 from consensus.selectors import label_array, score_array
+from lcnet_site.campaign import campaign
 
 
 class LcnetAdminOnly(admin.ModelAdmin):
@@ -52,7 +53,7 @@ class LeaderboardAdmin(LcnetAdminOnly):
     @admin.display(description="accuracy", ordering="accuracy")
     def accuracy_shown(self, score):
         if score.accuracy is None:
-            return f"— (prior {settings.LCNET_PRIOR_ACCURACY:.2f})"
+            return f"— (prior {campaign().prior_accuracy:.2f})"
         return f"{score.accuracy:.3f}"
 
     @admin.display(description="no reference: prior used", boolean=True)

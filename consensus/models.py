@@ -18,7 +18,7 @@ class Method(models.TextChoices):
 class AnnotatorScore(models.Model):
     """An annotator's accuracy against the experts on the reference tasks they labeled too.
 
-    No reference task yet: accuracy is null and consensus weighs them with settings.LCNET_PRIOR_ACCURACY.
+    No reference task yet: accuracy is null and consensus weighs them with the campaign's prior_accuracy.
     """
 
     annotator = models.OneToOneField(

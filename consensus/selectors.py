@@ -10,6 +10,7 @@ from imagery.lib.domain import CHIP_SIZE, TASK_SIZE
 from imagery.models import Chip, Task
 
 from consensus.models import AnnotatorScore, ConsensusLabel
+from lcnet_site.campaign import campaign
 
 TASK_SHAPE = (TASK_SIZE, TASK_SIZE)
 
@@ -106,7 +107,7 @@ def annotator_weights(annotator_ids) -> dict[int, float]:
             "annotator_id", "accuracy"
         )
     )
-    return {a: known.get(a, settings.LCNET_PRIOR_ACCURACY) for a in annotator_ids}
+    return {a: known.get(a, campaign().prior_accuracy) for a in annotator_ids}
 
 
 def suggested_tasks():

@@ -19,13 +19,14 @@ from lcnet_site.roles import ANNOTATOR
 from consensus.lib import engine
 from consensus import selectors
 from consensus.models import AnnotatorScore, ConsensusLabel, Method
+from lcnet_site.campaign import campaign
 
 BATCH_TASKS = 2048  # tasks read and merged per batch (2 M pixels)
 
 
 def consensus_method(method: str | None = None) -> str:
-    """The method to use: the argument, else settings.LCNET_CONSENSUS_METHOD; ValueError when unknown."""
-    method = method or settings.LCNET_CONSENSUS_METHOD
+    """The method to use: the argument, else the campaign's consensus_method; ValueError when unknown."""
+    method = method or campaign().consensus_method
     if method not in Method.values:
         raise ValueError(f"unknown consensus method {method!r}; use one of {', '.join(Method.values)}")
     return method

@@ -21,13 +21,14 @@ from export.lib import product as core
 from export.lib.zipstream import ZipStream
 from export.scenes import scene_url
 from export.selectors import ChipExport, ExportFilters, chip_export, exportable_chips
+from lcnet_site.campaign import campaign
 
 TIF, DATES, STAC = "labels.tif", "source_dates.csv", "stac.json"
 HASH_PROPERTY = "lcnet:content_hash"
 
 
 def collection_id() -> str:
-    return getattr(settings, "LCNET_EXPORT_COLLECTION_ID", "lcnet_labels")
+    return campaign().export_collection_id
 
 
 def chip_content_hash(ex: ChipExport, base: str) -> str:
@@ -127,7 +128,7 @@ class DatasetIndex:
         collection = core.stac_collection(
             collection_id=collection_id(), description="lcnet land-cover labels (LandCoverNet layout)",
             item_ids=(core.item_id(collection_id(), c) for c in chip_ids), bbox=self.bbox,
-            interval=(self.start, self.end), license=getattr(settings, "LCNET_EXPORT_LICENSE", "CC-BY-4.0"),
+            interval=(self.start, self.end), license=campaign().export_license,
         )
         return {"collection.json": json.dumps(collection, indent=2).encode(), "summary.csv": summary}
 

@@ -145,6 +145,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
+    "EXCEPTION_HANDLER": "lcnet_site.exception_handler.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "lcnet API",
@@ -159,8 +160,19 @@ SPECTACULAR_SETTINGS = {
 # lcnet
 # Lower apps reach annotation's readers through these dotted paths, imported lazily (imports point down only).
 LCNET_IMAGERY_CACHE_MB = env.int("LCNET_IMAGERY_CACHE_MB", default=256)  # decoded scenes kept per process
-LCNET_CONSENSUS_METHOD = env("LCNET_CONSENSUS_METHOD", default="bayes")  # bayes | dawid-skene
-LCNET_PRIOR_ACCURACY = env.float("LCNET_PRIOR_ACCURACY", default=0.7)  # annotators without references
+# The campaign's knobs (lcnet_site/campaign.py, docs/campaign.md); only those set here override the defaults.
+LCNET_CAMPAIGN = {
+    key: cast(env.str(var))
+    for key, var, cast in (
+        ("consensus_method", "LCNET_CONSENSUS_METHOD", str),  # bayes | dawid-skene
+        ("prior_accuracy", "LCNET_PRIOR_ACCURACY", float),  # annotators without references
+        ("annotators_per_chip", "LCNET_ANNOTATORS_PER_CHIP", int),
+        ("reference_tasks", "LCNET_REFERENCE_TASKS", int),
+        ("export_collection_id", "LCNET_EXPORT_COLLECTION_ID", str),
+        ("export_license", "LCNET_EXPORT_LICENSE", str),
+    )
+    if env.str(var, default="")
+}
 LCNET_PUBLIC_URL = env("LCNET_PUBLIC_URL", default="")  # origin in exported STAC source links ("": the request's)
 
 LOGGING = {

@@ -82,7 +82,7 @@ def test_scores_recompute_with_unchanged_inputs_changes_nothing(crew, reference,
 
 
 def test_annotators_without_reference_tasks_are_kept_at_the_prior(crew, task, submit, settings):
-    settings.LCNET_PRIOR_ACCURACY = 0.55
+    settings.LCNET_CAMPAIGN = {"prior_accuracy": 0.55}
     submit(task, crew[0], filled(1))
     services.annotator_scores_recompute()
     score = AnnotatorScore.objects.get(annotator=crew[0])
@@ -116,7 +116,7 @@ def test_an_unknown_method_is_refused(task):
         services.consensus_recompute(method="median")
 
 
-@override_settings(LCNET_CONSENSUS_METHOD="dawid-skene")
+@override_settings(LCNET_CAMPAIGN={"consensus_method": "dawid-skene"})
 def test_dawid_skene_method_holds_the_expert_label_as_truth_on_reference_tasks(
     crew, task, reference, submit, expert_submit, erin
 ):
@@ -147,7 +147,7 @@ def test_refreshed_scores_reweigh_the_consensus_of_tasks_their_annotators_labele
     assert services.annotator_scores_refresh() == 0  # nothing changed: nothing written
 
 
-@override_settings(LCNET_CONSENSUS_METHOD="dawid-skene")
+@override_settings(LCNET_CAMPAIGN={"consensus_method": "dawid-skene"})
 def test_refreshed_scores_leave_dawid_skene_consensus_alone(crew, reference, submit, expert_submit, erin):
     expert_submit(reference, erin, filled(2))
     submit(reference, crew[0], filled(2))

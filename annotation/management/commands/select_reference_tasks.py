@@ -1,19 +1,22 @@
-"""python manage.py select_reference_tasks --count 540 [--seed 0]"""
+"""python manage.py select_reference_tasks [--count N (default: the campaign's reference_tasks)] [--seed 0]"""
 from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
 from annotation.models import ReferenceTask
 from annotation.services import reference_tasks_select
+from lcnet_site.campaign import campaign
 
 
 class Command(BaseCommand):
     help = "Top reference tasks up to --count, stratified over tiles and chips (seeded), given to experts in turn."
 
     def add_arguments(self, parser):
-        parser.add_argument("--count", type=int, default=540, help="total reference tasks wanted (paper: ~540)")
+        parser.add_argument("--count", type=int, default=None,
+                            help="total reference tasks wanted (default: the campaign's reference_tasks; paper: ~540)")
         parser.add_argument("--seed", type=int, default=0)
 
     def handle(self, *args, count, seed, **options):
+        count = campaign().reference_tasks if count is None else count
         if count < 0:
             self.stderr.write("--count must be >= 0")
             raise SystemExit(2)

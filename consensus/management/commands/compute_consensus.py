@@ -10,7 +10,7 @@ class Command(BaseCommand):
     help = "Recompute annotator scores, then the consensus of every task with three submissions (idempotent)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--method", choices=Method.values, help="default: settings.LCNET_CONSENSUS_METHOD")
+        parser.add_argument("--method", choices=Method.values, help="default: the campaign's consensus_method")
         parser.add_argument("--tile", help="only this tile's tasks (e.g. 32NLP)")
 
     def handle(self, *args, method=None, tile=None, **options):

@@ -1,0 +1,31 @@
+"""The campaign's knobs, in one object: every app reads `campaign()` instead of its own setting or constant.
+
+Values come from the environment (settings.LCNET_CAMPAIGN, built in settings.py) so that a deployment changes them
+in one place; a per-campaign database row can later replace this function without touching its callers.
+Documented in one table: docs/campaign.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class Campaign:
+    annotators_per_chip: int = 3  # the paper: three annotators label every chip
+    reference_tasks: int = 540  # select_reference_tasks' default total (the paper: about 540)
+    consensus_method: str = "bayes"  # bayes (the paper's Eq. 1) | dawid-skene
+    prior_accuracy: float = 0.7  # weight of an annotator who has no reference task yet
+    export_collection_id: str = "lcnet_labels"  # STAC Collection id of the exported dataset
+    export_license: str = "CC-BY-4.0"  # licence named in the exported STAC Items and Collection
+
+
+def campaign() -> Campaign:
+    """The campaign settings in force (settings.LCNET_CAMPAIGN overrides the defaults field by field)."""
+    overrides = getattr(settings, "LCNET_CAMPAIGN", {}) or {}
+    known = {f.name for f in fields(Campaign)}
+    unknown = set(overrides) - known
+    if unknown:
+        raise ValueError(f"LCNET_CAMPAIGN: unknown field(s) {sorted(unknown)}; known: {sorted(known)}")
+    return replace(Campaign(), **overrides)

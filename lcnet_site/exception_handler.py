@@ -1,0 +1,15 @@
+"""The API's one exception handler: AppError becomes a JSON answer; everything else is DRF's."""
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from lcnet_site.errors import AppError
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, AppError):
+        body = {"code": exc.code, "detail": exc.message, **exc.extra}
+        if exc.field:
+            body["field"] = exc.field
+            body[exc.field] = [exc.message]  # DRF's validation shape, which clients already read
+        return Response(body, status=exc.status)
+    return drf_exception_handler(exc, context)
