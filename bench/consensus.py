@@ -73,7 +73,7 @@ def run_bayes(labels, weights, chips_per_call=CHIPS_PER_CALL):
 
 def timed(fn, *args, repeat=1):
     """(cpu seconds, wall seconds, result), best of `repeat`. Rates use CPU time: the machine is shared, and wall
-    time mostly measures the other engineers' load; both timings are printed."""
+    time mostly measures the machine's other load; both timings are printed."""
     cpu, wall, result = float("inf"), float("inf"), None
     for _ in range(repeat):
         c0, w0 = time.process_time(), time.perf_counter()
@@ -214,7 +214,7 @@ def main() -> None:
     out = Path(__file__).resolve().parent / "out" / "consensus.png"
     plot(figures, out)
     print(f"plot: {out}")
-    print(f"figures taken on a 2-core machine shared with the rest of the team (load average {os.getloadavg()[0]:.1f}); "
+    print(f"figures taken on a 2-core machine shared with other work (load average {os.getloadavg()[0]:.1f}); "
           "rates and ratios use CPU time")
 
 

@@ -228,7 +228,7 @@ def main() -> None:
                 print(f"{name} from 100 to 1000 chips: {change:+.1f} % -> {verdict}")
     print("malloc:", "glibc default" if args.default_malloc else "MALLOC_MMAP_THRESHOLD_=131072")
     plot(results, ROOT / "bench" / "out" / "export.png")
-    print("plot: bench/out/export.png  (2 cores shared with the whole team: figures taken under load)")
+    print("plot: bench/out/export.png  (2 shared cores: figures taken under load)")
 
 
 if __name__ == "__main__":

@@ -123,7 +123,7 @@ def main() -> None:
         per_window, per_stack = window_reads(args.windows)
 
     median = {name: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for name, rs in runs.items()}
-    print(f"ingest of the shared sample data, median of {args.repeat} run(s) (2 cores shared with the team):")
+    print(f"ingest of the shared sample data, median of {args.repeat} run(s) (2 shared cores):")
     print(f"{'source':<30}{'chips':>6}{'scenes':>8}{'MiB':>8}{'scan s':>8}{'read s':>8}{'write s':>9}"
           f"{'chips/s':>9}{'MiB/s':>8}")
     for name, m in median.items():

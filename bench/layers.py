@@ -197,7 +197,7 @@ def report(times, revalidate, args, what: str) -> None:
     from imagery.lib import render
 
     print(f"\nlcnet task layers: {what}, every scene of each task's chip × contexts {CONTEXTS}, "
-          f"{args.rounds} warm rounds; 2 shared cores under team load (load average now "
+          f"{args.rounds} warm rounds; 2 shared cores under load (load average now "
           f"{os.getloadavg()[0]:.1f}); times in ms")
     print(f"{'layer':<12}{'ctx':>4} {'cold p50':>9}{'p99':>7} {'warm p50':>9}{'p99':>7} {'cpu p50':>8} {'core p50':>9}"
           f" {'rio http p50':>13}{'p99':>7} {'rio p50':>8} {'warm/rio http':>14}{'cold/rio http':>14}{'core/rio':>9}")

@@ -1,4 +1,4 @@
-"""Readers of the guesslabels app. `task_guess` is the contract other apps build on (docs/TEAM.md)."""
+"""Readers of the guesslabels app. `task_guess` is the contract other apps build on."""
 
 from __future__ import annotations
 

@@ -138,8 +138,9 @@ def _celery_worker_process(django_db_setup, django_db_blocker):
         DJANGO_SETTINGS_MODULE="lcnet_site.settings_test",
         CONN_MAX_AGE="0",
     )
-    (REPO_ROOT / ".test-media").mkdir(exist_ok=True)
-    log = open(REPO_ROOT / ".test-media" / "celery-worker.log", "w")
+    media = Path(settings.MEDIA_ROOT)
+    media.parent.mkdir(parents=True, exist_ok=True)
+    log = open(media.parent / f"celery-worker-{media.name}.log", "w")  # one per pytest process (xdist workers)
     proc = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "lcnet_site", "worker", "--pool=solo", "--concurrency=1",
          "--without-gossip", "--without-mingle", "--purge", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE,

@@ -11,4 +11,4 @@ def wait_for_worker(condition, what: str, seconds: float = 60):
         if value := condition():
             return value
         time.sleep(0.2)
-    pytest.fail(f"the worker did not {what} within {seconds} s (see .test-media/celery-worker.log)")
+    pytest.fail(f"the worker did not {what} within {seconds} s (see .test-media/celery-worker-*.log)")
