@@ -9,7 +9,7 @@ from imagery.lib.domain import CLASS_NAMES
 from lcnet_site.roles import is_admin
 
 from consensus import tasks
-from consensus.models import AnnotatorScore, ConsensusLabel
+from consensus.models import AnnotatorAccuracy, ConsensusLabel
 from consensus.lib.plots import confusion_png, consensus_png
 from consensus.selectors import label_array, score_array
 from lcnet_site.campaign import campaign
@@ -34,12 +34,12 @@ class LcnetAdminOnly(admin.ModelAdmin):
         return False  # only services write these rows
 
 
-@admin.register(AnnotatorScore)
+@admin.register(AnnotatorAccuracy)
 class LeaderboardAdmin(LcnetAdminOnly):
     list_display = ["annotator", "accuracy_shown", "prior", "n_reference_tasks", "n_reference_pixels", "coverage"]
     list_filter = [("accuracy", admin.EmptyFieldListFilter)]
     readonly_fields = ["annotator", "accuracy_shown", "n_reference_tasks", "n_reference_pixels", "coverage",
-                       "confusion_table", "confusion_plot", "task_scores", "computed_at"]
+                       "confusion_table", "confusion_plot", "task_accuracies", "computed_at"]
     fields = readonly_fields
     actions = ["recompute"]
 
@@ -84,7 +84,7 @@ class LeaderboardAdmin(LcnetAdminOnly):
 
     @admin.action(description="Recompute scores and the consensus they affect (Celery)")
     def recompute(self, request, queryset):
-        tasks.annotator_scores_recompute.delay()
+        tasks.annotator_accuracies_recompute.delay()
         self.message_user(request, "Recompute queued.", messages.SUCCESS)
 
 

@@ -15,19 +15,19 @@ class Method(models.TextChoices):
     DAWID_SKENE = "dawid-skene", "Dawid–Skene"
 
 
-class AnnotatorScore(models.Model):
+class AnnotatorAccuracy(models.Model):
     """An annotator's accuracy against the experts on the reference tasks they labeled too.
 
     No reference task yet: accuracy is null and consensus weighs them with the campaign's prior_accuracy.
     """
 
     annotator = models.OneToOneField(
-        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="annotator_score"
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="annotator_accuracy"
     )
-    accuracy = models.FloatField(null=True, blank=True, help_text="Mean of task scores; null: no reference task")
+    accuracy = models.FloatField(null=True, blank=True, help_text="Mean of per-task accuracies; null: no reference task")
     n_reference_tasks = models.PositiveIntegerField(default=0)
     n_reference_pixels = models.PositiveIntegerField(default=0)
-    task_scores = models.JSONField(default=dict, help_text="{task id: fraction of expert pixels labeled alike}")
+    task_accuracies = models.JSONField(default=dict, help_text="{task id: fraction of expert pixels labeled alike}")
     confusion = models.JSONField(default=list, help_text="8×8 pixel counts: row expert code, column annotator code")
     inputs = models.JSONField(default=dict, help_text="Revisions of the annotations and expert labels used")
     computed_at = models.DateTimeField()
@@ -36,7 +36,7 @@ class AnnotatorScore(models.Model):
         ordering = ["-accuracy"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(accuracy__isnull=True) | Q(accuracy__gte=0, accuracy__lte=1), name="score_accuracy_0_1"
+                condition=Q(accuracy__isnull=True) | Q(accuracy__gte=0, accuracy__lte=1), name="annotator_accuracy_0_1"
             ),
         ]
 

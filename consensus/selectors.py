@@ -9,7 +9,7 @@ from annotation.models import Annotation, ExpertLabel, Status
 from imagery.lib.domain import CHIP_SIZE, TASK_SIZE
 from imagery.models import Chip, Task
 
-from consensus.models import AnnotatorScore, ConsensusLabel
+from consensus.models import AnnotatorAccuracy, ConsensusLabel
 from lcnet_site.campaign import campaign
 
 TASK_SHAPE = (TASK_SIZE, TASK_SIZE)
@@ -103,7 +103,7 @@ def tasks_of_annotators(annotator_ids) -> set[int]:
 def annotator_weights(annotator_ids) -> dict[int, float]:
     """Accuracy of each annotator, or the prior accuracy where they have no reference task yet."""
     known = dict(
-        AnnotatorScore.objects.filter(annotator_id__in=annotator_ids, accuracy__isnull=False).values_list(
+        AnnotatorAccuracy.objects.filter(annotator_id__in=annotator_ids, accuracy__isnull=False).values_list(
             "annotator_id", "accuracy"
         )
     )

@@ -18,7 +18,7 @@ from lcnet_site.roles import ANNOTATOR
 
 from consensus.lib import engine
 from consensus import selectors
-from consensus.models import AnnotatorScore, ConsensusLabel, Method
+from consensus.models import AnnotatorAccuracy, ConsensusLabel, Method
 from lcnet_site.campaign import campaign
 
 BATCH_TASKS = 2048  # tasks read and merged per batch (2 M pixels)
@@ -32,10 +32,10 @@ def consensus_method(method: str | None = None) -> str:
     return method
 
 
-# ---------------------------------------------------------------------------------------------- annotator scores
+# ---------------------------------------------------------------------------------------------- annotator accuracies
 
 
-def annotator_scores_recompute() -> set[int]:
+def annotator_accuracies_recompute() -> set[int]:
     """Score every annotator against the latest submitted expert label of each reference task they labeled.
 
     Annotators with submissions but no reference task get a row with accuracy null (the prior applies). Returns the
@@ -49,31 +49,31 @@ def annotator_scores_recompute() -> set[int]:
     everyone = set(per_annotator) | set(
         User.objects.filter(groups__name=ANNOTATOR, annotations__isnull=False).values_list("pk", flat=True)
     )
-    stored = {s.annotator_id: s for s in AnnotatorScore.objects.filter(annotator_id__in=everyone)}
+    stored = {s.annotator_id: s for s in AnnotatorAccuracy.objects.filter(annotator_id__in=everyone)}
     changed, now = set(), timezone.now()
     with transaction.atomic():  # readers see all new accuracies or none
         for annotator_id in sorted(everyone):
-            fields = _score_fields(per_annotator.get(annotator_id, []), refs)
+            fields = _accuracy_fields(per_annotator.get(annotator_id, []), refs)
             old = stored.get(annotator_id)
             if old is not None and all(getattr(old, k) == v for k, v in fields.items()):
                 continue
             if old is None or old.accuracy != fields["accuracy"]:
                 changed.add(annotator_id)
-            AnnotatorScore.objects.update_or_create(annotator_id=annotator_id, defaults={**fields, "computed_at": now})
+            AnnotatorAccuracy.objects.update_or_create(annotator_id=annotator_id, defaults={**fields, "computed_at": now})
     return changed
 
 
-def annotator_scores_refresh() -> int:
+def annotator_accuracies_refresh() -> int:
     """Recompute accuracies; new ones change the weights of every task their annotators labeled, so recompute
     those tasks' consensus too (Dawid–Skene does not use accuracies: its recompute follows the labels themselves).
     Returns the number of consensus rows written or removed."""
-    changed = annotator_scores_recompute()
+    changed = annotator_accuracies_recompute()
     if not changed or consensus_method() != Method.BAYES:
         return 0
     return consensus_recompute(task_ids=selectors.tasks_of_annotators(changed))
 
 
-def _score_fields(annotations, refs) -> dict:
+def _accuracy_fields(annotations, refs) -> dict:
     scores, confusion, pixels, inputs = {}, np.zeros((engine.N_CODES, engine.N_CODES), np.int64), 0, {}
     for ann in annotations:
         ref = refs[ann.task_id]
@@ -90,7 +90,7 @@ def _score_fields(annotations, refs) -> dict:
         "accuracy": engine.annotator_accuracy(list(scores.values())) if scores else None,
         "n_reference_tasks": len(scores),
         "n_reference_pixels": pixels,
-        "task_scores": scores,
+        "task_accuracies": scores,
         "confusion": confusion.tolist(),
         "inputs": inputs,
     }

@@ -15,7 +15,7 @@ def _is_reference(task_id, is_reference) -> bool:
 
 def on_annotation_submitted(sender, task_id, submitted_count=MAX_ANNOTATORS_PER_CHIP, is_reference=None, **kwargs):
     if _is_reference(task_id, is_reference):
-        tasks.annotator_scores_recompute.delay()  # a blind label of a reference task: this annotator's accuracy
+        tasks.annotator_accuracies_recompute.delay()  # a blind label of a reference task: this annotator's accuracy
     if submitted_count >= MAX_ANNOTATORS_PER_CHIP:
         tasks.task_consensus_recompute.delay(task_id)
 
@@ -23,12 +23,12 @@ def on_annotation_submitted(sender, task_id, submitted_count=MAX_ANNOTATORS_PER_
 def on_annotation_withdrawn(sender, task_id, is_reference=None, **kwargs):
     """A submitted annotation went back to draft: the recompute drops the consensus it completed."""
     if _is_reference(task_id, is_reference):
-        tasks.annotator_scores_recompute.delay()
+        tasks.annotator_accuracies_recompute.delay()
     tasks.task_consensus_recompute.delay(task_id)
 
 
 def on_expert_label_submitted(sender, task_id, **kwargs):
-    tasks.annotator_scores_recompute.delay()
+    tasks.annotator_accuracies_recompute.delay()
     if services.consensus_method() == Method.DAWID_SKENE:  # expert labels are Dawid–Skene's truth, not only weights
         tasks.task_consensus_recompute.delay(task_id)
 

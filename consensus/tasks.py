@@ -17,7 +17,7 @@ def chip_consensus_recompute(chip_id: str) -> int:
 
 
 # Two workers creating the same annotator's first score row: the loser retries and then finds it.
-@shared_task(name="consensus.annotator_scores_recompute", acks_late=True, autoretry_for=(IntegrityError,),
+@shared_task(name="consensus.annotator_accuracies_recompute", acks_late=True, autoretry_for=(IntegrityError,),
              retry_backoff=True, max_retries=3)
-def annotator_scores_recompute() -> int:
-    return services.annotator_scores_refresh()
+def annotator_accuracies_recompute() -> int:
+    return services.annotator_accuracies_refresh()

@@ -23,14 +23,14 @@ from export.stats_selectors import dataset_stats, progress
 
 FILTER_PARAMS = [
     OpenApiParameter("tile", str, description="MGRS tile id, e.g. 32NLP"),
-    OpenApiParameter("min_score", float, description="minimum mean consensus score of the chip, percent 0–100"),
+    OpenApiParameter("min_score_pct", float, description="minimum mean consensus score of the chip, percent 0–100"),
     OpenApiParameter("partial", bool, description="include chips whose consensus is not complete (rest no data)"),
 ]
 
 
 class FiltersIn(serializers.Serializer):
     tile = serializers.CharField(required=False, max_length=8)
-    min_score = serializers.FloatField(required=False, min_value=0, max_value=100)
+    min_score_pct = serializers.FloatField(required=False, min_value=0, max_value=100)
     partial = serializers.BooleanField(required=False, default=False)
 
     def validate_tile(self, value):
@@ -40,7 +40,7 @@ class FiltersIn(serializers.Serializer):
             raise serializers.ValidationError(str(exc)) from None
 
 
-def parse_filters(params, *, allowed=("tile", "min_score", "partial"), extra=()) -> ExportFilters:
+def parse_filters(params, *, allowed=("tile", "min_score_pct", "partial"), extra=()) -> ExportFilters:
     """Query parameters as ExportFilters; unknown or malformed parameters are a 400 naming them."""
     unknown = sorted(set(params) - set(allowed) - set(extra))
     if unknown:
@@ -78,12 +78,12 @@ class ExportChipOut(serializers.Serializer):
     n_tasks = serializers.IntegerField()
     n_done = serializers.IntegerField()
     complete = serializers.SerializerMethodField()
-    mean_score = serializers.SerializerMethodField(help_text="percent, mean of the tasks' mean scores")
+    mean_score_pct = serializers.SerializerMethodField(help_text="percent, mean of the tasks' mean scores")
 
     def get_complete(self, chip) -> bool:
         return chip.n_done == chip.n_tasks
 
-    def get_mean_score(self, chip) -> float | None:
+    def get_mean_score_pct(self, chip) -> float | None:
         return None if chip.mean_score is None else round(100 * chip.mean_score, 2)
 
 

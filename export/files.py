@@ -83,7 +83,7 @@ def chip_files(ex: ChipExport, base: str) -> dict[str, bytes]:
 
 
 def chip_json(ex: ChipExport, *, with_annotators: bool) -> dict:
-    """labels.json: the two bands as arrays (class codes, score percent) and the chip's metadata."""
+    """labels.json: the two bands as arrays (class codes `label`, score percent `score_pct`) and the chip's metadata."""
     chip = ex.chip
     out = {
         "chip_id": chip.id, "tile_id": chip.tile_id, "crs": f"EPSG:{chip.epsg}", "epsg": chip.epsg,
@@ -93,8 +93,7 @@ def chip_json(ex: ChipExport, *, with_annotators: bool) -> dict:
         "source_dates": [d.isoformat() for d in ex.dates],
         "classes": {str(code): name for code, name in CLASS_NAMES.items()},
         "label": ex.label.tolist(),
-        "score": core.score_percent(ex.label, ex.score).tolist(),
-        "score_units": "percent",
+        "score_pct": core.score_percent(ex.label, ex.score).tolist(),
     }
     if with_annotators:
         out["annotators"] = ex.annotator_ids

@@ -16,10 +16,10 @@ from consensus.selectors import chip_consensus
 
 @dataclass(frozen=True)
 class ExportFilters:
-    """Chip selection: `tile` MGRS id, `min_score` mean consensus score in percent, `partial` incomplete chips too."""
+    """Chip selection: `tile` MGRS id, `min_score_pct` mean consensus score in percent, `partial` incomplete chips too."""
 
     tile: str | None = None
-    min_score: float | None = None
+    min_score_pct: float | None = None
     partial: bool = False
 
 
@@ -50,8 +50,8 @@ def exportable_chips(filters: ExportFilters) -> QuerySet[Chip]:
         chips = chips.filter(n_done=F("n_tasks"))
     if filters.tile:
         chips = chips.filter(tile_id=filters.tile)
-    if filters.min_score is not None:
-        chips = chips.filter(mean_score__gte=filters.min_score / 100)
+    if filters.min_score_pct is not None:
+        chips = chips.filter(mean_score__gte=filters.min_score_pct / 100)
     return chips.order_by("id")
 
 

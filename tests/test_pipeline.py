@@ -50,7 +50,7 @@ def test_an_ingested_chip_goes_from_assignment_to_an_exported_consensus_label_on
     shared_data, celery_worker, alice, bob, carol, erin, admin_user
 ):
     from annotation.services import reference_task_add
-    from consensus.models import AnnotatorScore, ConsensusLabel
+    from consensus.models import AnnotatorAccuracy, ConsensusLabel
     from consensus.selectors import label_array, score_array
     from imagery.models import Chip, Task
 
@@ -89,7 +89,7 @@ def test_an_ingested_chip_goes_from_assignment_to_an_exported_consensus_label_on
     np.testing.assert_array_equal(label, want_label)
     np.testing.assert_allclose(score, want_score, rtol=1e-6)
     assert len(np.unique(score)) > 2  # the answers really disagree in several ways
-    assert {s.annotator_id: s.accuracy for s in AnnotatorScore.objects.all()} == {
+    assert {s.annotator_id: s.accuracy for s in AnnotatorAccuracy.objects.all()} == {
         u.pk: a for u, a in zip(annotators, accuracy)
     }
 

@@ -4,7 +4,7 @@ Pure numpy/scipy (no Django anywhere in the import chain). Labels are uint8 clas
 "no label here" (imagery.lib.domain.NO_DATA). Arrays of several annotators put the annotator on axis 0.
 
 Choices (documented in docs/consensus.md):
-- An annotator's overall accuracy is the mean of their per-task scores (LandCoverNet §3.2).
+- An annotator's overall accuracy is the mean of their per-task accuracies (LandCoverNet §3.2).
 - Bayesian consensus ties (two classes with the same P(j)) go to the class chosen by the most accurate annotator
   among the tied; if their accuracies are equal too, to the smaller class code. Both rules ignore annotator order.
 - With one weight per annotator, every pixel's result depends only on its n labels, so the answer for all 8**n label
@@ -43,13 +43,13 @@ def task_accuracy(labels: np.ndarray, reference: np.ndarray) -> float:
     return float(np.count_nonzero(labels[labeled] == reference[labeled]) / n)
 
 
-def annotator_accuracy(scores) -> float:
-    """Overall accuracy P(w) from per-task scores: their mean, as in LandCoverNet §3.2 (every task counts once)."""
-    scores = np.asarray(scores, dtype=np.float64)
+def annotator_accuracy(task_accuracies) -> float:
+    """Overall accuracy P(w) from per-task accuracies: their mean, as in LandCoverNet §3.2 (every task counts once)."""
+    scores = np.asarray(task_accuracies, dtype=np.float64)
     if scores.size == 0:
-        raise ValueError("no task score: use the prior accuracy for annotators without reference tasks")
+        raise ValueError("no task accuracy: use the prior accuracy for annotators without reference tasks")
     if not np.all((scores >= 0) & (scores <= 1)):
-        raise ValueError("task scores must lie in [0, 1]")
+        raise ValueError("task accuracies must lie in [0, 1]")
     return float(scores.mean())
 
 

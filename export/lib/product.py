@@ -32,7 +32,7 @@ FILE_EXTENSION = "https://stac-extensions.github.io/file/v1.0.0/schema.json"  # 
 SCIENTIFIC_EXTENSION = "https://stac-extensions.github.io/scientific/v1.0.0/schema.json"
 PROPERTY_KEY = "land_cover_type"  # the published label:overviews key
 SUMMARY_FIELDS = (
-    "chip_id", "tile_id", "complete", "labeled_pixels", "mean_score", "share_100", "share_60_100",
+    "chip_id", "tile_id", "complete", "labeled_pixels", "mean_score_pct", "share_100_pct", "share_60_100_pct",
 ) + tuple(f"count_{code}" for code in range(1, N_CODES))
 
 
@@ -250,9 +250,9 @@ def summary_row(*, chip_id: str, tile_id: str, complete: bool, label: np.ndarray
         "tile_id": tile_id,
         "complete": int(bool(complete)),
         "labeled_pixels": n,
-        "mean_score": round(float(pct.mean()), 2) if n else "",
-        "share_100": round(100 * float(np.count_nonzero(pct == 100)) / n, 2) if n else "",
-        "share_60_100": round(100 * float(np.count_nonzero((pct >= 60) & (pct < 100))) / n, 2) if n else "",
+        "mean_score_pct": round(float(pct.mean()), 2) if n else "",
+        "share_100_pct": round(100 * float(np.count_nonzero(pct == 100)) / n, 2) if n else "",
+        "share_60_100_pct": round(100 * float(np.count_nonzero((pct >= 60) & (pct < 100))) / n, 2) if n else "",
     }
     row.update({f"count_{code}": int(counts[code]) for code in range(1, N_CODES)})
     return row

@@ -43,7 +43,7 @@ class DatasetStats:
         labeled = int(self.class_counts[1:].sum())
         return [
             {"code": code, "name": CLASS_NAMES[code], "pixels": int(self.class_counts[code]),
-             "share": round(100 * int(self.class_counts[code]) / labeled, 3) if labeled else 0.0}
+             "share_pct": round(100 * int(self.class_counts[code]) / labeled, 3) if labeled else 0.0}
             for code in range(1, N_CODES)
         ]
 
@@ -55,12 +55,12 @@ class DatasetStats:
         return {
             "labeled_pixels": total,
             "bins": [
-                {"low": low, "high": high, "pixels": int(n), "share": share(int(n))}
+                {"low": low, "high": high, "pixels": int(n), "share_pct": share(int(n))}
                 for low, high, n in zip(BIN_EDGES[:-1], BIN_EDGES[1:], binned)
             ],
-            "share_100": share(int(self.percent_counts[100])),
-            "share_60_100": share(int(self.percent_counts[60:100].sum())),
-            "mean_score": round(float((self.percent_counts * np.arange(101)).sum() / total), 3) if total else None,
+            "share_100_pct": share(int(self.percent_counts[100])),
+            "share_60_100_pct": share(int(self.percent_counts[60:100].sum())),
+            "mean_score_pct": round(float((self.percent_counts * np.arange(101)).sum() / total), 3) if total else None,
         }
 
 
@@ -76,11 +76,11 @@ def classes_png(classes: list[dict]) -> bytes:
     fig, ax = plt.subplots(figsize=(7, 3.6))
     names = [c["name"] for c in classes]
     colors = [tuple(v / 255 for v in CLASS_COLORS[c["code"]][:3]) for c in classes]
-    bars = ax.barh(names, [c["share"] for c in classes], color=colors, edgecolor="black", linewidth=0.5)
-    ax.bar_label(bars, labels=[f'{c["share"]:.1f} % ({c["pixels"]:,} px)' for c in classes], padding=3, fontsize=8)
+    bars = ax.barh(names, [c["share_pct"] for c in classes], color=colors, edgecolor="black", linewidth=0.5)
+    ax.bar_label(bars, labels=[f'{c["share_pct"]:.1f} % ({c["pixels"]:,} px)' for c in classes], padding=3, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("share of labeled pixels (%)")
-    ax.set_xlim(0, max([c["share"] for c in classes] + [1]) * 1.35)
+    ax.set_xlim(0, max([c["share_pct"] for c in classes] + [1]) * 1.35)
     ax.set_title("Land cover classes")
     return _png(fig)
 
@@ -89,13 +89,13 @@ def scores_png(scores: dict) -> bytes:
     """Histogram of consensus scores (paper Fig. 2 style) in 10 % bins."""
     fig, ax = plt.subplots(figsize=(7, 3.6))
     bins = scores["bins"]
-    ax.bar([b["low"] for b in bins], [b["share"] for b in bins], width=10, align="edge", color="#4a7bb7",
+    ax.bar([b["low"] for b in bins], [b["share_pct"] for b in bins], width=10, align="edge", color="#4a7bb7",
            edgecolor="black", linewidth=0.5)
     ax.set_xticks(list(BIN_EDGES))
     ax.set_xlabel("consensus score (%)")
     ax.set_ylabel("share of labeled pixels (%)")
     ax.set_title(
-        f'Consensus scores: {scores["share_100"]:.1f} % at 100 %, {scores["share_60_100"]:.1f} % in 60–100 %'
+        f'Consensus scores: {scores["share_100_pct"]:.1f} % at 100 %, {scores["share_60_100_pct"]:.1f} % in 60–100 %'
         f' ({scores["labeled_pixels"]:,} px)'
     )
     return _png(fig)

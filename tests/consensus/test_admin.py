@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from consensus import services
-from consensus.models import AnnotatorScore
+from consensus.models import AnnotatorAccuracy
 from imagery.models import Task
 
 from tests.consensus.conftest import filled
@@ -16,13 +16,13 @@ def scored(chip, crew, submit, expert_submit, erin):
     submit(reference, crew[0], filled(3))
     submit(other, crew[0], filled(3))
     submit(other, crew[1], filled(4))
-    services.annotator_scores_recompute()
+    services.annotator_accuracies_recompute()
     return crew
 
 
 def test_leaderboard_lists_accuracy_then_annotators_on_the_prior(scored, admin_user, client):
     client.force_login(admin_user)
-    response = client.get("/admin/consensus/annotatorscore/")
+    response = client.get("/admin/consensus/annotatoraccuracy/")
     assert response.status_code == 200
     page = response.content.decode()
     assert page.index("alice") < page.index("bob")  # measured accuracy first, prior (null) last
@@ -32,15 +32,15 @@ def test_leaderboard_lists_accuracy_then_annotators_on_the_prior(scored, admin_u
 
 def test_an_annotator_page_shows_the_confusion_matrix_as_table_and_plot(scored, admin_user, client):
     client.force_login(admin_user)
-    score = AnnotatorScore.objects.get(annotator=scored[0])
-    page = client.get(f"/admin/consensus/annotatorscore/{score.pk}/change/").content.decode()
+    score = AnnotatorAccuracy.objects.get(annotator=scored[0])
+    page = client.get(f"/admin/consensus/annotatoraccuracy/{score.pk}/change/").content.decode()
     assert "<td>1024</td>" in page
     assert 'src="data:image/png;base64,' in page
 
 
 def test_annotators_cannot_open_the_leaderboard(scored, client):
     client.force_login(scored[0])
-    assert client.get("/admin/consensus/annotatorscore/").status_code == 302
+    assert client.get("/admin/consensus/annotatoraccuracy/").status_code == 302
 
 
 def test_a_consensus_page_draws_the_tasks_class_and_score(chip, crew, submit, admin_user, client):

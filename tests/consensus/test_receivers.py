@@ -4,7 +4,7 @@ import pytest
 
 from annotation.models import Annotation, ExpertLabel
 from annotation.signals import annotation_submitted, expert_label_submitted
-from consensus.models import AnnotatorScore, ConsensusLabel
+from consensus.models import AnnotatorAccuracy, ConsensusLabel
 from imagery.models import Task
 
 from tests.consensus.conftest import filled
@@ -24,7 +24,7 @@ def test_an_announced_expert_label_scores_the_annotators_of_that_reference(chip,
     submit(reference, crew[0], filled(2))
     expert_submit(reference, erin, filled(2))
     expert_label_submitted.send(sender=ExpertLabel, task_id=reference.pk, expert_id=erin.pk, revision=1)
-    assert AnnotatorScore.objects.get(annotator=crew[0]).accuracy == 1.0
+    assert AnnotatorAccuracy.objects.get(annotator=crew[0]).accuracy == 1.0
 
 
 def test_unassigning_an_annotator_drops_the_consensus_their_submissions_completed(
@@ -58,21 +58,21 @@ def test_a_reference_task_removed_by_an_admin_no_longer_scores_its_annotators(
     submit(reference, crew[0], filled(2))
     expert_submit(reference, erin, filled(2))
     expert_label_submitted.send(sender=ExpertLabel, task_id=reference.pk, expert_id=erin.pk, revision=1)
-    assert AnnotatorScore.objects.get(annotator=crew[0]).accuracy == 1.0
+    assert AnnotatorAccuracy.objects.get(annotator=crew[0]).accuracy == 1.0
     with django_capture_on_commit_callbacks(execute=True):
         ReferenceTask.objects.filter(task=reference).delete()  # as the admin's delete action does
-    score = AnnotatorScore.objects.get(annotator=crew[0])
+    score = AnnotatorAccuracy.objects.get(annotator=crew[0])
     assert (score.accuracy, score.n_reference_tasks) == (None, 0)  # the prior applies again
 
 
-def test_a_submitted_reference_task_scores_annotators_without_asking_the_database(
+def test_a_submitted_reference_task_rescores_annotators_without_asking_the_database(
     chip, crew, monkeypatch, django_assert_num_queries
 ):
     from consensus import signals
 
     reference = Task.objects.filter(chip=chip).first()
     enqueued = []  # what the receiver enqueues; the recompute itself is tested above
-    monkeypatch.setattr(signals.tasks.annotator_scores_recompute, "delay", lambda: enqueued.append("scores"))
+    monkeypatch.setattr(signals.tasks.annotator_accuracies_recompute, "delay", lambda: enqueued.append("scores"))
     with django_assert_num_queries(0):  # the signal says it is a reference task
         signals.on_annotation_submitted(Annotation, task_id=reference.pk, submitted_count=1, is_reference=True)
     with django_assert_num_queries(1):  # a sender without is_reference: looked up (and not one)
@@ -116,8 +116,8 @@ def test_a_withdrawn_expert_label_stops_scoring_the_annotators(chip, crew, submi
     submit(reference, crew[0], filled(2))
     expert_submit(reference, erin, filled(2))
     expert_label_submitted.send(sender=ExpertLabel, task_id=reference.pk, expert_id=erin.pk, revision=1)
-    assert AnnotatorScore.objects.get(annotator=crew[0]).n_reference_tasks == 1
+    assert AnnotatorAccuracy.objects.get(annotator=crew[0]).n_reference_tasks == 1
     ExpertLabel.objects.filter(task=reference).update(status=Status.DRAFT, revision=2)  # as a draft save leaves it
     expert_label_withdrawn.send(sender=ExpertLabel, task_id=reference.pk, expert_id=erin.pk, revision=2)
-    score = AnnotatorScore.objects.get(annotator=crew[0])
+    score = AnnotatorAccuracy.objects.get(annotator=crew[0])
     assert (score.accuracy, score.n_reference_tasks) == (None, 0)  # back to the prior

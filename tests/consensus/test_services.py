@@ -5,7 +5,7 @@ from django.test import override_settings
 
 from annotation.models import Assignment, ChipFreeze
 from consensus import services
-from consensus.models import AnnotatorScore, ConsensusLabel
+from consensus.models import AnnotatorAccuracy, ConsensusLabel
 from consensus.selectors import label_array, score_array
 from imagery.models import Task
 
@@ -60,8 +60,8 @@ def test_expert_labels_give_accuracies_that_decide_a_three_way_split(crew, task,
     expert_submit(reference, erin, truth)
     for user, value in zip(crew, (5, 6, 7)):
         submit(reference, user, filled(value))
-    assert services.annotator_scores_recompute() == {alice.pk, bob.pk, carol.pk}
-    scores = {s.annotator_id: s for s in AnnotatorScore.objects.all()}
+    assert services.annotator_accuracies_recompute() == {alice.pk, bob.pk, carol.pk}
+    scores = {s.annotator_id: s for s in AnnotatorAccuracy.objects.all()}
     assert scores[alice.pk].accuracy == 0.0
     assert scores[bob.pk].accuracy == pytest.approx(0.25) and scores[carol.pk].accuracy == pytest.approx(0.75)
     assert scores[carol.pk].n_reference_tasks == 1 and scores[carol.pk].n_reference_pixels == 1024
@@ -75,17 +75,17 @@ def test_expert_labels_give_accuracies_that_decide_a_three_way_split(crew, task,
 def test_scores_recompute_with_unchanged_inputs_changes_nothing(crew, reference, submit, expert_submit, erin):
     expert_submit(reference, erin, filled(2))
     submit(reference, crew[0], filled(2))
-    assert services.annotator_scores_recompute() == {crew[0].pk}
-    stamp = AnnotatorScore.objects.get(annotator=crew[0]).computed_at
-    assert services.annotator_scores_recompute() == set()
-    assert AnnotatorScore.objects.get(annotator=crew[0]).computed_at == stamp
+    assert services.annotator_accuracies_recompute() == {crew[0].pk}
+    stamp = AnnotatorAccuracy.objects.get(annotator=crew[0]).computed_at
+    assert services.annotator_accuracies_recompute() == set()
+    assert AnnotatorAccuracy.objects.get(annotator=crew[0]).computed_at == stamp
 
 
 def test_annotators_without_reference_tasks_are_kept_at_the_prior(crew, task, submit, settings):
     settings.LCNET_CAMPAIGN = {"prior_accuracy": 0.55}
     submit(task, crew[0], filled(1))
-    services.annotator_scores_recompute()
-    score = AnnotatorScore.objects.get(annotator=crew[0])
+    services.annotator_accuracies_recompute()
+    score = AnnotatorAccuracy.objects.get(annotator=crew[0])
     assert score.accuracy is None and score.n_reference_tasks == 0
     from consensus.selectors import annotator_weights
 
@@ -142,14 +142,14 @@ def test_refreshed_scores_reweigh_the_consensus_of_tasks_their_annotators_labele
     services.consensus_recompute()
     assert np.all(label_array(ConsensusLabel.objects.get(task=task).label) == 5)  # equal priors: smallest code
     expert_submit(reference, erin, filled(7))  # carol alone agrees with the expert
-    assert services.annotator_scores_refresh() >= 1
+    assert services.annotator_accuracies_refresh() >= 1
     assert np.all(label_array(ConsensusLabel.objects.get(task=task).label) == 7)
-    assert services.annotator_scores_refresh() == 0  # nothing changed: nothing written
+    assert services.annotator_accuracies_refresh() == 0  # nothing changed: nothing written
 
 
 @override_settings(LCNET_CAMPAIGN={"consensus_method": "dawid-skene"})
 def test_refreshed_scores_leave_dawid_skene_consensus_alone(crew, reference, submit, expert_submit, erin):
     expert_submit(reference, erin, filled(2))
     submit(reference, crew[0], filled(2))
-    assert services.annotator_scores_refresh() == 0
-    assert crew[0].annotator_score.accuracy == 1.0  # the user's accuracy row, by its one name
+    assert services.annotator_accuracies_refresh() == 0
+    assert crew[0].annotator_accuracy.accuracy == 1.0  # the user's accuracy row, by its one name

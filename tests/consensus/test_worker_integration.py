@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from rest_framework.test import APIClient
 
-from consensus.models import AnnotatorScore, ConsensusLabel
+from consensus.models import AnnotatorAccuracy, ConsensusLabel
 from consensus.selectors import label_array, score_array
 from imagery.models import Task
 from tests.worker_wait import wait_for_worker
@@ -55,10 +55,10 @@ def test_the_third_submission_and_a_new_expert_label_update_consensus_on_the_wor
         submit(user, reference, value)
     submit(erin, reference, 7)  # the expert agrees with carol: her accuracy is 1, the others' 0
     carol_score = wait_for_worker(
-        lambda: AnnotatorScore.objects.filter(annotator=carol, accuracy__isnull=False).first(), "score carol"
+        lambda: AnnotatorAccuracy.objects.filter(annotator=carol, accuracy__isnull=False).first(), "score carol"
     )
     assert carol_score.accuracy == 1.0 and carol_score.n_reference_tasks == 1
-    assert AnnotatorScore.objects.get(annotator=alice).accuracy == 0.0
+    assert AnnotatorAccuracy.objects.get(annotator=alice).accuracy == 0.0
     changed = wait_for_worker(
         lambda: ConsensusLabel.objects.filter(task=task, computed_at__gt=row.computed_at).first(),
         "recompute the affected consensus",

@@ -35,7 +35,7 @@ def test_task_accuracy_rejects_a_reference_without_labeled_pixels():
         task_accuracy(np.ones((2, 2), np.uint8), np.zeros((2, 2), np.uint8))
 
 
-def test_annotator_accuracy_is_the_mean_of_task_scores():
+def test_annotator_accuracy_is_the_mean_of_task_accuracies():
     assert annotator_accuracy([1.0, 0.5, 0.75]) == pytest.approx(0.75)
 
 

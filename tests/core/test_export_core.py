@@ -176,8 +176,8 @@ def test_summary_row_counts_classes_and_agreement_shares():
     score = np.array([[1.0, 0.62, 0.34, 0.0]], np.float32)
     row = core.summary_row(chip_id="X_00", tile_id="X", complete=True, label=label, score=score)
     assert row["labeled_pixels"] == 3 and row["count_1"] == 2 and row["count_2"] == 1
-    assert row["share_100"] == pytest.approx(33.33) and row["share_60_100"] == pytest.approx(33.33)
-    assert row["mean_score"] == pytest.approx((100 + 62 + 34) / 3, abs=0.01)
+    assert row["share_100_pct"] == pytest.approx(33.33) and row["share_60_100_pct"] == pytest.approx(33.33)
+    assert row["mean_score_pct"] == pytest.approx((100 + 62 + 34) / 3, abs=0.01)
     assert list(row) == list(core.SUMMARY_FIELDS)
 
 

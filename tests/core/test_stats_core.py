@@ -12,8 +12,8 @@ def test_class_counts_and_shares_cover_the_labeled_pixels():
     stats.add(np.array([[6]], np.uint8), np.array([[0.67]]))
     classes = {c["code"]: c for c in stats.classes()}
     assert classes[1]["pixels"] == 2 and classes[6]["pixels"] == 2 and classes[3]["pixels"] == 0
-    assert classes[1]["share"] == pytest.approx(50.0)
-    assert sum(c["share"] for c in classes.values()) == pytest.approx(100.0)
+    assert classes[1]["share_pct"] == pytest.approx(50.0)
+    assert sum(c["share_pct"] for c in classes.values()) == pytest.approx(100.0)
 
 
 def test_score_bins_are_ten_percent_wide_and_100_falls_in_the_last_bin():
@@ -23,8 +23,8 @@ def test_score_bins_are_ten_percent_wide_and_100_falls_in_the_last_bin():
     pixels = [b["pixels"] for b in scores["bins"]]
     assert pixels == [0, 1, 0, 1, 0, 0, 1, 1, 0, 1]  # 9.5 % rounds to 10 %
     assert scores["labeled_pixels"] == 5
-    assert scores["share_100"] == pytest.approx(20.0)
-    assert scores["share_60_100"] == pytest.approx(40.0)
+    assert scores["share_100_pct"] == pytest.approx(20.0)
+    assert scores["share_60_100_pct"] == pytest.approx(40.0)
 
 
 def test_real_landcovernet_scores_cluster_where_the_paper_says(shared_data):
@@ -38,9 +38,9 @@ def test_real_landcovernet_scores_cluster_where_the_paper_says(shared_data):
     by_low = {b["low"]: b["pixels"] for b in scores["bins"]}
     assert by_low[0] == by_low[10] == by_low[20] == by_low[80] == 0  # never below a third, nothing in 80-90
     assert by_low[30] > by_low[40] > by_low[50]
-    assert scores["share_100"] > 30 and scores["share_60_100"] > 30
-    assert scores["share_100"] + scores["share_60_100"] + sum(
-        b["share"] for b in scores["bins"] if b["low"] in (30, 40, 50)) == pytest.approx(100.0, abs=0.01)
+    assert scores["share_100_pct"] > 30 and scores["share_60_100_pct"] > 30
+    assert scores["share_100_pct"] + scores["share_60_100_pct"] + sum(
+        b["share_pct"] for b in scores["bins"] if b["low"] in (30, 40, 50)) == pytest.approx(100.0, abs=0.01)
     assert stats.class_counts.sum() == 4 * 256 * 256
 
 
@@ -53,6 +53,6 @@ def test_plots_are_png_images():
 
 def test_empty_stats_give_zero_shares_not_errors():
     stats = DatasetStats()
-    assert stats.scores()["share_100"] == 0.0 and stats.scores()["mean_score"] is None
-    assert all(c["share"] == 0.0 for c in stats.classes())
+    assert stats.scores()["share_100_pct"] == 0.0 and stats.scores()["mean_score_pct"] is None
+    assert all(c["share_pct"] == 0.0 for c in stats.classes())
     assert scores_png(stats.scores())[:4] == b"\x89PNG"

@@ -22,15 +22,15 @@ def test_tile_and_min_score_filter_the_list(make_export_chip, xena, api_as):
     make_export_chip("36PYV_00")
     client = api_as(xena)
     assert ids(client.get("/api/export/chips/?tile=t36pyv")) == ["36PYV_00"]
-    scores = {r["id"]: r["mean_score"] for r in client.get("/api/export/chips/").json()["results"]}
+    scores = {r["id"]: r["mean_score_pct"] for r in client.get("/api/export/chips/").json()["results"]}
     cut = (scores["30PWT_00"] + scores["36PYV_00"]) / 2
     best = max(scores, key=scores.get)
-    assert ids(client.get(f"/api/export/chips/?min_score={cut}")) == [best]
+    assert ids(client.get(f"/api/export/chips/?min_score_pct={cut}")) == [best]
 
 
 def test_bad_filters_are_400_with_the_reason(make_export_chip, xena, api_as):
     client = api_as(xena)
-    for query, field in [("tile=ZZZ", "tile"), ("min_score=abc", "min_score"), ("min_score=101", "min_score"),
+    for query, field in [("tile=ZZZ", "tile"), ("min_score_pct=abc", "min_score_pct"), ("min_score_pct=101", "min_score_pct"),
                          ("partial=2", "partial"), ("color=red", "color")]:
         response = client.get(f"/api/export/chips/?{query}")
         assert response.status_code == 400 and field in response.json(), query

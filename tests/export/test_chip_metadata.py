@@ -29,7 +29,7 @@ def test_labels_json_gives_both_bands_and_annotator_ids_to_admins_only(make_expo
     label, score, _ = chip_consensus(chip)
     as_admin = api_as(admin_user).get(f"/api/export/chips/{chip.id}/labels.json").json()
     np.testing.assert_array_equal(np.array(as_admin["label"]), label)
-    np.testing.assert_array_equal(np.array(as_admin["score"]), np.where(label > 0, np.maximum(np.rint(score * 100), 1), 0))
+    np.testing.assert_array_equal(np.array(as_admin["score_pct"]), np.where(label > 0, np.maximum(np.rint(score * 100), 1), 0))
     assert as_admin["crs"] == "EPSG:32630" and as_admin["transform"] == chip.transform
     assert as_admin["annotators"] == [alice.pk] and as_admin["methods"] == ["bayes"] and as_admin["computed_at"]
     as_exporter = api_as(xena).get(f"/api/export/chips/{chip.id}/labels.json").json()

@@ -70,6 +70,6 @@ def test_filters_select_the_chips_of_the_zip(make_export_chip, xena, api_as):
 
 
 def test_bad_filters_are_400_before_anything_streams(xena, api_as):
-    for query in ("tile=nope", "min_score=-1", "partial=perhaps", "chips=all"):
+    for query in ("tile=nope", "min_score_pct=-1", "partial=perhaps", "chips=all"):
         response = api_as(xena).get(f"/api/export/dataset.zip?{query}")
         assert response.status_code == 400 and not response.streaming, query

@@ -59,7 +59,7 @@ def test_filters_apply_and_bad_ones_are_refused_without_writing(make_export_chip
     make_export_chip("36PYV_00", missing=1)
     run(tmp_path / "a", "--tile", "36PYV", "--partial")
     assert [p.name for p in (tmp_path / "a").glob(f"{ROOT}_*")] == [f"{ROOT}_36PYV_00"]
-    for args in (["--tile", "XYZ"], ["--min-score", "150"]):
+    for args in (["--tile", "XYZ"], ["--min-score-pct", "150"]):
         with pytest.raises(CommandError):
             run(tmp_path / "b", *args)
     assert not (tmp_path / "b").exists()

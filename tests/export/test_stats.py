@@ -15,7 +15,7 @@ def test_class_counts_are_the_pixels_of_every_consensus(chips, admin_user, api_a
     classes = api_as(admin_user).get("/api/stats/classes/").json()["classes"]
     both = np.concatenate([real_chip("30PWT_00")["label"].ravel(), real_chip("38KMA_00")["label"].ravel()])
     assert {c["name"]: c["pixels"] for c in classes} == {CLASS_NAMES[k]: int((both == k).sum()) for k in range(1, 8)}
-    assert sum(c["share"] for c in classes) == pytest.approx(100, abs=0.01)
+    assert sum(c["share_pct"] for c in classes) == pytest.approx(100, abs=0.01)
 
 
 def test_score_histogram_has_ten_bins_and_the_agreement_shares(chips, admin_user, api_as, real_chip):
@@ -23,8 +23,8 @@ def test_score_histogram_has_ten_bins_and_the_agreement_shares(chips, admin_user
     assert [b["low"] for b in scores["bins"]] == list(range(0, 100, 10))
     pct = np.concatenate([np.rint(real_chip(c)["score"] * 100)[real_chip(c)["label"] > 0] for c in ("30PWT_00", "38KMA_00")])
     assert scores["labeled_pixels"] == pct.size
-    assert scores["share_100"] == pytest.approx(100 * (pct == 100).mean(), abs=1e-3)
-    assert scores["share_60_100"] == pytest.approx(100 * ((pct >= 60) & (pct < 100)).mean(), abs=1e-3)
+    assert scores["share_100_pct"] == pytest.approx(100 * (pct == 100).mean(), abs=1e-3)
+    assert scores["share_60_100_pct"] == pytest.approx(100 * ((pct >= 60) & (pct < 100)).mean(), abs=1e-3)
 
 
 def test_plots_are_png(chips, admin_user, api_as):

@@ -17,7 +17,7 @@ class Command(BaseCommand):
         if tile is not None and not Tile.objects.filter(pk=tile).exists():
             raise CommandError(f"unknown tile {tile!r}")
         method = services.consensus_method(method)
-        changed = services.annotator_scores_recompute()
+        changed = services.annotator_accuracies_recompute()
         written = services.consensus_recompute(method=method, tile_id=tile, progress=True)
         self.stdout.write(
             f"{method}: {len(changed)} annotator accuracies changed; {written} consensus labels written or removed; "

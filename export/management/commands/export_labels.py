@@ -1,4 +1,4 @@
-"""python manage.py export_labels OUT_DIR [--tile T] [--min-score S] [--partial] [--base-url URL]"""
+"""python manage.py export_labels OUT_DIR [--tile T] [--min-score-pct S] [--partial] [--base-url URL]"""
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -19,14 +19,14 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("out_dir")
         parser.add_argument("--tile", help="only chips of this MGRS tile, e.g. 32NLP")
-        parser.add_argument("--min-score", type=float, help="minimum mean consensus score of a chip, percent 0-100")
+        parser.add_argument("--min-score-pct", type=float, help="minimum mean consensus score of a chip, percent 0-100")
         parser.add_argument("--partial", action="store_true", help="also chips whose consensus is not complete")
         parser.add_argument(
             "--base-url", help="origin of this server, e.g. https://lcnet.example.org: the STAC source links download "
             "the scenes from there (default: setting LCNET_PUBLIC_URL)",
         )
 
-    def handle(self, *args, out_dir, tile, min_score, partial, base_url, **options):
+    def handle(self, *args, out_dir, tile, min_score_pct, partial, base_url, **options):
         base = (base_url or getattr(settings, "LCNET_PUBLIC_URL", "")).rstrip("/")
         parts = urlsplit(base)
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
@@ -38,9 +38,9 @@ class Command(BaseCommand):
             tile = parse_tile_id(tile) if tile else None
         except GeoError as exc:
             raise CommandError(f"--tile: {exc}") from None
-        if min_score is not None and not 0 <= min_score <= 100:
-            raise CommandError("--min-score must lie between 0 and 100 (percent)")
-        filters = ExportFilters(tile=tile, min_score=min_score, partial=partial)
+        if min_score_pct is not None and not 0 <= min_score_pct <= 100:
+            raise CommandError("--min-score-pct must lie between 0 and 100 (percent)")
+        filters = ExportFilters(tile=tile, min_score_pct=min_score_pct, partial=partial)
         total = exportable_chips(filters).count()
         bar = lambda chips: tqdm(chips, total=total, unit="chip", disable=options["verbosity"] == 0)  # noqa: E731
         result = write_tree(out_dir, filters, base=base, progress=bar)
