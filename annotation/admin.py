@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from lcnet_site.admin_paging import ScaleAdminMixin
 from lcnet_site.roles import ANNOTATOR
 
 from annotation import selectors, services
@@ -29,7 +30,7 @@ class ChooseAnnotators(forms.Form):
 
 
 @admin.register(ChipWork)
-class ChipWorkAdmin(admin.ModelAdmin):
+class ChipWorkAdmin(ScaleAdminMixin, admin.ModelAdmin):
     list_display = ["id", "tile", "progress", "frozen"]
     list_filter = ["tile"]
     search_fields = ["id"]
@@ -104,10 +105,12 @@ def _chips(n: int) -> str:
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(admin.ModelAdmin):
-    list_display = ["chip", "user", "slot", "created_at", "ended_at"]
+class AssignmentAdmin(ScaleAdminMixin, admin.ModelAdmin):
+    list_display = ["chip", "user", "slot", "n_submitted", "n_tasks", "created_at", "ended_at"]
     list_filter = [("ended_at", admin.EmptyFieldListFilter)]
     search_fields = ["chip__id", "user__username"]
+    exact_search_fields = ("chip_id", "user__username")
+    search_help_text = "a chip id or a username (exact)"
     readonly_fields = ["chip", "user", "slot", "assigned_by", "created_at", "ended_at", "ended_by"]
     actions = ["unassign"]
 
@@ -124,7 +127,7 @@ class AssignmentAdmin(admin.ModelAdmin):
                                   + (f"; {skipped} had already ended." if skipped else "."))
 
 
-class ReadOnly(admin.ModelAdmin):
+class ReadOnly(ScaleAdminMixin, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
@@ -152,6 +155,9 @@ class AnnotationAdmin(ReadOnly):
     list_display = ["task", "annotator", "status", "revision", "differ_from_guess", "updated_at"]
     list_filter = ["status"]
     search_fields = ["task__chip__id", "annotator__username"]
+    exact_search_fields = ("task__chip_id", "annotator__username")
+    search_help_text = "a chip id or a username (exact)"
+    ordering = ["-id"]  # newest first, paged through the primary key's index
     exclude = ["labels", "guess"]
     inlines = [AnnotationRevisionInline]
 
@@ -160,20 +166,22 @@ class AnnotationAdmin(ReadOnly):
 class ExpertLabelAdmin(AnnotationAdmin):
     list_display = ["task", "expert", "status", "revision", "differ_from_guess", "updated_at"]
     search_fields = ["task__chip__id", "expert__username"]
+    exact_search_fields = ("task__chip_id", "expert__username")
     inlines = [ExpertLabelRevisionInline]
 
 
 @admin.register(ReferenceTask)
-class ReferenceTaskAdmin(admin.ModelAdmin):
+class ReferenceTaskAdmin(ScaleAdminMixin, admin.ModelAdmin):
     """Admins may pick reference tasks by hand here (or run select_reference_tasks)."""
 
     list_display = ["task", "expert", "chosen_by", "created_at"]
     raw_id_fields = ["task"]
     search_fields = ["task__chip__id"]
+    exact_search_fields = ("task__chip_id",)
 
 
 @admin.register(ChipFreeze)
-class ChipFreezeAdmin(admin.ModelAdmin):
+class ChipFreezeAdmin(ScaleAdminMixin, admin.ModelAdmin):
     list_display = ["chip", "frozen_at", "frozen_by"]
     raw_id_fields = ["chip"]
 

@@ -7,7 +7,7 @@ a later guess-label run changes the task's guess.
 """
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from imagery.models import Chip, Task
 
@@ -35,6 +35,12 @@ class Assignment(models.Model):
     ended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Kept by the database itself (triggers of migration 0004, on every write path): the chip's tasks with data and
+    # how many of them this annotator has submitted. An active assignment with n_submitted < n_tasks is work left:
+    # the annotator's queue is read from the index on exactly those rows (assignment_work_left).
+    n_tasks = models.PositiveSmallIntegerField(default=0, editable=False, help_text="the chip's tasks with data")
+    n_submitted = models.PositiveSmallIntegerField(default=0, editable=False,
+                                                   help_text="of them submitted by this annotator (kept by triggers)")
 
     class Meta:
         ordering = ["chip", "slot", "created_at"]
@@ -49,7 +55,11 @@ class Assignment(models.Model):
                 fields=["chip", "user"], condition=Q(ended_at__isnull=True), name="assignment_user_once_per_chip"
             ),
         ]
-        indexes = [models.Index(fields=["user", "chip"], condition=Q(ended_at__isnull=True), name="assignment_active")]
+        indexes = [
+            models.Index(fields=["user", "chip"], condition=Q(ended_at__isnull=True), name="assignment_active"),
+            models.Index(fields=["user", "chip"], condition=Q(ended_at__isnull=True, n_submitted__lt=F("n_tasks")),
+                         name="assignment_work_left"),
+        ]
 
     def __str__(self):
         return f"{self.chip_id} → {self.user} (slot {self.slot}{', ended' if self.ended_at else ''})"

@@ -1,6 +1,6 @@
 """Readers of the annotation app. Other apps build on these names (see docs/annotation.md)."""
 import numpy as np
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from guesslabels.models import GuessLabel
@@ -82,14 +82,26 @@ def submitted_count(task_id) -> int:
     ).count()
 
 
+def chips_with_work_left(user) -> QuerySet:
+    """Chip ids of the user's active assignments that still have tasks to submit: read from the partial index
+    assignment_work_left (the counters are kept by the database), so it costs what the annotator has left,
+    not what they have done."""
+    return active_assignments(user).filter(n_submitted__lt=F("n_tasks")).values("chip_id")
+
+
 def my_tasks(user, *, chip_id=None, status=None) -> QuerySet[Task]:
     """The caller's tasks (annotator: their chips' tasks; expert: reference tasks given to them or to nobody),
     annotated with `label_status` and `label_revision` of the caller's own labels and `frozen` (the chip's
-    consensus is final: its tasks can no longer be saved)."""
+    consensus is final: its tasks can no longer be saved).
+
+    Annotators' pending and draft tasks only lie on chips with work left, so those filters start from that index;
+    status filters are (anti-)joins on the caller's own rows, never a per-task subquery compared afterwards."""
     mine = Q(pk__in=[])
     own = None
     if has_role(user, ANNOTATOR):
-        mine |= Q(has_data=True, chip_id__in=active_assignments(user).values("chip_id"))
+        chips = chips_with_work_left(user) if status in (Status.PENDING, Status.DRAFT) else \
+            active_assignments(user).values("chip_id")
+        mine |= Q(has_data=True, chip_id__in=chips)
         own = Annotation.objects.filter(task_id=OuterRef("pk"), annotator=user)
     if has_role(user, EXPERT):
         refs = ReferenceTask.objects.filter(Q(expert=user) | Q(expert__isnull=True)).values("task_id")
@@ -99,25 +111,53 @@ def my_tasks(user, *, chip_id=None, status=None) -> QuerySet[Task]:
     if own is None:
         return Task.objects.none().annotate(label_status=Value(Status.PENDING.value), label_revision=Value(0),
                                             frozen=Value(False))
-    qs = Task.objects.filter(mine).annotate(
+    qs = Task.objects.filter(mine)
+    if chip_id:
+        qs = qs.filter(chip_id=chip_id)
+    if status == Status.PENDING:
+        qs = qs.filter(~Exists(own))
+    elif status:
+        qs = qs.filter(Exists(own.filter(status=status)))
+    qs = qs.annotate(
         label_status=Coalesce(Subquery(own.values("status")[:1]), Value(Status.PENDING.value)),
         label_revision=Coalesce(Subquery(own.values("revision")[:1]), Value(0), output_field=IntegerField()),
         frozen=Exists(ChipFreeze.objects.filter(chip_id=OuterRef("chip_id"))),
     )
-    if chip_id:
-        qs = qs.filter(chip_id=chip_id)
-    if status:
-        qs = qs.filter(label_status=status)
     return qs.order_by("chip_id", "row", "col")
 
 
 def next_task(user) -> Task | None:
     """The caller's next unfinished task, staying inside the chip they last worked on until it is done.
-    Frozen chips are skipped: every save there would be refused."""
-    todo = my_tasks(user).exclude(label_status=Status.SUBMITTED).filter(frozen=False)
-    model, owner = (Annotation, "annotator") if has_role(user, ANNOTATOR) else (ExpertLabel, "expert")
+    Frozen chips are skipped: every save there would be refused.
+
+    Annotators: only chips with work left are looked at (assignment_work_left), so the cost is bounded by what
+    the annotator has left (a chip is 64 tasks), whatever they have already done."""
+    if not has_role(user, ANNOTATOR):
+        return _next_expert_task(user)
+    chips = list(
+        Assignment.objects.filter(user=user, ended_at__isnull=True, n_submitted__lt=F("n_tasks"))
+        .exclude(chip_id__in=ChipFreeze.objects.values("chip_id"))
+        .values_list("chip_id", flat=True)
+    )
+    if not chips:
+        return None
+    todo = my_tasks(user).filter(chip_id__in=chips).exclude(
+        pk__in=Annotation.objects.filter(annotator=user, status=Status.SUBMITTED, task__chip_id__in=chips)
+        .values("task_id"))
     last_chip = (
-        model.objects.filter(**{owner: user}, task__chip_id__in=todo.values("chip_id"))
+        Annotation.objects.filter(annotator=user, task__chip_id__in=chips)
+        .order_by("-updated_at")
+        .values_list("task__chip_id", flat=True)
+        .first()
+    )
+    return (last_chip and todo.filter(chip_id=last_chip).first()) or todo.first()
+
+
+def _next_expert_task(user) -> Task | None:
+    """Experts: reference tasks (a few hundred per campaign), the same rule."""
+    todo = my_tasks(user).exclude(label_status=Status.SUBMITTED).filter(frozen=False)
+    last_chip = (
+        ExpertLabel.objects.filter(expert=user, task__chip_id__in=todo.values("chip_id"))
         .order_by("-updated_at")
         .values_list("task__chip_id", flat=True)
         .first()
@@ -126,33 +166,13 @@ def next_task(user) -> Task | None:
 
 
 def chip_progress(chip_ids) -> dict[str, list[dict]]:
-    """Per chip, per active annotator: submitted tasks out of the chip's tasks with data (one query)."""
-    rows = (
-        Assignment.objects.filter(chip_id__in=list(chip_ids), ended_at__isnull=True)
-        .annotate(
-            submitted=Coalesce(
-                Subquery(
-                    Annotation.objects.filter(
-                        annotator_id=OuterRef("user_id"), task__chip_id=OuterRef("chip_id"), status=Status.SUBMITTED
-                    )
-                    .values("annotator_id")
-                    .annotate(n=Count("pk"))
-                    .values("n")[:1]
-                ),
-                Value(0),
-            )
-        )
-        .values("chip_id", "user_id", "user__username", "slot", "submitted")
-    )
-    totals = dict(
-        Task.objects.filter(chip_id__in=list(chip_ids), has_data=True)
-        .values("chip_id")
-        .annotate(n=Count("pk"))
-        .values_list("chip_id", "n")
-    )
+    """Per chip, per active annotator: submitted tasks out of the chip's tasks with data (one query, read from
+    the assignment counters)."""
+    rows = Assignment.objects.filter(chip_id__in=list(chip_ids), ended_at__isnull=True).values(
+        "chip_id", "user_id", "user__username", "slot", submitted=F("n_submitted"), total=F("n_tasks"))
     out: dict[str, list[dict]] = {}
     for row in rows.order_by("chip_id", "slot"):
-        out.setdefault(row["chip_id"], []).append({**row, "total": totals.get(row["chip_id"], 0)})
+        out.setdefault(row["chip_id"], []).append(row)
     return out
 
 

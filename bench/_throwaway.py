@@ -18,7 +18,7 @@ def throwaway_django(name: str):
     settings.STORAGES["default"]["OPTIONS"]["location"] = media
     settings.MEDIA_ROOT = media
     from django.db import connection
-    from django.test.utils import setup_test_environment
+    from django.test.utils import setup_test_environment, teardown_test_environment
 
     setup_test_environment()
     old_name = connection.settings_dict["NAME"]
@@ -28,4 +28,5 @@ def throwaway_django(name: str):
         yield db_name, media
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
+        teardown_test_environment()
         shutil.rmtree(media, ignore_errors=True)

@@ -2,10 +2,12 @@
 import numpy as np
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.utils.html import format_html, format_html_join
 
+from annotation.models import Annotation, Status
 from imagery.lib.domain import CLASS_NAMES
+from lcnet_site.admin_paging import ScaleAdminMixin
 from lcnet_site.roles import is_admin
 
 from consensus import tasks
@@ -15,7 +17,7 @@ from consensus.selectors import label_array, score_array
 from lcnet_site.campaign import campaign
 
 
-class LcnetAdminOnly(admin.ModelAdmin):
+class LcnetAdminOnly(ScaleAdminMixin, admin.ModelAdmin):
     """Read-only pages for lcnet admins (superuser, staff or the admin group), whatever their model permissions."""
 
     def has_module_permission(self, request):
@@ -44,8 +46,17 @@ class LeaderboardAdmin(LcnetAdminOnly):
     actions = ["recompute"]
 
     def get_queryset(self, request):
-        submitted = Count("annotator__annotations", filter=Q(annotator__annotations__status="submitted"))
-        return super().get_queryset(request).select_related("annotator").annotate(n_submitted=submitted)
+        return super().get_queryset(request).select_related("annotator")
+
+    def get_changelist_instance(self, request):
+        """Submitted counts for the page's annotators only, from the (annotator, status) index."""
+        cl = super().get_changelist_instance(request)
+        ids = [s.annotator_id for s in cl.result_list]
+        counts = dict(Annotation.objects.filter(annotator_id__in=ids, status=Status.SUBMITTED)
+                      .values("annotator_id").annotate(n=Count("pk")).values_list("annotator_id", "n"))
+        for score in cl.result_list:
+            score.n_submitted = counts.get(score.annotator_id, 0)
+        return cl
 
     def get_ordering(self, request):
         return [F("accuracy").desc(nulls_last=True), "annotator__username"]
@@ -62,7 +73,9 @@ class LeaderboardAdmin(LcnetAdminOnly):
 
     @admin.display(description="reference coverage")
     def coverage(self, score):
-        submitted = getattr(score, "n_submitted", 0)
+        submitted = getattr(score, "n_submitted", None)
+        if submitted is None:
+            submitted = Annotation.objects.filter(annotator_id=score.annotator_id, status=Status.SUBMITTED).count()
         return f"{score.n_reference_tasks} of {submitted} tasks" if submitted else "—"
 
     @admin.display(description="confusion (rows: expert, columns: annotator; 0 = no label)")
@@ -93,6 +106,8 @@ class ConsensusLabelAdmin(LcnetAdminOnly):
     list_display = ["task", "method", "mean_score", "disagreement", "computed_at"]
     list_filter = ["method", "task__chip__tile"]
     search_fields = ["task__chip__id"]
+    exact_search_fields = ("task__chip_id",)
+    search_help_text = "a chip id (exact)"
     readonly_fields = ["task", "method", "mean_score", "disagreement", "inputs", "computed_at", "figure"]
     fields = readonly_fields
     list_select_related = ["task"]

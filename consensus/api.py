@@ -2,6 +2,7 @@
 from rest_framework import generics, serializers
 from rest_framework.permissions import BasePermission
 
+from lcnet_site.paging import UncountedPagination
 from lcnet_site.roles import EXPERT, has_role, is_admin
 
 from consensus import selectors
@@ -28,9 +29,11 @@ class SuggestedTaskOut(serializers.ModelSerializer):
 
 class SuggestedTasks(generics.ListAPIView):
     """Tasks that are not references yet, lowest mean consensus score first, then most annotator disagreement:
-    where an expert label helps most."""
+    where an expert label helps most. Read in index order (consensus_routing_order) and not counted: a page costs
+    the same whatever the campaign's size."""
 
     permission_classes = [ExpertOrAdmin]
+    pagination_class = UncountedPagination
     serializer_class = SuggestedTaskOut
 
     def get_queryset(self):

@@ -58,10 +58,12 @@ class ConsensusLabel(models.Model):
 
     class Meta:
         ordering = ["task"]
-        indexes = [models.Index(fields=["mean_score", "disagreement"], name="consensus_routing")]
+        # expert routing reads the lowest mean scores first (suggested tasks): straight from this index, no sort
+        indexes = [models.Index(fields=["mean_score", "-disagreement", "task"], name="consensus_routing_order")]
         constraints = [
             models.CheckConstraint(condition=Q(method__in=[m.value for m in Method]), name="consensus_method_known"),
         ]
 
     def __str__(self):
         return f"consensus {self.task} ({self.method}, mean {self.mean_score:.2f})"
+

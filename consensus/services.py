@@ -18,6 +18,7 @@ from lcnet_site.roles import ANNOTATOR
 
 from consensus.lib import engine
 from consensus import selectors
+from consensus.events import consensus_changed
 from consensus.models import AnnotatorAccuracy, ConsensusLabel, Method
 from lcnet_site.campaign import campaign
 
@@ -200,7 +201,9 @@ def _revisions(annotations) -> list[dict]:
 
 
 def _store(results, method: str) -> int:
-    """Write the results that differ from what is stored; returns how many rows were written."""
+    """Write the results that differ from what is stored; returns how many rows were written.
+
+    Higher layers hear which chips changed (consensus_changed, inside the same transaction)."""
     if not results:
         return 0
     stored = {c.task_id: c for c in ConsensusLabel.objects.filter(task_id__in=[r[0] for r in results])}
@@ -217,11 +220,14 @@ def _store(results, method: str) -> int:
             mean_score=float(score[labeled].mean()) if labeled.any() else 0.0,
             disagreement=float(split[labeled].mean()) if labeled.any() else 0.0, computed_at=now,
         ))
+    if not writes:
+        return 0
     with transaction.atomic():
         ConsensusLabel.objects.bulk_create(
             writes, update_conflicts=True, unique_fields=["task"],
             update_fields=["label", "score", "method", "inputs", "mean_score", "disagreement", "computed_at"],
         )
+        _announce([w.task_id for w in writes])
     return len(writes)
 
 
@@ -232,4 +238,15 @@ def _drop_incomplete(task_ids, tile_id, keep: set[int]) -> int:
         rows = rows.filter(task_id__in=task_ids)
     if tile_id is not None:
         rows = rows.filter(task__chip__tile_id=tile_id)
-    return rows.delete()[0]
+    with transaction.atomic():
+        gone = list(rows.values_list("task_id", "task__chip_id"))
+        if not gone:
+            return 0
+        deleted = ConsensusLabel.objects.filter(task_id__in=[t for t, _ in gone]).delete()[0]
+        consensus_changed.send(sender=ConsensusLabel, chip_ids={c for _, c in gone})
+    return deleted
+
+
+def _announce(task_ids) -> None:
+    chips = set(Task.objects.filter(pk__in=task_ids).values_list("chip_id", flat=True).distinct())
+    consensus_changed.send(sender=ConsensusLabel, chip_ids=chips)

@@ -1,43 +1,45 @@
 """Readers for the dataset figures: class and score counts over every consensus, and labeling progress."""
 from __future__ import annotations
 
-from django.db.models import Count, F, Q
+import numpy as np
+from django.db.models import Count, Q, Sum
 
-from annotation.models import Annotation, ExpertLabel, ReferenceTask, Status
+from annotation.models import Assignment, ExpertLabel, ReferenceTask, Status
 from imagery.models import Chip, Task
 
-from consensus.models import ConsensusLabel
-from consensus.selectors import label_array, score_array
 from export.lib.stats import DatasetStats
+from export.models import ChipSummary
 
 
 def dataset_stats(*, tile: str | None = None) -> DatasetStats:
-    """Pixel counts per class and per score percent over all tasks with consensus (streamed, constant memory)."""
+    """Pixel counts per class and per score percent over all tasks with consensus: the sum of the chip summaries
+    (one small row per chip, kept in the transaction that changes a chip's consensus)."""
     stats = DatasetStats()
-    rows = ConsensusLabel.objects.filter(task__has_data=True)
+    rows = ChipSummary.objects.all()
     if tile:
-        rows = rows.filter(task__chip__tile_id=tile)
-    for raw_label, raw_score in rows.values_list("label", "score").iterator(chunk_size=2000):
-        stats.add(label_array(raw_label), score_array(raw_score))
+        rows = rows.filter(tile_id=tile)
+    for class_pixels, percent_pixels in rows.values_list("class_pixels", "percent_pixels").iterator(chunk_size=2000):
+        stats.add_counts(np.frombuffer(bytes(class_pixels), np.int64), np.frombuffer(bytes(percent_pixels), np.int64))
     return stats
 
 
 def progress() -> dict:
-    """Chips done, tasks submitted and reference coverage, for the admin dashboard."""
-    chips = Chip.objects.annotate(
-        n_tasks=Count("tasks", filter=Q(tasks__has_data=True)),
-        n_done=Count("tasks__consensus", filter=Q(tasks__has_data=True)),
-    )
-    n_chips = chips.count()
-    tasks = Task.objects.filter(has_data=True)
+    """Chips done, tasks submitted and reference coverage, for the admin dashboard: from the chip summaries and
+    the assignment counters, never a count over every task's consensus or every annotation.
+
+    annotations_submitted counts the submitted annotations of the chips' current annotators (the ones consensus
+    uses; labels of an annotator taken off a chip are kept as history but no longer count)."""
+    done = ChipSummary.objects.aggregate(
+        started=Count("pk"), complete=Count("pk", filter=Q(complete=True)), tasks=Sum("n_done"))
     refs = ReferenceTask.objects.all()
     return {
-        "chips": n_chips,
-        "chips_complete": chips.filter(n_tasks__gt=0, n_done=F("n_tasks")).count(),
-        "chips_started": chips.filter(n_done__gt=0).count(),
-        "tasks": tasks.count(),
-        "tasks_with_consensus": tasks.filter(consensus__isnull=False).count(),
-        "annotations_submitted": Annotation.objects.filter(status=Status.SUBMITTED).count(),
+        "chips": Chip.objects.count(),
+        "chips_complete": done["complete"],
+        "chips_started": done["started"],
+        "tasks": Task.objects.filter(has_data=True).count(),
+        "tasks_with_consensus": done["tasks"] or 0,
+        "annotations_submitted": Assignment.objects.filter(ended_at__isnull=True).aggregate(
+            n=Sum("n_submitted"))["n"] or 0,
         "reference_tasks": refs.count(),
         "reference_tasks_labeled": refs.filter(
             task__in=ExpertLabel.objects.filter(status=Status.SUBMITTED).values("task")

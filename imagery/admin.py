@@ -3,14 +3,15 @@
 from django.contrib import admin
 from django.db.models import Count, Q
 
+from lcnet_site.admin_paging import ScaleAdminMixin
 from lcnet_site.roles import is_admin
 
 from imagery.models import Chip, Scene, Task, Tile
 from imagery.services import chip_delete
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """lcnet admins (role) may look; nobody adds or edits."""
+class ReadOnlyAdmin(ScaleAdminMixin, admin.ModelAdmin):
+    """lcnet admins (role) may look; nobody adds or edits. Lists page without full counts (admin_paging)."""
 
     def has_module_permission(self, request):
         return is_admin(request.user)
@@ -77,19 +78,25 @@ class ChipAdmin(ReadOnlyAdmin):
         for chip in queryset:
             chip_delete(chip=chip)
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(
-            n_scenes=Count("scenes", distinct=True),
-            n_tasks_with_data=Count("tasks", filter=Q(tasks__has_data=True), distinct=True),
-        )
+    def get_changelist_instance(self, request):
+        """Scene and task counts for the page's chips only (two grouped queries), not a join over every chip."""
+        cl = super().get_changelist_instance(request)
+        ids = [c.pk for c in cl.result_list]
+        scenes = dict(Scene.objects.filter(chip_id__in=ids).values("chip_id").annotate(n=Count("pk"))
+                      .values_list("chip_id", "n"))
+        tasks = dict(Task.objects.filter(chip_id__in=ids, has_data=True).values("chip_id").annotate(n=Count("pk"))
+                     .values_list("chip_id", "n"))
+        for chip in cl.result_list:
+            chip.n_scenes_page, chip.n_tasks_page = scenes.get(chip.pk, 0), tasks.get(chip.pk, 0)
+        return cl
 
-    @admin.display(ordering="n_scenes", description="scenes")
+    @admin.display(description="scenes")
     def n_scenes(self, obj):
-        return obj.n_scenes
+        return obj.n_scenes_page if hasattr(obj, "n_scenes_page") else obj.scenes.count()
 
-    @admin.display(ordering="n_tasks_with_data", description="tasks with data")
+    @admin.display(description="tasks with data")
     def n_tasks_with_data(self, obj):
-        return obj.n_tasks_with_data
+        return obj.n_tasks_page if hasattr(obj, "n_tasks_page") else obj.tasks.filter(has_data=True).count()
 
 
 @admin.register(Scene)

@@ -38,6 +38,11 @@ class DatasetStats:
         pct = score_percent(label, score)[label != NO_DATA]
         self.percent_counts += np.bincount(pct, minlength=101)[:101]
 
+    def add_counts(self, class_counts: np.ndarray, percent_counts: np.ndarray) -> None:
+        """Add counters filled elsewhere (a chip summary's): 8 class counts and 101 percent counts."""
+        self.class_counts += np.asarray(class_counts, np.int64)
+        self.percent_counts += np.asarray(percent_counts, np.int64)
+
     def classes(self) -> list[dict]:
         """Pixel count and share (percent of labeled pixels) per class 1..7."""
         labeled = int(self.class_counts[1:].sum())
