@@ -18,6 +18,7 @@ from annotation.models import (
     ExpertLabel,
     ExpertLabelRevision,
     ReferenceTask,
+    TaskWork,
 )
 
 
@@ -189,3 +190,36 @@ class ChipFreezeAdmin(ScaleAdminMixin, admin.ModelAdmin):
         obj.frozen_by = obj.frozen_by or request.user
         obj.frozen_at = obj.frozen_at or timezone.now()
         super().save_model(request, obj, form, change)
+
+
+class FlaggedFilter(admin.SimpleListFilter):
+    title = "flagged"
+    parameter_name = "flagged"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "flagged"), ("no", "not flagged")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(flag="")
+        if self.value() == "no":
+            return queryset.filter(flag="")
+        return queryset
+
+
+@admin.register(TaskWork)
+class TaskWorkAdmin(admin.ModelAdmin):
+    """Flags and comments annotators and experts left on tasks, and their active time: read here, written by the page."""
+
+    list_display = ["task", "user", "kind", "flag", "comment", "active_seconds", "updated_at"]
+    list_filter = [FlaggedFilter, "flag", "kind"]
+    list_select_related = ["task", "user"]
+    search_fields = ["task__chip__id", "user__username", "comment"]
+    readonly_fields = ["task", "user", "kind", "flag", "comment", "active_seconds", "flagged_at", "updated_at"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -196,3 +196,40 @@ class ExpertLabelRevision(LabelRevision):
         constraints = [
             models.UniqueConstraint(fields=["expert_label", "revision"], name="expertlabel_revision_unique"),
         ]
+
+
+class FlagReason(models.TextChoices):
+    ALL_CLOUDY = "all_cloudy", "All dates cloudy"
+    MIXED_PIXELS = "mixed_pixels", "Mixed pixels"
+    UNSURE = "unsure", "Unsure of the class"
+    IMAGERY_PROBLEM = "imagery_problem", "Imagery problem"
+
+
+COMMENT_MAX_LENGTH = 2000
+
+
+class TaskWork(models.Model):
+    """A labeler's notes on one task besides the labels: a flag with its reason, a free comment (both for admins),
+    and the active time spent on it (seconds the page saw input while visible, not wall time).
+
+    `kind` is the label slot it belongs to (annotation or expert label, as in annotation.access), so an expert who
+    is also an annotator of the chip keeps the two apart."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="task_work")
+    kind = models.CharField(max_length=16, choices=[("annotation", "annotation"), ("expert", "expert label")])
+    flag = models.CharField(max_length=32, choices=FlagReason.choices, blank=True, default="")
+    comment = models.TextField(blank=True, default="", max_length=COMMENT_MAX_LENGTH)
+    active_seconds = models.PositiveIntegerField(default=0)
+    flagged_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["task", "user"]
+        verbose_name = "task flag and time"
+        verbose_name_plural = "task flags and time"
+        constraints = [models.UniqueConstraint(fields=["task", "user", "kind"], name="taskwork_one_per_slot")]
+        indexes = [models.Index(fields=["flag"], condition=~Q(flag=""), name="taskwork_flagged")]
+
+    def __str__(self):
+        return f"{self.task} by {self.user_id}: {self.flag or 'not flagged'}, {self.active_seconds} s"

@@ -1,15 +1,16 @@
 """Readers of the annotation app. Other apps build on these names (see docs/annotation.md)."""
 import numpy as np
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import CharField, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from guesslabels.models import GuessLabel
 from guesslabels.selectors import task_guess
+from imagery.lib.domain import CHIP_SIZE, TASK_SIZE
 from imagery.models import Task
 from lcnet_site.roles import ANNOTATOR, EXPERT, has_role, is_admin
 
 from annotation.lib.labels import empty_labels, labels_from_bytes
-from annotation.models import Annotation, Assignment, ChipFreeze, ExpertLabel, ReferenceTask, Status
+from annotation.models import Annotation, Assignment, ChipFreeze, ExpertLabel, ReferenceTask, Status, TaskWork
 
 
 def active_assignments(user) -> QuerySet[Assignment]:
@@ -98,6 +99,7 @@ def my_tasks(user, *, chip_id=None, status=None) -> QuerySet[Task]:
     status filters are (anti-)joins on the caller's own rows, never a per-task subquery compared afterwards."""
     mine = Q(pk__in=[])
     own = None
+    kind = "annotation"
     if has_role(user, ANNOTATOR):
         chips = chips_with_work_left(user) if status in (Status.PENDING, Status.DRAFT) else \
             active_assignments(user).values("chip_id")
@@ -107,10 +109,11 @@ def my_tasks(user, *, chip_id=None, status=None) -> QuerySet[Task]:
         refs = ReferenceTask.objects.filter(Q(expert=user) | Q(expert__isnull=True)).values("task_id")
         mine |= Q(pk__in=refs)
         if own is None:
-            own = ExpertLabel.objects.filter(task_id=OuterRef("pk"), expert=user)
+            own, kind = ExpertLabel.objects.filter(task_id=OuterRef("pk"), expert=user), "expert"
     if own is None:
         return Task.objects.none().annotate(label_status=Value(Status.PENDING.value), label_revision=Value(0),
-                                            frozen=Value(False))
+                                            frozen=Value(False), flag=Value(None, output_field=CharField()))
+    work = TaskWork.objects.filter(task_id=OuterRef("pk"), user=user, kind=kind).exclude(flag="")
     qs = Task.objects.filter(mine)
     if chip_id:
         qs = qs.filter(chip_id=chip_id)
@@ -122,6 +125,7 @@ def my_tasks(user, *, chip_id=None, status=None) -> QuerySet[Task]:
         label_status=Coalesce(Subquery(own.values("status")[:1]), Value(Status.PENDING.value)),
         label_revision=Coalesce(Subquery(own.values("revision")[:1]), Value(0), output_field=IntegerField()),
         frozen=Exists(ChipFreeze.objects.filter(chip_id=OuterRef("chip_id"))),
+        flag=Subquery(work.values("flag")[:1]),
     )
     return qs.order_by("chip_id", "row", "col")
 
@@ -181,8 +185,21 @@ def label_current(target) -> dict:
     row = target.row
     if row is None:
         guess = task_guess_or_none(Task.objects.get(pk=target.task_id))
-        return dict(task=target.task_id, labels=empty_labels() if guess is None else guess, revision=0,
+        return dict(task=target.task_id, chip=target.chip_id, labels=empty_labels() if guess is None else guess, revision=0,
                     status=Status.PENDING.value, differ_from_guess=0, frozen=target.frozen, has_guess=guess is not None)
-    return dict(task=target.task_id, labels=labels_from_bytes(row["labels"]), revision=row["revision"],
+    return dict(task=target.task_id, chip=target.chip_id, labels=labels_from_bytes(row["labels"]), revision=row["revision"],
                 status=row["status"], differ_from_guess=row["differ_from_guess"], frozen=target.frozen,
                 has_guess=chip_has_guess(target.chip_id))
+
+
+def chip_labels_of(user, *, chip_id: str, kind: str) -> np.ndarray:
+    """(256, 256) uint8: the user's own saved labels on the chip's tasks (annotations, or expert labels when
+    `kind` is "expert"), 0 where they saved nothing. Nobody else's labels are read."""
+    chip = np.zeros((CHIP_SIZE, CHIP_SIZE), dtype=np.uint8)
+    if kind == "expert":
+        rows = ExpertLabel.objects.filter(expert=user, task__chip_id=chip_id)
+    else:
+        rows = Annotation.objects.filter(annotator=user, task__chip_id=chip_id)
+    for row, col, raw in rows.values_list("task__row", "task__col", "labels"):
+        chip[row * TASK_SIZE:(row + 1) * TASK_SIZE, col * TASK_SIZE:(col + 1) * TASK_SIZE] = labels_from_bytes(raw)
+    return chip

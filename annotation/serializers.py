@@ -3,7 +3,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from annotation.lib.labels import LabelError, labels_from_json
-from annotation.models import Status
+from annotation.models import COMMENT_MAX_LENGTH, FlagReason, Status
+from annotation.services.work import MAX_SECONDS_PER_REPORT
 
 
 @extend_schema_field(
@@ -61,6 +62,7 @@ class LabelsIn(serializers.Serializer):
 
 class LabelsOut(serializers.Serializer):
     task = serializers.IntegerField()
+    chip = serializers.CharField(help_text="the task's chip")
     labels = LabelsField()
     revision = serializers.IntegerField()
     status = serializers.ChoiceField(choices=Status.choices)
@@ -90,6 +92,8 @@ class MyTaskOut(serializers.Serializer):
     status = serializers.CharField(source="label_status")
     revision = serializers.IntegerField(source="label_revision")
     frozen = serializers.BooleanField(help_text="the chip's consensus is final: saves are refused (409 frozen)")
+    flag = serializers.ChoiceField(choices=FlagReason.choices, allow_null=True,
+                                   help_text="the caller's flag on the task, if any")
 
 
 class AssignmentsIn(serializers.Serializer):
@@ -107,3 +111,24 @@ class AssignmentOut(serializers.Serializer):
     chip = serializers.CharField(source="chip_id")
     user = serializers.IntegerField(source="user_id")
     slot = serializers.IntegerField()
+
+
+class FlagIn(serializers.Serializer):
+    """The flag body (for the schema; annotation.services.work validates it)."""
+
+    reason = serializers.ChoiceField(choices=FlagReason.choices, allow_null=True,
+                                     help_text="why the task is flagged; null clears the flag")
+    comment = serializers.CharField(allow_blank=True, max_length=COMMENT_MAX_LENGTH, required=False,
+                                    help_text="free text for the admins")
+
+
+class TimeIn(serializers.Serializer):
+    seconds = serializers.IntegerField(min_value=1, max_value=MAX_SECONDS_PER_REPORT,
+                                       help_text="active seconds since the last report (added to the total)")
+
+
+class WorkOut(serializers.Serializer):
+    task = serializers.IntegerField()
+    flag = serializers.ChoiceField(choices=FlagReason.choices, allow_null=True)
+    comment = serializers.CharField(allow_blank=True)
+    active_seconds = serializers.IntegerField(help_text="active time on the task: input seen while the page was visible")

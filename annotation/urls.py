@@ -1,7 +1,7 @@
 """Every task-scoped route for annotators and experts (annotation decides who may see a task), and assignment."""
 from django.urls import path, register_converter
 
-from annotation import api, guess_api, imagery_api
+from annotation import api, guess_api, imagery_api, work_api
 
 
 class SignedInt:
@@ -31,5 +31,9 @@ urlpatterns = [
         name="task-pixel-series",
     ),
     path("tasks/<int:task_id>/guess/", guess_api.TaskGuessView.as_view(), name="task-guess"),
+    path("tasks/<int:task_id>/work/", work_api.TaskWorkView.as_view(), name="task-work"),
+    path("tasks/<int:task_id>/work/flag/", work_api.TaskFlagView.as_view(), name="task-work-flag"),
+    path("tasks/<int:task_id>/work/time/", work_api.TaskTimeView.as_view(), name="task-work-time"),
+    path("tasks/<int:task_id>/chip-labels.png", work_api.ChipLabelsView.as_view(), name="task-chip-labels"),
     path("admin/assignments/", api.AdminAssignments.as_view(), name="admin-assignments"),
 ]

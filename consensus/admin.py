@@ -95,6 +95,16 @@ class LeaderboardAdmin(LcnetAdminOnly):
             return "—"
         return format_html('<img alt="confusion matrix" src="data:image/png;base64,{}">', confusion_png(score.confusion))
 
+    def changelist_view(self, request, extra_context=None):
+        """An empty table says why: accuracy needs expert labels on reference tasks that annotators labeled too."""
+        if not self.get_queryset(request).filter(n_reference_tasks__gt=0).exists():
+            self.message_user(request, "No annotator has an accuracy yet: it is measured on reference tasks that an "
+                              "expert has labeled and the annotator has submitted, and no such task exists yet. "
+                              "Choose reference tasks (admin → reference tasks, or select_reference_tasks) and have "
+                              f"experts label them; until then every annotator counts with the prior accuracy "
+                              f"{campaign().prior_accuracy:.2f}.", messages.INFO)
+        return super().changelist_view(request, extra_context)
+
     @admin.action(description="Recompute scores and the consensus they affect (Celery)")
     def recompute(self, request, queryset):
         tasks.annotator_accuracies_recompute.delay()

@@ -30,12 +30,14 @@ def progress() -> dict:
     annotations_submitted counts the submitted annotations of the chips' current annotators (the ones consensus
     uses; labels of an annotator taken off a chip are kept as history but no longer count)."""
     done = ChipSummary.objects.aggregate(
-        started=Count("pk"), complete=Count("pk", filter=Q(complete=True)), tasks=Sum("n_done"))
+        complete=Count("pk", filter=Q(complete=True)), tasks=Sum("n_done"))
     refs = ReferenceTask.objects.all()
     return {
         "chips": Chip.objects.count(),
         "chips_complete": done["complete"],
-        "chips_started": done["started"],
+        # started = one of its annotators submitted something (consensus comes only once all of them have)
+        "chips_started": Assignment.objects.filter(ended_at__isnull=True, n_submitted__gt=0)
+        .values("chip_id").distinct().count(),
         "tasks": Task.objects.filter(has_data=True).count(),
         "tasks_with_consensus": done["tasks"] or 0,
         "annotations_submitted": Assignment.objects.filter(ended_at__isnull=True).aggregate(

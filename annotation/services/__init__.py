@@ -11,9 +11,10 @@ from annotation.services.labels import (
     task_data_mask_ensure,
 )
 from annotation.services.references import reference_task_add, reference_tasks_select
+from annotation.services.work import task_flag_set, task_time_add, task_work_get
 
 __all__ = [
     "AssignmentError", "Frozen", "LabelError", "Saved", "StaleRevision", "assignment_end", "assignments_create",
     "chip_freeze", "chip_unfreeze", "label_save", "reference_task_add", "reference_tasks_select",
-    "task_data_mask_ensure",
+    "task_data_mask_ensure", "task_flag_set", "task_time_add", "task_work_get",
 ]

@@ -64,8 +64,18 @@ def _lut(hex_stops: str) -> np.ndarray:
 
 
 # ColorBrewer 11-class RdYlGn and BrBG, low → high.
-NDVI_LUT = _lut("a50026 d73027 f46d43 fdae61 fee08b ffffbf d9ef8b a6d96a 66bd63 1a9850 006837")
-NDWI_LUT = _lut("543005 8c510a bf812d dfc27d f6e8c3 f5f5f5 c7eae5 80cdc1 35978f 01665e 003c30")
+NDVI_STOPS = "a50026 d73027 f46d43 fdae61 fee08b ffffbf d9ef8b a6d96a 66bd63 1a9850 006837"
+NDWI_STOPS = "543005 8c510a bf812d dfc27d f6e8c3 f5f5f5 c7eae5 80cdc1 35978f 01665e 003c30"
+NDVI_LUT = _lut(NDVI_STOPS)
+NDWI_LUT = _lut(NDWI_STOPS)
+
+# What each layer shows, for the page's legend; the layers below are registered from these same tables.
+COMPOSITE_BANDS = {"rgb": ("B04", "B03", "B02"), "false_color": ("B08", "B04", "B03"), "swir": ("B12", "B8A", "B04")}
+# name: (band a, band b, hex stops, what −1 means, what 1 means); the index is (a − b) / (a + b).
+INDEX_LAYERS = {
+    "ndvi": ("B08", "B04", NDVI_STOPS, "bare ground, water", "dense vegetation"),
+    "ndwi": ("B03", "B08", NDWI_STOPS, "dry land, vegetation", "open water"),
+}
 
 
 def has_data(window: np.ndarray) -> np.ndarray:
@@ -136,11 +146,11 @@ def _index(a: str, b: str, lut: np.ndarray) -> LayerFn:
     return render
 
 
-layer("rgb")(_composite(("B04", "B03", "B02")))
-layer("false_color")(_composite(("B08", "B04", "B03")))
-layer("swir")(_composite(("B12", "B8A", "B04")))
-layer("ndvi")(_index("B08", "B04", NDVI_LUT))
-layer("ndwi")(_index("B03", "B08", NDWI_LUT))
+layer("rgb")(_composite(COMPOSITE_BANDS["rgb"]))
+layer("false_color")(_composite(COMPOSITE_BANDS["false_color"]))
+layer("swir")(_composite(COMPOSITE_BANDS["swir"]))
+layer("ndvi")(_index(*INDEX_LAYERS["ndvi"][:2], NDVI_LUT))
+layer("ndwi")(_index(*INDEX_LAYERS["ndwi"][:2], NDWI_LUT))
 
 
 def ndvi(window: np.ndarray) -> np.ndarray:

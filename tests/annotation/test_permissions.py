@@ -81,7 +81,7 @@ def test_an_annotator_of_a_reference_task_never_sees_the_expert_label_nor_that_i
     mine = api(world["A"]).get(f"/api/tasks/{ref.pk}/annotation/").json()
     assert mine["revision"] == 0 and not np.array(mine["labels"]).any()
     listed = api(world["A"]).get("/api/me/tasks/").json()["results"]
-    assert all(set(item) == {"id", "chip", "row", "col", "status", "revision", "frozen"} for item in listed)
+    assert all(set(item) == {"id", "chip", "row", "col", "status", "revision", "frozen", "flag"} for item in listed)
 
 
 def test_an_ended_assignment_hides_the_chip_again(world, api):

@@ -73,3 +73,14 @@ def test_the_consensus_list_costs_a_fixed_number_of_queries_however_many_tasks(c
     with django_assert_max_num_queries(12):
         response = admin_client.get("/admin/consensus/consensuslabel/")
     assert response.status_code == 200 and response.context["cl"].result_count == 20
+
+
+def test_an_empty_leaderboard_says_why(db, admin_user, client):
+    client.force_login(admin_user)
+    page = client.get("/admin/consensus/annotatoraccuracy/").content.decode()
+    assert "No annotator has an accuracy yet" in page and "reference tasks" in page
+
+
+def test_a_leaderboard_with_measured_accuracy_does_not_apologise(scored, admin_user, client):
+    client.force_login(admin_user)
+    assert "No annotator has an accuracy yet" not in client.get("/admin/consensus/annotatoraccuracy/").content.decode()

@@ -36,8 +36,22 @@ def test_plots_are_png(chips, admin_user, api_as):
 def test_progress_counts_chips_and_tasks(chips, make_export_chip, admin_user, api_as):
     make_export_chip("30PWT_01", source="33LUD_00", missing=4)
     progress = api_as(admin_user).get("/api/stats/progress/").json()
-    assert (progress["chips"], progress["chips_complete"], progress["chips_started"]) == (3, 2, 3)
+    assert (progress["chips"], progress["chips_complete"], progress["chips_started"]) == (3, 2, 0)
     assert (progress["tasks"], progress["tasks_with_consensus"]) == (192, 188)
+
+
+def test_a_chip_is_started_once_any_annotation_on_it_is_submitted(chips, admin_user, alice, assign, api_as):
+    from annotation.models import Annotation
+    from imagery.models import Task
+
+    first, second = Task.objects.order_by("chip_id", "row", "col")[:2]  # two tasks of one chip
+    assign(first.chip, alice)
+    for task, status in [(first, "submitted"), (second, "draft")]:
+        Annotation.objects.create(task=task, annotator=alice, labels=bytes(1024), guess=bytes(1024), status=status,
+                                  revision=1)
+    assert api_as(admin_user).get("/api/stats/progress/").json()["chips_started"] == 1
+    Annotation.objects.filter(task=first).update(status="draft")  # withdrawn: only drafts left
+    assert api_as(admin_user).get("/api/stats/progress/").json()["chips_started"] == 0
 
 
 def test_the_dashboard_shows_figures_and_progress_to_admins_only(chips, admin_user, alice):
