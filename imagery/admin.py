@@ -6,7 +6,7 @@ from django.db.models import Count, Q
 from lcnet_site.admin_paging import ScaleAdminMixin
 from lcnet_site.roles import is_admin
 
-from imagery.models import Chip, Scene, Task, Tile
+from imagery.models import Chip, ChipAcquisition, Scene, SceneAcquisition, Task, Tile
 from imagery.services import chip_delete
 
 
@@ -40,10 +40,44 @@ class TileAdmin(ReadOnlyAdmin):
         return obj.n_chips
 
 
-class SceneInline(admin.TabularInline):
+def _acquired(scene, field, fmt="{}"):
+    acquisition = getattr(scene, "acquisition", None)
+    value = getattr(acquisition, field, None) if acquisition else None
+    return "—" if value is None else fmt.format(value)
+
+
+class SceneReasons:
+    """Why each scene was chosen (acquire_chips): month or extra pick, tile cloud, chip cloud; blank for files."""
+
+    @admin.display(description="pick")
+    def pick(self, obj):
+        return _acquired(obj, "pick")
+
+    @admin.display(description="tile cloud")
+    def tile_cloud(self, obj):
+        return _acquired(obj, "tile_cloud_pct", "{:.1f} %")
+
+    @admin.display(description="chip cloud")
+    def chip_cloud(self, obj):
+        return _acquired(obj, "chip_cloud_pct", "{:.1f} %")
+
+    @admin.display(description="chip outside swath")
+    def chip_nodata(self, obj):
+        return _acquired(obj, "chip_nodata_pct", "{:.1f} %")
+
+    @admin.display(description="STAC Item")
+    def item(self, obj):
+        return _acquired(obj, "item_id")
+
+
+class SceneInline(SceneReasons, admin.TabularInline):
     model = Scene
-    fields = ("date", "cloud_fraction", "has_scl", "has_cloud_mask", "file")
+    fields = ("date", "pick", "tile_cloud", "chip_cloud", "chip_nodata", "cloud_fraction", "has_scl",
+              "has_cloud_mask", "item", "file")
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("acquisition")
     extra = 0
     can_delete = False
 
@@ -57,6 +91,33 @@ class SceneInline(admin.TabularInline):
         return is_admin(request.user)
 
 
+class AcquisitionInline(admin.StackedInline):
+    """The chip's acquisition report: catalog, year, and what the year lacked."""
+
+    model = ChipAcquisition
+    fields = ("catalog_url", "collection", "year", "n_items", "n_probed", "n_usable", "missing", "short_by",
+              "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    @admin.display(description="months without a usable scene")
+    def missing(self, obj):
+        return ", ".join(MONTHS[m - 1] for m in obj.missing_months) or "none"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return is_admin(request.user)
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 @admin.register(Chip)
 class ChipAdmin(ReadOnlyAdmin):
     list_display = ("id", "tile", "epsg", "n_scenes", "n_tasks_with_data", "source", "created_at")
@@ -64,7 +125,7 @@ class ChipAdmin(ReadOnlyAdmin):
     search_fields = ("id", "source")
     readonly_fields = ("id", "tile", "epsg", "transform", "bounds", "height", "width", "stretch_low", "stretch_high",
                        "source", "fingerprint", "created_at")
-    inlines = [SceneInline]
+    inlines = [AcquisitionInline, SceneInline]
 
     def get_deleted_objects(self, objs, request):
         # Scenes and tasks cannot be deleted on their own, but they go with their chip.
@@ -100,15 +161,16 @@ class ChipAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Scene)
-class SceneAdmin(ReadOnlyAdmin):
+class SceneAdmin(SceneReasons, ReadOnlyAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # a chip's scenes go with the chip
 
-    list_display = ("chip", "date", "cloud_fraction", "has_scl", "has_cloud_mask")
-    list_filter = ("has_scl", "has_cloud_mask", "chip__tile")
-    search_fields = ("chip__id",)
+    list_display = ("chip", "date", "pick", "tile_cloud", "chip_cloud", "chip_nodata", "cloud_fraction", "has_scl",
+                    "has_cloud_mask")
+    list_filter = ("acquisition__pick", "has_scl", "has_cloud_mask", "chip__tile")
+    search_fields = ("chip__id", "acquisition__item_id")
     date_hierarchy = "date"
-    list_select_related = ("chip",)
+    list_select_related = ("chip", "acquisition")
 
 
 @admin.register(Task)

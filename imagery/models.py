@@ -93,3 +93,45 @@ class Task(models.Model):
     def window(self) -> tuple[int, int, int, int]:
         """(row_off, col_off, height, width) in chip pixels."""
         return self.row * TASK_SIZE, self.col * TASK_SIZE, TASK_SIZE, TASK_SIZE
+
+
+class ChipAcquisition(models.Model):
+    """How a chip's scenes were chosen from a STAC catalog (acquire_chips): the catalog, the year, what was missing."""
+
+    chip = models.OneToOneField(Chip, on_delete=models.CASCADE, related_name="acquisition")
+    catalog_url = models.URLField(max_length=300)
+    collection = models.CharField(max_length=100)
+    year = models.PositiveSmallIntegerField()
+    n_items = models.PositiveIntegerField(help_text="Items on the chip's grid covering it in the year")
+    n_probed = models.PositiveIntegerField(help_text="Items that passed the tile-cloud filter; their SCL window was read")
+    n_usable = models.PositiveIntegerField(help_text="Probed dates whose chip window is usable (inside the swath)")
+    missing_months = models.JSONField(default=list, help_text="Calendar months without a usable scene")
+    short_by = models.PositiveSmallIntegerField(default=0, help_text="Scenes fewer than the rule's 24")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.chip_id} {self.year}"
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing_months and not self.short_by
+
+    def scenes_month_picks(self) -> int:
+        return SceneAcquisition.objects.filter(scene__chip_id=self.chip_id, pick="month").count()
+
+
+class SceneAcquisition(models.Model):
+    """Why a scene was chosen: the Item it came from, the pick (month / extra) and the cloud figures it was judged by."""
+
+    PICKS = [("month", "least cloudy of its month"), ("extra", "one of the least cloudy of the rest")]
+
+    scene = models.OneToOneField(Scene, on_delete=models.CASCADE, related_name="acquisition")
+    item_id = models.CharField(max_length=200, help_text="STAC Item id")
+    pick = models.CharField(max_length=5, choices=PICKS)
+    tile_cloud_pct = models.FloatField(null=True, help_text="The Item's eo:cloud_cover (whole tile), percent")
+    chip_cloud_pct = models.FloatField(help_text="Cloud and shadow share of the chip's data pixels (SCL), percent")
+    chip_nodata_pct = models.FloatField(help_text="Share of the chip outside the swath (SCL no data), percent")
+    dn_offset = models.SmallIntegerField(default=0, help_text="Added to the Item's DNs (-1000: baseline ≥ 04.00)")
+
+    def __str__(self):
+        return f"{self.scene} ← {self.item_id} ({self.pick})"

@@ -13,7 +13,8 @@ from django.db import transaction
 from imagery.lib import cog, geo
 from imagery.lib.domain import TASKS_PER_SIDE
 from imagery.lib.ingest import PreparedChip, plan_chips, prepare_chip
-from imagery.models import Chip, Scene, Task, Tile
+from imagery.models import Chip, ChipAcquisition, Scene, SceneAcquisition, Task, Tile
+from lcnet_site.errors import AppError
 from imagery.lib.source_io import clear_read_cache
 from imagery.lib.sources import SourceError, read_sources
 
@@ -101,8 +102,12 @@ def chip_delete(*, chip: Chip) -> None:
 
 
 def chips_ingest(*, chips: Iterable[PreparedChip], continent: str | None = None,
-                 on_chip: Callable[[IngestResult], None] | None = None) -> list[IngestResult]:
-    """Store prepared chips all-or-nothing: one transaction, and written files removed if anything fails."""
+                 on_chip: Callable[[IngestResult], None] | None = None,
+                 on_created: Callable[[Chip, PreparedChip], None] | None = None) -> list[IngestResult]:
+    """Store prepared chips all-or-nothing: one transaction, and written files removed if anything fails.
+
+    `on_created(chip, prepared)` runs inside the transaction after a new chip is written (e.g. to store where its
+    scenes came from), so its rows stand or fall with the chip's."""
     written: list[str] = []
     results: list[IngestResult] = []
     taken: set[str] = set()
@@ -116,6 +121,8 @@ def chips_ingest(*, chips: Iterable[PreparedChip], continent: str | None = None,
                     taken.add(chip_id)
                     source = f"{prepared.source_name} #{prepared.index}"
                     chip = chip_create(prepared=prepared, tile=tile, chip_id=chip_id, source=source, written=written)
+                    if on_created:
+                        on_created(chip, prepared)
                 else:
                     chip = existing
                 result = IngestResult(chip.id, existing is None, len(prepared.dates),
@@ -181,3 +188,91 @@ def _parse_chip_id(value: str) -> str:
     if not number.isdigit():
         raise SourceError(f"--chip-id {value!r} is not <tile>_<nn> (like 36SWF_00)")
     return _parse_tile(tile)
+
+
+# --- acquisition from a STAC catalog (acquire_chips; docs/acquisition.md) -----------------------------------------
+
+
+@dataclass
+class AcquireResult:
+    chip_id: str
+    state: str  # created | stored (already acquired: nothing read) | unchanged (same imagery under this id)
+    n_scenes: int = 0
+    n_month_picks: int = 0
+    missing_months: list[int] | None = None
+    short_by: int = 0
+    notes: list[str] | None = None
+
+
+def acquisition_rule():
+    """The scene-selection thresholds of the campaign (lcnet_site.campaign)."""
+    from imagery.lib.acquisition import Rule
+    from lcnet_site.campaign import campaign
+
+    c = campaign()
+    return Rule(max_tile_cloud=c.acquire_max_tile_cloud_pct, max_nodata=c.acquire_max_chip_nodata_pct / 100,
+                total=c.acquire_scenes_per_chip)
+
+
+def _stored_acquisition(request, year: int) -> AcquireResult | None:
+    """The chip when it is already stored for this year (a rerun reads nothing); AppError when the id is taken."""
+    chip = Chip.objects.filter(id=request.chip_id).first()
+    if chip is None:
+        return None
+    acquisition = ChipAcquisition.objects.filter(chip=chip).first()
+    if acquisition is None or acquisition.year != year:
+        origin = f"acquired for {acquisition.year}" if acquisition else f"ingested from {chip.source or 'files'}"
+        raise AppError(f"chip {chip.id} already exists ({origin}); delete it first to acquire it for {year}",
+                       code="exists", field="chip_id", status=409)
+    return AcquireResult(chip.id, "stored", chip.scenes.count(), acquisition.scenes_month_picks(),
+                         acquisition.missing_months, acquisition.short_by)
+
+
+def chip_acquire(*, request, year: int, catalog, rule=None, workers: int | None = None, attempts: int | None = None,
+                 backoff_s: float | None = None, on_layer=None) -> AcquireResult:
+    """Search, select, read and store one chip's year of scenes, through the ingest write path (one transaction).
+
+    Idempotent: a chip already acquired for `year` is reported as stored without any request to the catalog.
+    Raises AppError (nothing stored) for bad input, an unreachable catalog or a layer unreadable after retries."""
+    from imagery.lib import acquisition as core
+    from imagery.lib.cog_remote import RemoteReadError
+    from imagery.lib.scene_selection import MONTH_PICK
+    from imagery.lib.stac_catalog import CatalogError
+
+    stored = _stored_acquisition(request, year)
+    if stored is not None:
+        return stored
+    options = {k: v for k, v in dict(workers=workers, attempts=attempts, backoff_s=backoff_s).items() if v is not None}
+    try:
+        acquired = core.acquire(request, year, catalog, rule=rule or acquisition_rule(), on_layer=on_layer, **options)
+    except (CatalogError, RemoteReadError, core.AcquisitionError) as exc:
+        raise AppError(f"{request.chip_id}: {exc}", code="acquire_failed", status=502) from exc
+    selection = acquired.selection
+    if acquired.source is None:
+        raise AppError(f"{request.chip_id}: no usable scene in {year} among {selection.n_candidates} Item(s) "
+                       f"({selection.n_probed} probed); nothing stored", code="no_scene", status=404)
+    picks = {p.candidate.day: p for p in selection.picks}
+
+    def record(chip: Chip, prepared: PreparedChip) -> None:
+        ChipAcquisition.objects.create(
+            chip=chip, catalog_url=catalog.url, collection=catalog.collection, year=year,
+            n_items=selection.n_candidates, n_probed=selection.n_probed, n_usable=selection.n_usable,
+            missing_months=selection.missing_months, short_by=selection.short_by)
+        SceneAcquisition.objects.bulk_create(
+            SceneAcquisition(scene=scene, item_id=pick.candidate.item_id, pick=pick.reason,
+                             tile_cloud_pct=pick.candidate.tile_cloud, chip_cloud_pct=100 * pick.candidate.chip_cloud,
+                             chip_nodata_pct=100 * pick.candidate.chip_nodata,
+                             dn_offset=acquired.scenes[pick.candidate.item_id].dn_offset)
+            for scene in chip.scenes.all() for pick in [picks[scene.date]])
+
+    try:
+        plans = plan_chips(acquired.source, chips=[0], tile=request.tile)
+        prepared = prepare_chip(acquired.source, plans[0])
+        if prepared is None:
+            raise SourceError("every chosen scene is no data on the chip")
+        result = chips_ingest(chips=[prepared], on_created=record)[0]
+    except SourceError as exc:
+        raise AppError(f"{request.chip_id}: {exc}; nothing stored", code="invalid") from exc
+    n_month = sum(p.reason == MONTH_PICK for p in selection.picks)
+    return AcquireResult(result.chip_id, "created" if result.created else "unchanged", len(selection.picks), n_month,
+                         selection.missing_months, selection.short_by, acquired.notes)

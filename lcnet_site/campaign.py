@@ -19,6 +19,10 @@ class Campaign:
     prior_accuracy: float = 0.7  # weight of an annotator who has no reference task yet
     export_collection_id: str = "lcnet_labels"  # STAC Collection id of the exported dataset
     export_license: str = "CC-BY-4.0"  # licence named in the exported STAC Items and Collection
+    # Scene selection of acquire_chips (docs/acquisition.md): the paper's 24 scenes a year, judged on the chip.
+    acquire_scenes_per_chip: int = 24  # 12 month picks + 12 extras
+    acquire_max_tile_cloud_pct: float = 90.0  # first filter: Items above this eo:cloud_cover are never probed
+    acquire_max_chip_nodata_pct: float = 50.0  # a scene with more of the chip outside the swath does not count
 
 
 def campaign() -> Campaign:

@@ -170,6 +170,9 @@ LCNET_CAMPAIGN = {
         ("reference_tasks", "LCNET_REFERENCE_TASKS", int),
         ("export_collection_id", "LCNET_EXPORT_COLLECTION_ID", str),
         ("export_license", "LCNET_EXPORT_LICENSE", str),
+        ("acquire_scenes_per_chip", "LCNET_ACQUIRE_SCENES_PER_CHIP", int),
+        ("acquire_max_tile_cloud_pct", "LCNET_ACQUIRE_MAX_TILE_CLOUD_PCT", float),
+        ("acquire_max_chip_nodata_pct", "LCNET_ACQUIRE_MAX_CHIP_NODATA_PCT", float),
     )
     if env.str(var, default="")
 }
