@@ -43,21 +43,23 @@ def load_source(shared_data: Path) -> SourcePixels:
     return SourcePixels({b: read(b) for b in TENS}, {b: read(b) for b in LAYERS if b not in TENS})
 
 
-def window_of(index: int) -> tuple[int, int, bool]:
+def window_of(index: int, rows: int = AREA_ROWS, cols: int = AREA_COLS) -> tuple[int, int, bool]:
     """The source sub-window (row, col in 20 m source pixels, mirrored?) of the index-th Item. The scene's clouds
     lie in its north-east corner: windows wander over it, and every other one is mirrored so both chips get some."""
-    return (index * 37) % 180, 200 + (index * 53) % (549 - AREA_COLS // 2 - 200), index % 2 == 1
+    row_span, col_span = max(1, min(180, 549 - rows // 2)), max(1, 549 - cols // 2 - 200)
+    return (index * 37) % row_span, min(200, 549 - cols // 2) + (index * 53) % col_span, index % 2 == 1
 
 
 def expected_layers(src: SourcePixels, index: int, footprint10: np.ndarray, footprint20: np.ndarray) -> dict:
     """The true values of the test area for the index-th Item: reflectance without offset, SCL, at native resolution."""
-    r, c, mirrored = window_of(index)
+    rows, cols = footprint10.shape
+    r, c, mirrored = window_of(index, rows, cols)
     out = {}
     for layer in LAYERS:
         if layer in TENS:
-            values = src.tens[layer][2 * r: 2 * r + AREA_ROWS, 2 * c: 2 * c + AREA_COLS]
+            values = src.tens[layer][2 * r: 2 * r + rows, 2 * c: 2 * c + cols]
         else:
-            values = src.twenties[layer][r: r + AREA_ROWS // 2, c: c + AREA_COLS // 2]
+            values = src.twenties[layer][r: r + rows // 2, c: c + cols // 2]
         values = values[:, ::-1] if mirrored else values
         out[layer] = np.where(footprint10 if layer in TENS else footprint20, values, 0)
     return out
@@ -85,11 +87,12 @@ class BuiltCatalog:
 
 
 def build(shared_data: Path, out_dir: Path, base_url: str, *, earth_search: bool = False, block: int = 128,
-          only: int | None = None) -> BuiltCatalog:
+          only: int | None = None, area: tuple[int, int, int, int] | None = None) -> BuiltCatalog:
     """The rewritten Items file, hrefs at base_url/<item id>/<layer>.tif; `write_cog` makes each file on demand."""
     src = load_source(shared_data)
     features = json.loads((shared_data / (ES_FILE if earth_search else PC_FILE)).read_text())["features"]
     features = features[:only] if only else features
+    area_row, area_col, area_rows, area_cols = area or (AREA_ROW, AREA_COL, AREA_ROWS, AREA_COLS)
     out_dir.mkdir(parents=True, exist_ok=True)
     items, truth, grids = [], {}, {}
     for index, feature in enumerate(features):
@@ -97,14 +100,14 @@ def build(shared_data: Path, out_dir: Path, base_url: str, *, earth_search: bool
         item.pop("links", None)
         red = item["assets"][_asset_key("B04", earth_search)]
         a, _, c, _, e, f = red["proj:transform"][:6]
-        t10 = rasterio.Affine(10, 0, c + AREA_COL * 10, 0, -10, f - AREA_ROW * 10)
+        t10 = rasterio.Affine(10, 0, c + area_col * 10, 0, -10, f - area_row * 10)
         t20 = rasterio.Affine(20, 0, t10.c, 0, -20, t10.f)
-        fp10 = _footprint(item, t10, (AREA_ROWS, AREA_COLS))
-        fp20 = _footprint(item, t20, (AREA_ROWS // 2, AREA_COLS // 2))
+        fp10 = _footprint(item, t10, (area_rows, area_cols))
+        fp20 = _footprint(item, t20, (area_rows // 2, area_cols // 2))
         truth[item["id"]] = expected_layers(src, index, fp10, fp20)
         grids[item["id"]] = (_epsg(item), t10, t20)
         for layer in LAYERS:
-            shape = (AREA_ROWS, AREA_COLS) if layer in TENS else (AREA_ROWS // 2, AREA_COLS // 2)
+            shape = (area_rows, area_cols) if layer in TENS else (area_rows // 2, area_cols // 2)
             asset = item["assets"][_asset_key(layer, earth_search)]
             asset["href"] = f"{base_url}/{item['id']}/{layer}.tif"
             asset["proj:shape"] = list(shape)
