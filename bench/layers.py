@@ -122,7 +122,7 @@ def run(args) -> None:
 
     from imagery.lib import render
     from imagery.lib.windows import Window, context_window
-    from imagery.layer_cache import clear_caches, scene_pixels
+    from imagery.layer_cache import clear_caches, scene_window
     from imagery.models import Chip
     from imagery.services import sources_ingest
     from lcnet_site.sample_data import shared_data_dir
@@ -174,8 +174,7 @@ def run(args) -> None:
             times.setdefault((layer, context, "warm"), []).append(elapsed)
             times.setdefault((layer, context, "cpu"), []).append(cpu)
             t0 = time.perf_counter()
-            rows, cols = window.slices()
-            render.encode_png(render.render(layer, scene_pixels(scene)[:, rows, cols], chip.stretch_low,
+            render.encode_png(render.render(layer, scene_window(scene, window), chip.stretch_low,
                                             chip.stretch_high, origin=window[:2]))
             times.setdefault((layer, context, "core"), []).append(time.perf_counter() - t0)
             t0 = time.perf_counter()

@@ -151,23 +151,21 @@ def not_modified(request, etag: str) -> bool:
     return "*" in sent or etag in {tag.removeprefix("W/") for tag in sent}
 
 
-def ranged_file_response(request, fh, *, etag: str, content_type: str, filename: str) -> HttpResponse:
-    """The whole file streamed (FileResponse), or the one byte range asked for (206) while If-Range still matches."""
-    size = fh.size
+def ranged_file_response(request, stored, *, etag: str, content_type: str, filename: str) -> HttpResponse:
+    """The whole file streamed (FileResponse), or the one byte range asked for (206) while If-Range still matches.
+    `stored` is an imagery.stored_files.StoredFile: a range reads just those bytes from storage."""
+    size = stored.size
     try:
         stale = request.headers.get("If-Range", etag) != etag
         span = None if stale else parse_range(request.headers.get("Range"), size)
     except Unsatisfiable:
-        fh.close()
         response = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{size}"
         return response
     if span is None:
-        return FileResponse(fh, content_type=content_type, as_attachment=True, filename=filename)
-    start, stop = span
-    with fh:  # ranges are blocks of one scene (≤ a few MB): read, not streamed
-        fh.seek(start)
-        response = HttpResponse(fh.read(stop - start), status=206, content_type=content_type)
+        return FileResponse(stored.open(), content_type=content_type, as_attachment=True, filename=filename)
+    start, stop = span  # ranges are blocks of one scene (≤ a few MB): read, not streamed
+    response = HttpResponse(stored.read_range(start, stop), status=206, content_type=content_type)
     response["Content-Range"] = f"bytes {start}-{stop - 1}/{size}"
     return response
 

@@ -10,11 +10,11 @@ import hashlib
 from datetime import date
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.http import Http404
 from django.urls import reverse
 
 from imagery.models import Scene
+from imagery.stored_files import StoredFile, stored_file
 
 URL_NAME = "export-chip-scene"
 
@@ -59,9 +59,10 @@ def scene_etag(scene: Scene) -> str:
     return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def open_scene(scene: Scene):
-    """The COG as an open binary file from the storage API; Http404 when the file is gone from storage."""
+def open_scene(scene: Scene) -> StoredFile:
+    """The COG in the storage API (size known, whole or by ranges: on S3 a range is one ranged GET, the scene is
+    not fetched whole); Http404 when the file is gone from storage."""
     try:
-        return default_storage.open(scene.file.name, "rb")
-    except (FileNotFoundError, OSError):
+        return stored_file(scene.file.name)
+    except FileNotFoundError:
         raise Http404("The scene's file is missing from storage.") from None

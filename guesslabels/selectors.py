@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from imagery.selectors import raster_source
+from imagery.stored_files import stored_raster
 
 from guesslabels.lib import raster as core_raster
 from guesslabels.models import GuessLabel, ReferenceRaster
 
 
 def read_guess(guess: GuessLabel, window: tuple[int, int, int, int] | None = None) -> np.ndarray:
-    return core_raster.read_label_tif(raster_source(guess.file.name), window)
+    with stored_raster(guess.file.name) as source:
+        return core_raster.read_label_tif(source, window)
 
 
 def task_guess(task) -> np.ndarray | None:

@@ -16,7 +16,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from imagery.models import Chip, Task, Tile
-from imagery.selectors import raster_source, read_chip_stack
+from imagery.selectors import read_chip_stack
+from imagery.stored_files import stored_raster
 
 from guesslabels.lib import raster as core_raster, model
 from guesslabels.lib.pipeline import MAX_PIXELS_PER_CLASS, TrainingSample, keep_task_windows
@@ -206,21 +207,23 @@ def _train_and_predict(run: TrainingRun, progress: Progress):
 
 
 def _reference(tile_id: str):
-    """(row, mapping, readable path, raster description) of a tile's reference raster."""
+    """(row, mapping, stored name, raster description) of a tile's reference raster."""
     reference = ReferenceRaster.objects.filter(tile_id=tile_id).first()
     if reference is None:
         raise GuessLabelError(f"tile {tile_id} has no reference raster")
     mapping = ClassMapping.from_pairs({int(k): v for k, v in reference.mapping.items()}, reference.mapping_name)
-    path = raster_source(reference.file.name)
     try:
-        return reference, mapping, path, core_raster.describe_reference(path)
+        with stored_raster(reference.file.name) as source:
+            return reference, mapping, reference.file.name, core_raster.describe_reference(source)
     except ValueError as exc:
         raise GuessLabelError(str(exc)) from exc
 
 
-def _mapped_reference(chip: Chip, reference, mapping: ClassMapping, path, ref: dict) -> np.ndarray:
-    """(N,) uint8 LandCoverNet classes of the reference under the chip (0 outside it or at its nodata)."""
-    codes, inside = _reference_codes(path, ref, chip)
+def _mapped_reference(chip: Chip, reference, mapping: ClassMapping, name: str, ref: dict) -> np.ndarray:
+    """(N,) uint8 LandCoverNet classes of the reference under the chip (0 outside it or at its nodata); on S3 only
+    the blocks under the chip are read, however large the map."""
+    with stored_raster(name) as source:
+        codes, inside = _reference_codes(source, ref, chip)
     try:
         mapped = mapping.apply(np.where(inside, codes, mapping.source_codes[0]))
     except ValueError as exc:

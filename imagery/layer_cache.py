@@ -1,8 +1,9 @@
 """Process-wide caches behind the imagery API: switching dates, layers or context on a chip re-reads nothing.
 
-- Decoded scenes: a scene's COG is small (12 × 256 × 256 uint16 = 1.5 MB decoded) and a task window never spans
-  more than one chip, so the whole scene is read once and windows are numpy slices of it. Bounded by
-  settings.LCNET_IMAGERY_CACHE_MB.
+- Decoded scenes, block by block: a scene's COG is tiled in 32×32 blocks (imagery.lib.cog) and a window reads
+  only the blocks it covers that no earlier request read (imagery.lib.cache.BlockFill); later windows are numpy
+  slices. On S3 a task's first look at a scene moves its header and a few deflated blocks, not the scene. Bounded
+  by settings.LCNET_IMAGERY_CACHE_MB (a scene entry counts as fully decoded, 1.5 MB).
 - A chip's scene list: scenes are written once by ingest and never edited (the admin is read-only; different imagery
   means deleting the chip first), so the list is keyed by the chip's identity and creation, saving a query per image.
 """
@@ -12,8 +13,9 @@ from functools import lru_cache
 import numpy as np
 from django.conf import settings
 
-from imagery.lib.cache import ArrayLRU
-from imagery.lib.domain import CHIP_SIZE
+from imagery.lib.cache import ArrayLRU, BlockFill
+from imagery.lib.cog import BLOCK_SIZE
+from imagery.lib.domain import CHIP_SIZE, SCENE_BAND_COUNT
 from imagery.models import Chip, Scene
 from imagery.selectors import read_scene_window
 
@@ -27,11 +29,18 @@ def scene_cache() -> ArrayLRU:
     return _cache
 
 
-def scene_pixels(scene: Scene) -> np.ndarray:
-    """(12, 256, 256) uint16 of one scene, read-only. Keyed by the file too: a re-ingested scene is a new entry."""
+def scene_blocks(scene: Scene) -> BlockFill:
+    """The scene's cache entry. Keyed by the file too: a re-ingested scene is a new entry."""
     return scene_cache().get_or_load(
-        ("scene", scene.pk, scene.file.name), lambda: read_scene_window(scene, (0, 0, CHIP_SIZE, CHIP_SIZE))
+        ("scene", scene.pk, scene.file.name),
+        lambda: BlockFill((SCENE_BAND_COUNT, CHIP_SIZE, CHIP_SIZE), np.uint16, BLOCK_SIZE,
+                          lambda window: read_scene_window(scene, window)),
     )
+
+
+def scene_window(scene: Scene, window) -> np.ndarray:
+    """(12, h, w) uint16 of one scene's window (row_off, col_off, height, width), read-only."""
+    return scene_blocks(scene).window(*(int(v) for v in window))
 
 
 @lru_cache(maxsize=4096)

@@ -11,7 +11,7 @@ from imagery.lib import render
 from imagery.lib.series import pixel_series
 from imagery.lib.windows import Window, context_window
 from imagery.lib.domain import BANDS, SCENE_BAND_COUNT, TASK_SIZE
-from imagery.layer_cache import chip_scenes, scene_pixels
+from imagery.layer_cache import chip_scenes, scene_window
 from imagery.models import Scene, Task
 
 
@@ -34,14 +34,13 @@ def task_context(task: Task, context: int) -> tuple[Window, Window]:
 
 def scenes_payload(task: Task, context: int) -> dict:
     window, box = task_context(task, context)
-    rows, cols = Window(*task.window).slices()
     scenes = [
         {
             "index": i,
             "id": scene.pk,
             "date": scene.date,
             "cloud_fraction": scene.cloud_fraction,
-            "valid_fraction": render.valid_fraction(scene_pixels(scene)[:, rows, cols]),
+            "valid_fraction": render.valid_fraction(scene_window(scene, task.window)),
         }
         for i, scene in enumerate(task_scenes(task))
     ]
@@ -86,8 +85,7 @@ class LayerImage:
         return f"{self.box.col_off},{self.box.row_off},{self.box.width},{self.box.height}"
 
     def png(self) -> bytes:
-        rows, cols = self.window.slices()
-        pixels = scene_pixels(self.scene)[:, rows, cols]
+        pixels = scene_window(self.scene, self.window)
         low, high = chip_stretch(self.task.chip)
         rgba = render.render(self.layer, pixels, low, high, cloud=self.cloud,
                              origin=(self.window.row_off, self.window.col_off))
@@ -110,7 +108,7 @@ def pixel_series_payload(task: Task, row: int, col: int) -> dict:
         raise ValidationError({"pixel": [f"row and col must be between 0 and {TASK_SIZE - 1}, got ({row}, {col})"]})
     chip_row, chip_col = task.window[0] + row, task.window[1] + col
     scenes = task_scenes(task)
-    values = np.array([scene_pixels(s)[:, chip_row, chip_col] for s in scenes], dtype=np.uint16)
+    values = np.array([scene_window(s, (chip_row, chip_col, 1, 1))[:, 0, 0] for s in scenes], dtype=np.uint16)
     s = pixel_series(values.reshape(len(scenes), SCENE_BAND_COUNT))
     return {
         "task": task.pk,

@@ -1,22 +1,16 @@
-"""Readers of imagery: scene rasters through the storage API (other apps call these)."""
+"""Readers of imagery: scene rasters through the storage API (other apps call these; opening a stored raster
+where it lies, locally or by byte ranges on S3, is imagery.stored_files.stored_raster)."""
 
 from __future__ import annotations
 
 from datetime import date
 
 import numpy as np
-from django.core.files.storage import default_storage
 
 from imagery.lib import cog
 from imagery.lib.domain import CHIP_SIZE, SCENE_BAND_COUNT
 from imagery.models import Chip, Scene
-
-
-def _local_path(name: str) -> str | None:
-    try:
-        return default_storage.path(name)
-    except NotImplementedError:  # remote storage (S3): read through the file object
-        return None
+from imagery.stored_files import stored_raster
 
 
 def read_scene_window(scene: Scene, window: tuple[int, int, int, int]) -> np.ndarray:
@@ -24,16 +18,8 @@ def read_scene_window(scene: Scene, window: tuple[int, int, int, int]) -> np.nda
     row_off, col_off, height, width = (int(v) for v in window)
     if row_off < 0 or col_off < 0 or height <= 0 or width <= 0 or row_off + height > CHIP_SIZE or col_off + width > CHIP_SIZE:
         raise ValueError(f"window {tuple(window)} is not inside the {CHIP_SIZE}×{CHIP_SIZE} chip")
-    return cog.read_window(raster_source(scene.file.name), (row_off, col_off, height, width))
-
-
-def raster_source(name: str) -> str | bytes:
-    """What rasterio opens for a stored file: its local path, or its bytes when storage is remote (S3)."""
-    path = _local_path(name)
-    if path is not None:
-        return path
-    with default_storage.open(name, "rb") as fh:
-        return fh.read()
+    with stored_raster(scene.file.name) as source:  # on S3: the window's blocks only (imagery.stored_files)
+        return cog.read_window(source, (row_off, col_off, height, width))
 
 
 def read_chip_stack(chip: Chip) -> tuple[np.ndarray, list[date]]:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import environ
 
+from lcnet_site.storage import local_storage, s3_storage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 if (BASE_DIR / ".env").is_file():
@@ -93,23 +95,12 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 LCNET_S3_BUCKET = env("LCNET_S3_BUCKET", default="")
-if LCNET_S3_BUCKET:
-    _default_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": LCNET_S3_BUCKET,
-            "region_name": env("AWS_S3_REGION_NAME", default=None),
-            "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
-            "location": env("LCNET_S3_PREFIX", default=""),
-            "file_overwrite": True,
-            "default_acl": None,
-        },
-    }
+if LCNET_S3_BUCKET:  # docs/operations.md "Deployment": every process then shares nothing on disk
+    _default_storage = s3_storage(LCNET_S3_BUCKET, prefix=env("LCNET_S3_PREFIX", default=""),
+                                  region=env("AWS_S3_REGION_NAME", default="") or None,
+                                  endpoint_url=env("AWS_S3_ENDPOINT_URL", default="") or None)
 else:
-    _default_storage = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": MEDIA_ROOT, "base_url": MEDIA_URL},
-    }
+    _default_storage = local_storage(MEDIA_ROOT, MEDIA_URL)
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {

@@ -19,5 +19,6 @@ from lcnet_site.settings import BASE_DIR, env  # noqa: E402
 CELERY_TASK_DEFAULT_QUEUE = env("LCNET_CELERY_QUEUE", default=f"lcnet-test-{_run}")
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("LCNET_TEST_DB", f"test_lcnet_{_run}")}  # noqa: F405
 MEDIA_ROOT = BASE_DIR / ".test-media" / _run
-STORAGES["default"]["OPTIONS"]["location"] = MEDIA_ROOT  # noqa: F405
+if not LCNET_S3_BUCKET:  # noqa: F405  (tests/s3 switch single tests onto a SeaweedFS bucket)
+    STORAGES["default"]["OPTIONS"]["location"] = MEDIA_ROOT  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast test users

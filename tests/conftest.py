@@ -179,3 +179,40 @@ def celery_worker(_celery_worker_process, transactional_db):
     with allow_join_result():
         yield _celery_worker_process
     app.conf.task_always_eager = True
+
+
+# --- S3: a real SeaweedFS on loopback (tests/seaweedfs.py) ------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def seaweedfs(tmp_path_factory):
+    """One SeaweedFS server (master, volume, filer, S3 gateway) for the session, on free loopback ports."""
+    from tests.seaweedfs import SeaweedFS
+
+    server = SeaweedFS(tmp_path_factory.mktemp("seaweedfs")).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def s3_storage(seaweedfs, settings):
+    """This test's storage is a fresh prefix of a SeaweedFS bucket, through the settings' own S3 block
+    (lcnet_site.storage.s3_storage): django-storages writes there and rasterio reads there by ranges.
+    Yields (server, bucket, prefix); `keys()` lists what the test stored."""
+    import uuid
+    from types import SimpleNamespace
+
+    from imagery.layer_cache import clear_caches
+    from lcnet_site.storage import s3_storage
+    from tests.seaweedfs import ACCESS_KEY, REGION, SECRET_KEY
+
+    bucket, prefix = seaweedfs.create_bucket("lcnet-tests"), f"t-{uuid.uuid4().hex[:12]}"
+    settings.STORAGES = {**settings.STORAGES, "default": s3_storage(
+        bucket, prefix=prefix, region=REGION, endpoint_url=seaweedfs.endpoint_url, access_key=ACCESS_KEY,
+        secret_key=SECRET_KEY)}
+    clear_caches()
+    yield SimpleNamespace(server=seaweedfs, bucket=bucket, prefix=prefix,
+                          keys=lambda: [k.removeprefix(prefix + "/") for k in seaweedfs.keys(bucket, prefix + "/")])
+    clear_caches()

@@ -1,4 +1,5 @@
-"""docker-compose.yml describes the production shape and is valid where a compose client exists."""
+"""docker-compose.yml describes the production shape (processes sharing only Postgres, Redis and S3) and is valid
+where a compose client exists; tests/deploy starts its commands."""
 import shutil
 import subprocess
 
@@ -8,16 +9,19 @@ import yaml
 from tests.conftest import REPO_ROOT
 
 
-def test_compose_file_has_web_worker_postgres_and_redis_sharing_the_media_volume():
+def test_compose_file_has_web_and_worker_sharing_only_postgres_redis_and_s3():
     spec = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
     services = spec["services"]
-    assert set(services) == {"postgres", "redis", "web", "worker"}
+    assert {"postgres", "redis", "s3", "web", "worker"} <= set(services)
     assert "gunicorn" in services["web"]["command"]
     assert services["worker"]["command"][:3] == ["celery", "-A", "lcnet_site"]
+    assert services["s3"]["image"].startswith("chrislusf/seaweedfs") and "-s3" in services["s3"]["command"]
+    assert "-master.telemetry=false" in services["s3"]["command"]
     for name in ("web", "worker"):
         env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgres://") and env["CELERY_BROKER_URL"].startswith("redis://")
-        assert "media:/data/media" in services[name]["volumes"]
+        assert env["LCNET_S3_BUCKET"] and "s3:8333" in env["AWS_S3_ENDPOINT_URL"]
+        assert not services[name].get("volumes"), "web and worker share no disk: every file goes to S3"
 
 
 def _compose_command():

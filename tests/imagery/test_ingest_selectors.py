@@ -76,10 +76,11 @@ def test_the_scene_file_is_a_tiled_deflate_cog(real_scene_stack):
 
 
 def test_a_storage_without_local_paths_is_read_through_its_file_objects(real_scene_stack, monkeypatch):
-    """Like S3: no local path, so the COG comes through `storage.open()`."""
-    from imagery import selectors
+    """A storage with neither local paths nor S3 ranges: the COG comes through `storage.open()` (S3 itself is read
+    by ranges: tests/s3)."""
+    from imagery import stored_files
 
     stack, transform = real_scene_stack
     chip = _chip_with_scenes(stack, transform, [date(2018, 5, 1)])
-    monkeypatch.setattr(selectors, "_local_path", lambda name: None)
+    monkeypatch.setattr(stored_files, "local_path", lambda name: None)
     np.testing.assert_array_equal(read_scene_window(chip.scenes.get(), (0, 224, 32, 32)), stack[:, :32, 224:])
