@@ -36,8 +36,9 @@ GDAL_S3_OPTIONS = {
 
 
 def is_s3(storage=None) -> bool:
-    storage = storage or default_storage
-    return hasattr(storage, "bucket_name") and hasattr(storage, "connection")
+    from storages.backends.s3 import S3Storage  # django-storages (requirements.txt); imported only when asked
+
+    return isinstance(storage or default_storage, S3Storage)  # no boto3 connection is made to answer this
 
 
 def local_path(name: str, storage=None) -> str | None:
