@@ -171,16 +171,16 @@ def report(rows, sizes, n_tasks, n_scenes, n_chips) -> None:
     print(f"\nlcnet task layers, local storage vs S3 (SeaweedFS on loopback, GDAL /vsis3/ ranges): {n_tasks} tasks of "
           f"{n_chips} ingested real chips, every scene of each ({n_scenes} scenes, mean COG {mean_cog:.0f} KB); "
           f"cold = process caches emptied; load average now {os.getloadavg()[0]:.1f} on 2 shared cores")
-    print(f"{'layer':<7}{'ctx':>4} | {'local cold p50':>14}{'p99':>7}{'KB/req':>8} | {'S3 cold p50':>11}{'p99':>7}"
-          f"{'KB/req':>8}{'GETs':>6} | {'warm p50 local':>14}{'S3':>6} | {'S3/local p50':>12}{'bytes':>7}")
+    print(f"{'layer':<7}{'ctx':>4} | {'local cold p50':>14}{'p99':>8}{'KB/req':>8} | {'S3 cold p50':>11}{'p99':>8}"
+          f"{'KB/req':>8}{'GETs':>6} | {'warm p50 local':>14}{'S3':>8} | {'S3/local p50':>12}{'bytes':>7}")
     verdict, plot_rows = [], []
     for (layer, context), r in sorted(rows.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         lb, sb = np.mean(r["lb"]) / 1024, np.mean(r["sb"]) / 1024
         p50_ratio, bytes_ratio = ms(r["st"]) / ms(r["lt"]), sb / lb
         verdict.append((p50_ratio, bytes_ratio))
         plot_rows.append((layer, context, ms(r["lt"]), ms(r["st"]), lb, sb))
-        print(f"{layer:<7}{context:>4} | {ms(r['lt']):>14.2f}{ms(r['lt'], 99):>7.2f}{lb:>8.1f} | {ms(r['st']):>11.2f}"
-              f"{ms(r['st'], 99):>7.2f}{sb:>8.1f}{np.mean(r['sg']):>6.1f} | {ms(r['lw']):>14.2f}{ms(r['sw']):>6.2f}"
+        print(f"{layer:<7}{context:>4} | {ms(r['lt']):>14.2f}{ms(r['lt'], 99):>8.2f}{lb:>8.1f} | {ms(r['st']):>11.2f}"
+              f"{ms(r['st'], 99):>8.2f}{sb:>8.1f}{np.mean(r['sg']):>6.1f} | {ms(r['lw']):>14.2f}{ms(r['sw']):>8.2f}"
               f" | {p50_ratio:>12.2f}{bytes_ratio:>7.2f}")
     worst_p50, worst_bytes = max(v[0] for v in verdict), max(v[1] for v in verdict)
     met = worst_p50 <= P50_TARGET and worst_bytes <= BYTES_TARGET

@@ -2,7 +2,7 @@
 of docker-compose.yml, each in its own working folder (no shared disk), sharing only Postgres, Redis and a SeaweedFS
 bucket. A campaign slice runs through them — ingest (a one-off process), guess-label training on a worker, assignment
 and three annotators' submits over HTTP to both web processes, consensus on the workers, export from the other web
-process — and the worker process training the tile's model is killed mid-run: nothing is lost."""
+process — and the worker that took the tile's training run is killed as it starts: nothing is lost."""
 from __future__ import annotations
 
 import io
@@ -12,6 +12,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -24,6 +25,7 @@ import pytest
 import yaml
 from rasterio.io import MemoryFile
 
+from guesslabels.lib.features import MAPPINGS_DIR
 from imagery.lib.domain import TASK_SIZE
 from tests.conftest import REPO_ROOT
 from tests.seaweedfs import free_ports
@@ -96,15 +98,43 @@ class Deployment:
         self.processes.append(process)
         return process
 
-    def run(self, name: str, *args: str) -> str:
-        """A one-off `python manage.py …` in its own folder (as `docker compose run web …`)."""
-        process = self.start(name, [sys.executable, str(REPO_ROOT / "manage.py"), *args])
-        assert process.proc.wait(timeout=180) == 0, process.log
-        return process.log
+    def one_off(self, name: str, *commands: list[str]) -> Process:
+        """`python manage.py …` commands, one after the other, in a folder of their own (as `docker compose run
+        web …`)."""
+        manage = shlex.quote(str(REPO_ROOT / "manage.py"))
+        script = " && ".join(f"python {manage} {shlex.join(args)}" for args in commands)
+        return self.start(name, ["sh", "-c", script])
 
     def stop(self) -> None:
+        for process in self.processes:  # all at once: each worker's warm shutdown takes a while
+            if process.proc.poll() is None:
+                os.killpg(process.proc.pid, signal.SIGTERM)
         for process in self.processes:
             process.stop()
+
+
+class KillOnReceipt(threading.Thread):
+    """Watches the workers' logs; the moment one has received `task`, SIGKILLs that worker's pool processes (the
+    one executing it among them) and keeps that worker's log as it was at the kill."""
+
+    def __init__(self, workers: list[Process], task: str):
+        super().__init__(daemon=True)
+        self.workers, self.task, self.victim, self.log_at_kill = workers, task, None, ""
+        self._stop = threading.Event()
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            for worker in self.workers:
+                log = worker.log
+                if f"Task {self.task}[" in log:
+                    for pid in children(worker.proc.pid):
+                        os.kill(pid, signal.SIGKILL)
+                    self.victim, self.log_at_kill = worker, log
+                    return
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
 def http(method: str, url: str, token: str, body=None, headers=None) -> tuple[int, bytes, dict]:
@@ -152,8 +182,16 @@ def deployment(tmp_path, seaweedfs, shared_data, settings):
     deploy = Deployment(tmp_path, env)
     web_argv, worker_argv = compose_commands()
     assert web_argv[:2] == ["sh", "-c"] and "0.0.0.0:8000" in web_argv[2]
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 240
+    patch = shared_data / "eolearn_testeopatch"
+    killer = None
     try:
+        # Ingest, then queue a guess-label run for the workers: a one-off process, while the others start.
+        prepare = deploy.one_off(
+            "prepare", ["ingest_chips", str(shared_data / f"landcovernet_s2_chips/{CHIP}_20180720_bands10.tif"),
+                        str(patch)],
+            ["train_guess_labels", "--tile", TILE, "--reference", str(patch / "lulc.tif"), "--mapping",
+             str(MAPPINGS_DIR / "eolearn_lulc.csv")])
         webs = []
         for i, port in enumerate(free_ports(2)):
             script = web_argv[2].replace("0.0.0.0:8000", f"127.0.0.1:{port}").replace(
@@ -167,8 +205,13 @@ def deployment(tmp_path, seaweedfs, shared_data, settings):
                 if worker.proc.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"{worker.name} did not start:\n{worker.log[-3000:]}", pytrace=False)
                 time.sleep(0.3)
-        yield deploy, webs, workers, (seaweedfs, bucket, prefix)
+        killer = KillOnReceipt(workers, "guesslabels.train_tile")
+        killer.start()
+        assert prepare.proc.wait(timeout=max(deadline - time.monotonic(), 1)) == 0, prepare.log
+        yield deploy, webs, workers, killer, (seaweedfs, bucket, prefix)
     finally:
+        if killer:
+            killer.stop()
         deploy.stop()
 
 
@@ -180,29 +223,21 @@ def test_a_campaign_slice_runs_on_processes_sharing_only_postgres_redis_and_s3_a
     from annotation.services import reference_task_add
     from consensus.models import ConsensusLabel
     from consensus.selectors import label_array
-    from guesslabels.lib.features import MAPPINGS_DIR
     from guesslabels.models import GuessLabel, RunStatus, TrainingRun
     from imagery.models import Chip, Task
 
-    deploy, (web_a, web_b), workers, (server, bucket, prefix) = deployment
+    deploy, (web_a, web_b), workers, killer, (server, bucket, prefix) = deployment
     tokens = {u.username: Token.objects.create(user=u).key for u in (alice, bob, carol, erin, admin_user)}
 
-    # Ingest (a one-off process), then a guess-label run queued for the workers.
-    patch = shared_data / "eolearn_testeopatch"
-    deploy.run("ingest", "ingest_chips", str(shared_data / f"landcovernet_s2_chips/{CHIP}_20180720_bands10.tif"),
-               str(patch))
-    deploy.run("train", "train_guess_labels", "--tile", TILE, "--reference", str(patch / "lulc.tif"),
-               "--mapping", str(MAPPINGS_DIR / "eolearn_lulc.csv"))
+    # The one-off process ingested the chips into the bucket and queued the tile's guess-label run.
     keys = server.keys(bucket, prefix + "/")
     assert any(k.startswith(f"{prefix}/scenes/52UEA/{CHIP}/") for k in keys)
     assert f"{prefix}/references/{TILE}/lulc.tif" in keys
 
-    # The worker that took the run is killed while it trains (its pool process, SIGKILL): the run is not lost.
-    run = wait_for_worker(lambda: TrainingRun.objects.filter(status=RunStatus.RUNNING).first(), "start the run", 90)
-    busy = [w for w in workers if "Task guesslabels.train_tile[" in w.log]  # "…[id] received"
-    assert len(busy) == 1, [w.log[-2000:] for w in workers]
-    for pid in children(busy[0].proc.pid):
-        os.kill(pid, signal.SIGKILL)
+    # The worker that took the run was killed as it began (its pool processes, SIGKILL): the run is not lost.
+    wait_for_worker(lambda: killer.victim, "take the run", 120)
+    assert "succeeded" not in killer.log_at_kill.split("Task guesslabels.train_tile[", 1)[1], "killed too late"
+    run = TrainingRun.objects.get()
 
     # Meanwhile the campaign goes on: assignment and submits over HTTP, to both web processes.
     status, body, _ = http("POST", web_a.url("/api/admin/assignments/"), tokens["admin"],
