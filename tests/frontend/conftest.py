@@ -91,8 +91,8 @@ def canvas_pixels(page, selector) -> np.ndarray:
 
 
 def pixel_center(page, r, c):
-    """Screen point of task pixel (r, c) at context 0."""
-    box = page.locator("#overlay-layer").bounding_box()
+    """Screen point of task pixel (r, c), wherever the camera has put the task (the label canvas covers it)."""
+    box = page.locator("#label-layer").bounding_box()
     size = box["width"] / 32
     return box["x"] + (c + 0.5) * size, box["y"] + (r + 0.5) * size
 
@@ -108,3 +108,13 @@ def artifact_path(name):
     folder = REPO_ROOT / "artifacts"
     folder.mkdir(exist_ok=True)
     return folder / name
+
+
+def fill_task(page, key):
+    """Class `key` over the whole task with the rectangle tool."""
+    page.keyboard.press(key)
+    page.keyboard.press("r")
+    page.mouse.move(*pixel_center(page, 0, 0))
+    page.mouse.down()
+    page.mouse.move(*pixel_center(page, 31, 31), steps=3)
+    page.mouse.up()

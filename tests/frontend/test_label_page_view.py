@@ -2,7 +2,8 @@
 import json
 import re
 
-from imagery.lib.domain import CLASS_COLORS, CLASS_NAMES
+from annotation.models import FlagReason
+from imagery.lib.domain import CHIP_SIZE, CLASS_COLORS, CLASS_NAMES, TASK_SIZE
 from imagery.lib.render import LAYERS
 
 
@@ -27,8 +28,28 @@ def test_the_page_renders_the_palette_class_names_and_layers_from_python(client,
     assert {c["code"]: c["name"] for c in config["classes"]} == CLASS_NAMES
     assert [layer["id"] for layer in config["layers"]][:5] == ["rgb", "false_color", "ndvi", "ndwi", "swir"]
     assert {layer["id"] for layer in config["layers"]} == set(LAYERS)
-    assert len({c["key"] for c in config["classes"] if c["code"]}) == 7  # one distinct hotkey a class
+    assert config["taskSize"] == TASK_SIZE and config["chipSize"] == CHIP_SIZE and config["tasksPerSide"] == 8
+    assert config["contexts"][0] == 0 and config["contexts"][-1] == CHIP_SIZE - TASK_SIZE  # the last shows the chip
+    assert {r["id"] for r in config["flagReasons"]} == set(FlagReason.values)
+    ndvi = next(layer for layer in config["layers"] if layer["id"] == "ndvi")
+    assert ndvi["formula"] == "(B08 − B04) / (B08 + B04)" and len(ndvi["ramp"]) == 11
+    assert next(layer for layer in config["layers"] if layer["id"] == "rgb")["bands"] == ["B04", "B03", "B02"]
     assert config["initialTask"] == 12 and config["user"] == {"name": "alice", "expert": False, "labeler": True}
+
+
+def test_every_module_of_the_page_is_preloaded(client, alice):
+    from annotation.pages import STATIC
+
+    client.force_login(alice)
+    html = client.get("/label/").content.decode()
+    for module in (STATIC / "frontend").glob("*.js"):
+        assert f'<link rel="modulepreload" href="/static/frontend/{module.name}">' in html, module.name
+
+
+def test_admins_and_exporters_get_their_entry_points_instead_of_the_tools(client, make_user):
+    client.force_login(make_user("xavier", "exporter"))
+    html = client.get("/label/").content.decode()
+    assert "lcnet-config" not in html and 'id="stage"' not in html and "/api/export/chips/" in html
 
 
 def test_a_task_parameter_that_is_not_a_number_is_ignored(client, alice):

@@ -13,7 +13,7 @@ from tests.frontend.conftest import canvas_pixels, click_pixel, log_in, pixel_ce
 pytestmark = pytest.mark.browser
 
 
-def fill_task(page, key="g"):
+def fill_task(page, key="7"):
     page.keyboard.press(key)
     page.keyboard.press("r")
     page.mouse.move(*pixel_center(page, 0, 0))
@@ -30,7 +30,7 @@ def test_a_stale_revision_shows_a_conflict_and_keep_mine_then_submits_the_page_l
     other_tab = np.full((32, 32), 3, np.uint8)  # another tab of alice's saves first
     label_save(user=alice, target=access_label_target(alice, task.pk), labels=other_tab, revision=0, submit=False)
 
-    fill_task(page, "c")  # Cultivated Vegetation everywhere
+    fill_task(page, "6")  # Cultivated Vegetation everywhere
     page.keyboard.press("Enter")
     conflict = page.locator(".banner.error", has_text="Conflict")
     conflict.wait_for()
@@ -53,7 +53,7 @@ def test_a_stale_revision_shows_a_conflict_and_keep_mine_then_submits_the_page_l
 
 def test_a_validation_error_is_shown_with_the_server_message_and_the_labels_stay(page, live_server, alice, alice_chip):
     log_in(page, live_server, "alice")
-    page.keyboard.press("w")
+    page.keyboard.press("1")
     click_pixel(page, 3, 4)  # one water pixel; the rest is still 0 (no data) over real imagery
     page.keyboard.press("Enter")
     error = page.locator(".banner.error", has_text="did not accept")

@@ -42,7 +42,7 @@ def test_an_annotator_sees_the_task_paints_undoes_and_submits_exactly_what_was_p
     start = guess[:32, :32]
     assert np.array_equal(canvas_pixels(page, "#label-layer"), colors[start])  # pre-filled from the guess
 
-    page.keyboard.press("2")  # false color
+    page.keyboard.press("w")  # false color
     page.wait_for_function("performance.getEntriesByName('lcnet:layer-switch').length > 0")
     false0 = canvas_pixels(page, "#image-layer")
     assert np.array_equal(false0, expected_layer(alice_chip, task, "false_color", 0))
@@ -59,10 +59,10 @@ def test_an_annotator_sees_the_task_paints_undoes_and_submits_exactly_what_was_p
 
     assert f"guess: {CLASS_NAMES[start[12, 3]]}" in page.locator("#hover").inner_text()
 
-    page.keyboard.press("s")  # Permanent Snow/Ice in a rectangle
+    page.keyboard.press("4")  # Permanent Snow/Ice in a rectangle
     page.keyboard.press("r")
     drag(page, (28, 28), (30, 31))
-    page.keyboard.press("w")  # Water, brush size 1
+    page.keyboard.press("1")  # Water, brush size 1
     page.keyboard.press("b")
     for r, c in [(5, 5), (5, 6), (20, 10)]:
         click_pixel(page, r, c)

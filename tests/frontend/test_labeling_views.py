@@ -10,7 +10,7 @@ from imagery.lib import render
 from imagery.lib.domain import BAND_INDEX
 from imagery.models import Task
 
-from tests.frontend.conftest import artifact_path, canvas_pixels, click_pixel, log_in, pixel_center
+from tests.frontend.conftest import canvas_pixels, click_pixel, log_in, pixel_center
 from tests.frontend.page_data import real_scenes
 
 pytestmark = pytest.mark.browser
@@ -37,23 +37,19 @@ def test_zooming_out_shows_the_surrounding_area_with_the_task_inside_and_back(pa
     task = Task.objects.get(chip=alice_chip, row=0, col=0)
     log_in(page, live_server, "alice")
     alone = canvas_pixels(page, "#image-layer")
-    page.keyboard.press("-")  # context 8: clipped at the chip's top and left edges
-    page.wait_for_function("document.querySelector('#image-layer').width === 40")
+    assert alone.shape == (32, 32, 4)  # the task view asks for the task's pixels only
+    page.locator("[data-zoom='1']").click()  # the task with 8 px around it (clipped at the chip's top and left)
+    page.wait_for_function("document.querySelector('#image-layer').width > 32")
+    context = page.evaluate("lcnet.stage.camera.contextFor(lcnet.config.contexts)")
     wider = canvas_pixels(page, "#image-layer")
-    assert wider.shape == (40, 40, 4)
+    assert wider.shape == (32 + context, 32 + context, 4)
     assert np.array_equal(wider[:32, :32], alone)  # the task sits at the top-left corner of the window
-    stack = real_scenes()[0][1][:, :40, :40]
+    stack = real_scenes()[0][1][:, : 32 + context, : 32 + context]
     assert np.array_equal(wider, render.render("rgb", stack, alice_chip.stretch_low, alice_chip.stretch_high))
-    page.keyboard.press("-")
-    page.wait_for_function("document.querySelector('#image-layer').width === 64")  # context 32
-    page.wait_for_timeout(300)
-    page.screenshot(path=str(artifact_path("labeling_page_context.png")))
-    for _ in range(2):
-        page.keyboard.press("-")
+    page.locator("[data-zoom='4']").click()
     page.wait_for_function("document.querySelector('#image-layer').width === 256")  # the whole chip
     assert canvas_pixels(page, "#minimap")[..., 3].any()  # the side context view is drawn too
-    for _ in range(4):
-        page.keyboard.press("=")
+    page.keyboard.press("0")
     page.wait_for_function("document.querySelector('#image-layer').width === 32")
     assert task.pk == int(page.evaluate("lcnet.state.task.id"))
 
@@ -76,13 +72,13 @@ def test_shift_click_plots_the_real_ndvi_of_that_pixel_over_the_year(page, live_
 def test_edits_are_saved_as_a_draft_after_a_pause_and_when_leaving_the_page(page, live_server, alice, alice_chip):
     task = Task.objects.get(chip=alice_chip, row=0, col=0)
     log_in(page, live_server, "alice")
-    fill_task(page, "o")  # Woody Vegetation
+    fill_task(page, "5")  # Woody Vegetation
     page.wait_for_selector("#save-status[data-status=saved]")
     draft = Annotation.objects.get(task=task, annotator=alice)
     assert (draft.status, draft.revision) == ("draft", 1)
     assert (labels_from_bytes(draft.labels) == 5).all()
 
-    page.keyboard.press("w")
+    page.keyboard.press("1")
     page.keyboard.press("b")
     click_pixel(page, 9, 9)
     page.on("dialog", lambda dialog: dialog.accept())  # the "leave with unsaved changes?" prompt
@@ -103,7 +99,7 @@ def test_an_expert_labels_a_reference_task_on_the_same_page(page, live_server, p
     log_in(page, live_server, "erin")
     assert page.evaluate("document.body.dataset.ready") == str(task.pk)
     assert "reference task" in page.locator("#task-where").inner_text()
-    fill_task(page, "n")  # Natural Bareground
+    fill_task(page, "3")  # Natural Bareground
     page.keyboard.press("Enter")
     page.wait_for_selector("body[data-ready=done]")
     label = ExpertLabel.objects.get(task=task, expert=erin)
@@ -119,8 +115,8 @@ def test_labels_kept_while_offline_are_offered_back_from_the_browser_and_then_sa
     log_in(page, live_server, "alice")
     context = page.context
     context.set_offline(True)  # the network goes away, then the tab is closed
-    fill_task(page, "a")  # Artificial Bareground
-    page.locator(".banner.error", has_text="Network error").wait_for()  # the failed autosave is reported
+    fill_task(page, "2")  # Artificial Bareground
+    page.locator(".banner.error", has_text="network is unreachable").wait_for()  # the failed autosave is reported
     page.close(run_before_unload=False)
     context.set_offline(False)
     assert not Annotation.objects.exists()

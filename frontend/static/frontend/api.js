@@ -40,18 +40,20 @@ export async function readResponse(pending) {
   try {
     resp = await pending;
   } catch (err) {
-    throw new ApiError(0, `Network error: ${err.message}. Your labels are kept in this page.`, null);
+    throw new ApiError(0, `the network is unreachable (${err.message})`, null);
   }
   const text = await resp.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = text.slice(0, 300); }
   if (!resp.ok) throw new ApiError(resp.status, errorMessage(data, resp.status), data);
-  return data;
+  return data; // null for a 204 (e.g. no next task)
 }
+
+const q = (params) => new URLSearchParams(params).toString();
 
 export const api = {
   nextTask: () => request("GET", "/api/me/tasks/next/"),
-  myTasks: (query = "") => request("GET", `/api/me/tasks/${query}`),
+  myTasks: (params = {}) => request("GET", `/api/me/tasks/?${q(params)}`),
   annotation: (id) => request("GET", `/api/tasks/${id}/annotation/`),
   saveDraft: (id, labels, revision, opts) => request("PUT", `/api/tasks/${id}/annotation/`, { labels, revision }, opts),
   submit: (id, labels, revision) => request("POST", `/api/tasks/${id}/annotation/submit/`, { labels, revision }),
@@ -59,4 +61,9 @@ export const api = {
   guess: (id) => request("GET", `/api/tasks/${id}/guess/`),
   series: (id, row, col) => request("GET", `/api/tasks/${id}/pixels/${row}/${col}/series/`),
   layerUrl: (id, layer, scene, context) => `/api/tasks/${id}/layers/${layer}.png?scene=${scene}&context=${context}`,
+  work: (id) => request("GET", `/api/tasks/${id}/work/`),
+  flag: (id, reason, comment) => request("PUT", `/api/tasks/${id}/work/flag/`, { reason, comment }),
+  addTime: (id, seconds, opts) => request("POST", `/api/tasks/${id}/work/time/`, { seconds }, opts),
+  chipLabelsUrl: (id) => `/api/tasks/${id}/chip-labels.png`,
+  suggested: () => request("GET", "/api/expert/suggested-tasks/"),
 };

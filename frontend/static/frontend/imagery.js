@@ -1,24 +1,16 @@
-// Layer images: fetched once, decoded to ImageBitmaps and kept, so stepping dates or switching layers only draws.
+// Layer images: fetched once, decoded to ImageBitmaps and kept, so stepping dates, switching layers or panning
+// only draws. Each image carries the task's place inside it from the X-Task-Box header ("x,y,width,height":
+// x = column offset, y = row offset), which the layer API always sends.
 import { api, ApiError } from "./api.js";
 
-const SIZE = 32;
-
-// Where the task sits inside a context window: the server sends X-Task-Box as "x,y,width,height"
-// (x = column offset, y = row offset); without it we compute it from the task's offset in the chip.
 export function parseBox(header) {
-  if (!header) return null;
-  const v = header.split(",").map(Number);
-  return v.length >= 2 && v.every(Number.isFinite) ? { col: v[0], row: v[1] } : null;
-}
-
-export function boxFor(rowOff, colOff, context) {
-  return { row: Math.min(context, rowOff), col: Math.min(context, colOff) };
+  const v = (header || "").split(",").map(Number);
+  if (v.length !== 4 || !v.every(Number.isInteger)) throw new Error(`bad X-Task-Box header: ${header}`);
+  return { col: v[0], row: v[1], width: v[2], height: v[3] };
 }
 
 export class LayerCache {
-  constructor(taskId, origin, cloud = "none") {
-    this.taskId = taskId; this.origin = origin; this.cloud = cloud; this.items = new Map();
-  }
+  constructor(taskId, cloud = "none") { this.taskId = taskId; this.cloud = cloud; this.items = new Map(); }
 
   key(layer, scene, context) { return `${layer}|${scene}|${context}|${this.cloud}`; }
 
@@ -43,11 +35,11 @@ export class LayerCache {
     if (!resp.ok) {
       let msg = `HTTP ${resp.status}`;
       try { const d = await resp.json(); msg = d.detail || JSON.stringify(d); } catch { /* not JSON */ }
-      throw new ApiError(resp.status, `Layer ${layer} (scene ${scene}): ${msg}`, null);
+      throw new ApiError(resp.status, `layer ${layer} (scene ${scene}): ${msg}`, null);
     }
-    const box = parseBox(resp.headers.get("X-Task-Box")) || boxFor(this.origin.row, this.origin.col, context);
+    const box = parseBox(resp.headers.get("X-Task-Box"));
     const bitmap = await createImageBitmap(await resp.blob());
-    return { bitmap, box, size: SIZE };
+    return { bitmap, box };
   }
 
   prefetch(layer, scenes, context) {
