@@ -9,7 +9,7 @@ from annotation.models import Annotation
 from annotation.services import label_save
 from imagery.models import Task
 
-from tests.frontend.conftest import fill_task, log_in, pixel_center
+from tests.frontend.conftest import fill_task, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -35,9 +35,11 @@ def test_nothing_moves_across_hover_date_step_banner_conflict_and_submit(
     def still(what):
         assert page.evaluate(BOXES) == start, f"the layout moved after {what}"
 
+    box = page.locator("#label-layer").bounding_box()  # the task on screen (it must not move either)
+    size = box["width"] / 32
     for r in range(32):  # the hover read-out changes on every pixel
         for c in range(32):
-            page.mouse.move(*pixel_center(page, r, c))
+            page.mouse.move(box["x"] + (c + 0.5) * size, box["y"] + (r + 0.5) * size)
     still("hovering every pixel")
     page.keyboard.press("ArrowRight")
     page.wait_for_function("performance.getEntriesByName('lcnet:date-step').length > 0")

@@ -60,7 +60,7 @@ def test_shift_click_plots_the_real_ndvi_of_that_pixel_over_the_year(page, live_
     click_pixel(page, 4, 7)
     page.keyboard.up("Shift")
     page.wait_for_function("lcnet.state.profileAt && lcnet.state.profileAt.series")
-    series = page.evaluate("lcnet.state.profileAt.series")
+    series = page.evaluate("lcnet.state.profileAt.series")["series"]  # SeriesOut
     assert len(series) == len(real_scenes())
     for obs, (_, stack) in zip(series, real_scenes()):
         nir, red = (float(stack[BAND_INDEX[b], 4, 7]) for b in ("B08", "B04"))

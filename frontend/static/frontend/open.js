@@ -80,7 +80,7 @@ export async function openTask(id, { submittedAt = null } = {}) {
   state.session = new TaskSession(next, ann, { user: config.user.name, n: N, onStatus: setSaveStatus, onError: showSessionError });
   history.replaceState(null, "", `?task=${next}`);
   queue.select(next);
-  setTitle(`Task ${next}`, `chip ${ann.chip}`);
+  setTitle(`Task ${next}`, where(ann.chip));
   renderReadOnly();
   renderGuessNote();
   $("#hover").textContent = "hover a pixel";
@@ -128,6 +128,7 @@ export function placeTask(scenesData) {
   const cam = stage.camera;
   const dr = row - cam.origin.row, dc = col - cam.origin.col;
   state.origin = { row, col };
+  $("#task-where").textContent = where(state.task.chip, row / N, col / N);
   stage.setOrigin(state.origin);
   cam.cx += dc; cam.cy += dr;
   setPreset(state.preset, { load: false });
@@ -176,6 +177,12 @@ export function showDone() {
   setTitle("All done", "");
   banner.show("info", "You have no pending tasks.", [], { id: "task", timeout: 0 });
   document.body.dataset.ready = "done";
+}
+
+// "chip X · task row r, col c", and for experts that it is a reference task (annotators never learn which are).
+function where(chip, row = null, col = null) {
+  return `chip ${chip}` + (row == null ? "" : ` · task row ${row}, col ${col}`)
+    + (config.user.expert ? " · reference task" : "");
 }
 
 export function setTitle(title, where) {

@@ -118,7 +118,7 @@ export function drawProfileNow() {
   const p = state.profileAt;
   if (!p?.series) return;
   const bands = [...document.querySelectorAll("[data-band]:checked")].map((b) => b.dataset.band);
-  $("#profile-title").textContent = `Pixel row ${p.r}, col ${p.c}: indices (top), reflectance (bottom); grey = cloudy`;
+  $("#profile-title").textContent = `Pixel row ${p.r}, col ${p.c}: NDVI and NDWI (top), reflectance (bottom); grey = cloudy`;
   profile.draw({ bands, currentDate: state.scenes[state.pos]?.date });
 }
 
