@@ -4,17 +4,20 @@ Real parts: one real chip is ingested from the shared Sentinel-2 data (theia_l3a
 every generated chip has 24 scene rows pointing at its 7 COGs and one real guess raster, so requests that read
 imagery read real files. Everything else is generated in SQL with INSERT … SELECT from generate_series and a pool of
 label variants (no row crosses the client connection), then consensus and accuracies are computed by the project's
-own services, as a real campaign's would be.
+own services where it is affordable (see below).
 
 State of the campaign built (n chips, 30 chips per tile, 30 annotators, 3 experts):
 - 90 % of the chips are done: all three annotators submitted every task, consensus computed;
 - the other 10 %: slot 1 submitted everything, slot 2 half the tasks (rows 0–3), slot 3 nothing (work left);
 - 8 fresh chips of the bench annotator (`ann00`) without annotations or cached data masks (first saves);
 - about 540 reference tasks (campaign default), 90 % of them with a submitted expert label.
-The revision history (AnnotationRevision) is not generated: no measured request reads it.
+The revision history (AnnotationRevision) is not generated: no measured request reads it. Consensus rows are what
+the services store with the prior weights (computed by the engine for the 64 label combinations the pool makes);
+accuracies and chip summaries are computed by the project's own services.
 """
 from __future__ import annotations
 
+import importlib
 import time
 from datetime import date, timedelta
 
@@ -31,9 +34,9 @@ SOURCE = "theia_l3a_bouconne_2018"
 _LETTERS = "ABCDEFGHJKLMNPQRSTUV"
 
 
-def tile_ids(n: int) -> list[str]:
-    out = [f"{zone:02d}T{c}{r}" for zone in range(31, 61) for c in "CDEFGHJKLM" for r in _LETTERS]
-    return out[:n]
+def tile_ids(n: int, taken=()) -> list[str]:
+    out = [f"{zone:02d}T{c}{r}" for zone in range(31, 60) for c in "CDEFGHJKLM" for r in _LETTERS]
+    return [t for t in out if t not in set(taken)][:n]
 
 
 def _pool(rng) -> tuple[list[bytes], list[bytes]]:
@@ -90,7 +93,7 @@ def build(n_chips: int, *, log=print) -> dict:
     rng = np.random.default_rng(0)
     bases, variants = _pool(rng)
     n_tiles = -(-n_chips // CHIPS_PER_TILE)
-    tiles = tile_ids(n_tiles)
+    tiles = tile_ids(n_tiles, taken=[real.tile_id])
     done_n = int(round(DONE_SHARE * n_chips))
     with connection.cursor() as cur:
         t0 = time.perf_counter()
@@ -138,6 +141,8 @@ def build(n_chips: int, *, log=print) -> dict:
             {"n": n_chips, "na": N_ANNOTATORS})
         timings["imagery, tasks, assignments"] = time.perf_counter() - t0
         t0 = time.perf_counter()
+        # the per-row counter trigger is off for the bulk load; the counters are recounted once after it
+        cur.execute("ALTER TABLE annotation_annotation DISABLE TRIGGER annotation_counts")
         cur.execute(
             """INSERT INTO annotation_annotation (task_id, annotator_id, labels, guess, status, revision,
                    differ_from_guess, created_at, updated_at, submitted_at)
@@ -153,6 +158,8 @@ def build(n_chips: int, *, log=print) -> dict:
                ORDER BY t.id, a.slot""",
             {"n": n_chips, "done": done_n, "nb": POOL_BASES, "nv": POOL_VARIANTS})
         n_annotations = cur.rowcount
+        cur.execute("ALTER TABLE annotation_annotation ENABLE TRIGGER annotation_counts")
+        cur.execute(importlib.import_module("annotation.migrations.0004_assignment_counters")._RECOUNT)
         cur.execute(
             """INSERT INTO annotation_taskdatamask (task_id, mask, n_scenes, computed_at)
                SELECT t.id, decode(repeat('ff', 128), 'hex'), %s, now()
@@ -178,23 +185,57 @@ def build(n_chips: int, *, log=print) -> dict:
                WHERE r.task_id %% 10 <> 0""",
             {"experts": experts, "ne": len(experts), "nb": POOL_BASES, "nv": POOL_VARIANTS})
         timings["references, expert labels"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        _consensus_rows(cur, variants)
+        timings["consensus rows"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    from consensus import services as consensus
+    from export.summaries import chip_summaries_rebuild
+    from tqdm import tqdm
+
+    consensus.annotator_accuracies_recompute()
+    chip_summaries_rebuild(progress=lambda batches: tqdm(batches, desc="chip summaries", unit="batch"))
+    timings["accuracies, chip summaries (project's services)"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     _vacuum(connection)
     timings["vacuum analyze"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    from consensus import services as consensus
-
-    consensus.annotator_scores_recompute()
-    consensus.consensus_recompute(progress=True)
-    timings["consensus (project's services, from empty)"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    _vacuum(connection)
-    timings["vacuum analyze"] += time.perf_counter() - t0
     for name, seconds in timings.items():
         log(f"  build: {name}: {seconds:.1f} s")
     return {"tokens": tokens, "users": {role: [u.pk for u in us] for role, us in users.items()},
             "n_chips": n_chips, "n_annotations": n_annotations, "tiles": tiles, "build_s": sum(timings.values()),
             "fresh_chips": [f"ZZFRESH_{k:02d}" for k in range(FRESH_CHIPS)]}
+
+
+def _consensus_rows(cur, variants) -> None:
+    """Consensus of every task with three submissions, as consensus.services stores it with the prior weights:
+    a task's three labels are pool variants chosen by task id mod 64, so the 64 results are computed once with
+    the project's engine and joined in; inputs name the real annotations (a rerun finds nothing changed)."""
+    from consensus.lib import engine
+    from imagery.lib.domain import NO_DATA
+
+    rows = []
+    for b in range(POOL_BASES):
+        stack = np.stack([np.frombuffer(variants[b * POOL_VARIANTS + (b + s) % POOL_VARIANTS], np.uint8)
+                          .reshape(32, 32) for s in (1, 2, 3)])
+        label, score = engine.bayesian_consensus(stack, np.full(3, 0.7))
+        split = engine.disagreement(stack)
+        labeled = label != NO_DATA
+        rows.append((b, label.tobytes(), score.astype(np.float32).tobytes(), float(score[labeled].mean()),
+                     float(split[labeled].mean())))
+    cur.execute("CREATE TEMP TABLE bench_cons (b int PRIMARY KEY, label bytea, score bytea, mean_score float8, "
+                "disagreement float8)")
+    cur.executemany("INSERT INTO bench_cons VALUES (%s, %s, %s, %s, %s)", rows)
+    cur.execute(
+        """WITH done AS (
+             SELECT a.task_id, json_agg(json_build_object('annotation', a.id, 'annotator', a.annotator_id,
+                                                           'revision', a.revision) ORDER BY a.annotator_id) AS used
+             FROM annotation_annotation a GROUP BY a.task_id HAVING count(*) = 3)
+           INSERT INTO consensus_consensuslabel (task_id, label, score, method, inputs, mean_score, disagreement,
+                                                 computed_at)
+           SELECT d.task_id, c.label, c.score, 'bayes',
+                  json_build_object('annotations', d.used, 'weights', json_build_array(0.7, 0.7, 0.7)),
+                  c.mean_score, c.disagreement, now()
+           FROM done d JOIN bench_cons c ON c.b = d.task_id %% %(nb)s ORDER BY d.task_id""", {"nb": POOL_BASES})
 
 
 def _vacuum(connection) -> None:

@@ -84,7 +84,7 @@ def plan_requests(info: dict) -> list[dict]:
         ("admin", "admin assignments", "/admin/annotation/assignment/"),
         ("admin", "admin annotations last page", f"/admin/annotation/annotation/?p={last_ann - 1}"),
         ("admin", "admin annotations search by chip", f"/admin/annotation/annotation/?q={chip}"),
-        ("admin", "admin annotator scores", "/admin/consensus/annotatorscore/"),
+        ("admin", "admin annotator accuracies", "/admin/consensus/annotatoraccuracy/"),
         ("admin", "admin consensus last page", f"/admin/consensus/consensuslabel/?p={last_cons - 1}"),
         ("admin", "admin consensus tile filter", f"/admin/consensus/consensuslabel/?task__chip__tile__id__exact={tile}"),
         ("stats", "stats/dashboard/", "/api/stats/dashboard/"),
@@ -304,7 +304,7 @@ def _run_job(name: str, setup):
     from consensus import services
 
     if name.startswith("reference") or name.startswith("expert"):
-        return services.annotator_scores_refresh()
+        return services.annotator_accuracies_refresh()
     if name.startswith("ordinary"):
         return services.task_consensus_recompute(task_id=setup)
     if name.startswith("compute_consensus"):
@@ -381,7 +381,7 @@ def start_gunicorn(db_name: str, media: str) -> tuple[subprocess.Popen, int]:
     cmd = [sys.executable, "-m", "gunicorn", "lcnet_site.wsgi", "-w", "2", "--threads", "2", "-b",
            f"127.0.0.1:{port}", "--timeout", "600", "--log-level", "warning"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300  # a loaded machine imports slowly
     while time.monotonic() < deadline:
         try:
             c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
@@ -392,7 +392,8 @@ def start_gunicorn(db_name: str, media: str) -> tuple[subprocess.Popen, int]:
             if proc.poll() is not None:
                 raise SystemExit("gunicorn did not start")
             time.sleep(0.3)
-    raise SystemExit("gunicorn did not answer within 60 s")
+    os.killpg(proc.pid, signal.SIGTERM)
+    raise SystemExit("gunicorn did not answer within 300 s")
 
 
 def sessions_for(names) -> dict:
@@ -502,6 +503,7 @@ def report(a: dict, b: dict) -> str:
 def main():
     if "--job" in sys.argv:
         return job_main()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # killed: still drop the database and stop gunicorn
     args = parse_args()
     results = [run_size(n, args) for n in args.sizes]
     for r in results:

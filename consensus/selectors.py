@@ -73,6 +73,23 @@ def submissions(task_ids) -> dict[int, list[Annotation]]:
     return grouped
 
 
+def submission_revisions(task_ids) -> dict[int, list[dict]]:
+    """{task id: [{annotation, annotator, revision}] of its submissions by the chip's active annotators, ordered by
+    annotator} (what a consensus row records in inputs["annotations"]); metadata only, no labels read."""
+    grouped: dict[int, list[dict]] = {}
+    rows = _submitted_by_active_annotators(task_ids).distinct().order_by("task_id", "annotator_id")
+    for task_id, pk, annotator_id, revision in rows.values_list("task_id", "id", "annotator_id", "revision"):
+        grouped.setdefault(task_id, []).append({"annotation": pk, "annotator": annotator_id, "revision": revision})
+    return grouped
+
+
+def consensus_revisions(task_ids) -> dict[int, tuple[str, list[dict]]]:
+    """{task id: (method, inputs["annotations"])} of the stored consensus of these tasks (only that part of the
+    JSON is read)."""
+    rows = ConsensusLabel.objects.filter(task_id__in=list(task_ids))
+    return {t: (method, used) for t, method, used in rows.values_list("task_id", "method", "inputs__annotations")}
+
+
 def reference_labels(task_ids=None) -> dict[int, ExpertLabel]:
     """{task id: the latest submitted expert label} over reference tasks (several experts: the latest counts).
     A task an admin removed from the references keeps its expert labels as history, but they no longer count."""
@@ -92,12 +109,12 @@ def reference_annotations() -> list[Annotation]:
     )
 
 
-def tasks_of_annotators(annotator_ids) -> set[int]:
-    return set(
-        Annotation.objects.filter(annotator_id__in=list(annotator_ids), status=Status.SUBMITTED).values_list(
-            "task_id", flat=True
-        )
-    )
+def tasks_to_reweigh(annotator_ids) -> list[int]:
+    """Tasks (sorted) whose consensus a weight change of these annotators can change: those they submitted where
+    the stored consensus records disagreement (elsewhere every weight gives the same label and score 1)."""
+    theirs = Annotation.objects.filter(annotator_id__in=list(annotator_ids), status=Status.SUBMITTED)
+    rows = ConsensusLabel.objects.filter(disagreement__gt=0, task_id__in=theirs.values("task_id"))
+    return sorted(rows.values_list("task_id", flat=True))
 
 
 def annotator_weights(annotator_ids) -> dict[int, float]:

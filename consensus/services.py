@@ -8,10 +8,11 @@ import numpy as np
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from tqdm import tqdm
 
-from annotation.models import MAX_ANNOTATORS_PER_CHIP
+from annotation.models import MAX_ANNOTATORS_PER_CHIP, Annotation
 from imagery.lib.domain import NO_DATA, TASK_SIZE
 from imagery.models import Task
 from lcnet_site.roles import ANNOTATOR
@@ -47,8 +48,9 @@ def annotator_accuracies_recompute() -> set[int]:
     for ann in selectors.reference_annotations():
         per_annotator.setdefault(ann.annotator_id, []).append(ann)
     User = get_user_model()
+    labeled = Annotation.objects.filter(annotator_id=OuterRef("pk"))  # one index probe per annotator, not a join
     everyone = set(per_annotator) | set(
-        User.objects.filter(groups__name=ANNOTATOR, annotations__isnull=False).values_list("pk", flat=True)
+        User.objects.filter(groups__name=ANNOTATOR).filter(Exists(labeled)).values_list("pk", flat=True)
     )
     stored = {s.annotator_id: s for s in AnnotatorAccuracy.objects.filter(annotator_id__in=everyone)}
     changed, now = set(), timezone.now()
@@ -64,14 +66,33 @@ def annotator_accuracies_recompute() -> set[int]:
     return changed
 
 
-def annotator_accuracies_refresh() -> int:
-    """Recompute accuracies; new ones change the weights of every task their annotators labeled, so recompute
-    those tasks' consensus too (Dawid–Skene does not use accuracies: its recompute follows the labels themselves).
-    Returns the number of consensus rows written or removed."""
+def annotator_accuracies_refresh(*, enqueue=None) -> int:
+    """Recompute accuracies; a changed weight changes the consensus of the tasks its annotator labeled where the
+    annotators disagree (where all agree, every weight gives label = that class and score 1), so only those tasks
+    are recomputed, in batches of BATCH_TASKS, and only rows whose label or score changed are written. Dawid–Skene
+    does not use accuracies: its recompute follows the labels themselves.
+
+    `enqueue(task_ids)` hands each batch to a worker (the Celery task does so: every job stays bounded); without
+    it the batches run here. Returns the consensus rows written (0 when enqueued)."""
     changed = annotator_accuracies_recompute()
-    if not changed or consensus_method() != Method.BAYES:
+    if consensus_method() != Method.BAYES:
         return 0
-    return consensus_recompute(task_ids=selectors.tasks_of_annotators(changed))
+    return consensus_reweigh(changed, enqueue=enqueue)
+
+
+def consensus_reweigh(annotator_ids, *, enqueue=None) -> int:
+    """Recompute, in batches, the tasks whose consensus these annotators' new weights can change (see above)."""
+    if not annotator_ids:
+        return 0
+    ids = selectors.tasks_to_reweigh(annotator_ids)
+    written = 0
+    for start in range(0, len(ids), BATCH_TASKS):
+        batch = ids[start : start + BATCH_TASKS]
+        if enqueue is None:
+            written += consensus_recompute(task_ids=batch)
+        else:
+            enqueue(batch)
+    return written
 
 
 def _accuracy_fields(annotations, refs) -> dict:
@@ -109,6 +130,17 @@ def task_consensus_recompute(*, task_id: int, method: str | None = None) -> int:
     return consensus_recompute(method=method, task_ids=[task_id])
 
 
+def tile_consensus_refresh(*, task_id: int) -> int:
+    """Dawid–Skene after submits: refit the task's tile if any of its tasks' submissions changed since the tile was
+    last stored. Jobs queued by a burst of submits find the first one's fit and stop after a metadata query."""
+    if consensus_method() != Method.DAWID_SKENE:  # the campaign switched method meanwhile
+        return task_consensus_recompute(task_id=task_id)
+    tile_id = Task.objects.filter(pk=task_id).values_list("chip__tile_id", flat=True).first()
+    if tile_id is None:
+        return 0
+    return consensus_recompute(method=Method.DAWID_SKENE, tile_id=tile_id, only_changed=True)
+
+
 def chip_consensus_recompute(*, chip_id: str, method: str | None = None) -> int:
     """Recompute a chip's tasks (Dawid–Skene: its tile): after an annotator left it, tasks they had completed lose
     their consensus until a replacement submits."""
@@ -121,20 +153,42 @@ def chip_consensus_recompute(*, chip_id: str, method: str | None = None) -> int:
 
 def consensus_recompute(
     *, method: str | None = None, task_ids: Iterable[int] | None = None, tile_id: str | None = None,
-    progress: bool = False,
+    progress: bool = False, only_changed: bool = False,
 ) -> int:
     """Recompute consensus of the given tasks (or a tile's, or all) that have all three submissions; drop consensus
-    of tasks that no longer have them; leave frozen chips alone. Returns the number of rows written or deleted."""
+    of tasks that no longer have them; leave frozen chips alone. Returns the number of rows written or deleted.
+
+    The whole campaign is done tile by tile, so every query and the memory are bounded by one tile (Dawid–Skene
+    fits each tile on its own: a tile's tasks share the confusion matrices). `only_changed`: skip tasks whose
+    stored consensus came from the same annotation revisions (Dawid–Skene: a tile with no such task is not refit),
+    so a rerun with nothing to change reads no labels. Weight changes are not looked for here: they re-weigh the
+    tasks concerned when the accuracies are recomputed (annotator_accuracies_refresh)."""
     method = consensus_method(method)
-    task_ids = None if task_ids is None else list(task_ids)
+    if task_ids is None and tile_id is None:
+        tiles = list(Task.objects.order_by("chip__tile_id").values_list("chip__tile_id", flat=True).distinct())
+        return sum(_recompute(method, None, tile, only_changed)
+                   for tile in tqdm(tiles, desc="consensus", unit="tile", disable=not progress))
+    return _recompute(method, None if task_ids is None else list(task_ids), tile_id, only_changed)
+
+
+def _recompute(method: str, task_ids: list[int] | None, tile_id: str | None, only_changed: bool) -> int:
     ids = selectors.complete_task_ids(task_ids, tile_id=tile_id, count=MAX_ANNOTATORS_PER_CHIP)
     written = _drop_incomplete(task_ids, tile_id, set(ids))
+    todo = _changed(ids, method) if only_changed else ids
     if method == Method.DAWID_SKENE:
-        return written + _store(_dawid_skene(*_read(ids)), method)
-    for start in tqdm(range(0, len(ids), BATCH_TASKS), desc="consensus", unit="batch", disable=not progress):
-        batch = ids[start : start + BATCH_TASKS]  # labels are read batch by batch: memory bounded by the batch
+        return written + (_store(_dawid_skene(*_read(ids)), method) if todo else 0)
+    for start in range(0, len(todo), BATCH_TASKS):
+        batch = todo[start : start + BATCH_TASKS]  # labels are read batch by batch: memory bounded by the batch
         written += _store(_bayes(*_read(batch)), method)
     return written
+
+
+def _changed(ids: list[int], method: str) -> list[int]:
+    """Of these tasks, those whose stored consensus was not computed by this method from their current submissions
+    (metadata only: annotation ids and revisions, no labels)."""
+    current = selectors.submission_revisions(ids)
+    stored = selectors.consensus_revisions(ids)
+    return [t for t in ids if stored.get(t) != (method, current.get(t))]
 
 
 def _read(ids) -> tuple[list[int], dict]:
@@ -161,23 +215,24 @@ def _bayes(ids, complete) -> list[tuple]:
 
 
 def _dawid_skene(ids, complete) -> list[tuple]:
-    """One EM over all the given tasks: a (annotators × pixels) matrix, expert labels held as truth."""
+    """One EM over the given tasks (a tile), expert labels held as truth. Each pixel's three (annotator, label)
+    pairs go to the engine as they are (dawid_skene_sparse): memory grows with the tile's pixels, not with its
+    pixels × annotators."""
     if not ids:
         return []
     annotator_ids = sorted({a.annotator_id for t in ids for a in complete[t]})
     row_of = {a: i for i, a in enumerate(annotator_ids)}
     n_px = TASK_SIZE * TASK_SIZE
-    matrix = np.zeros((len(annotator_ids), len(ids), n_px), np.uint8)
-    for i, t in enumerate(ids):  # per task (not per pixel): place each annotation on its annotator's row
-        for ann in complete[t]:
-            matrix[row_of[ann.annotator_id], i] = np.frombuffer(bytes(ann.labels), np.uint8)
+    stack = _stack(ids, complete)  # (3, T, 32, 32): each task's submissions in annotator order
+    who = np.repeat(np.array([[row_of[a.annotator_id] for a in complete[t]] for t in ids], np.int32).T, n_px, axis=1)
     refs = selectors.reference_labels(ids)
     reference = np.zeros((len(ids), n_px), np.uint8)
     for i, t in enumerate(ids):
         if t in refs:
             reference[i] = np.frombuffer(bytes(refs[t].labels), np.uint8)
-    label, score, _ = engine.dawid_skene(matrix, reference)
-    stack = _stack(ids, complete)
+    label, score, _ = engine.dawid_skene_sparse(who, stack.reshape(MAX_ANNOTATORS_PER_CHIP, -1), reference.ravel(),
+                                                n_annotators=len(annotator_ids))
+    label, score = label.reshape(len(ids), n_px), score.reshape(len(ids), n_px)
     split = engine.disagreement(stack)
     results = []
     for i, t in enumerate(ids):
@@ -212,7 +267,10 @@ def _store(results, method: str) -> int:
         label_raw = np.ascontiguousarray(label, np.uint8).tobytes()
         score_raw = np.ascontiguousarray(score, np.float32).tobytes()
         old = stored.get(task_id)
-        if old and (bytes(old.label), bytes(old.score), old.method, old.inputs) == (label_raw, score_raw, method, used):
+        # the same label and score from the same annotations: nothing to write, even if the weights moved (their
+        # value in `inputs` is the one of the last write that changed something)
+        if old and (bytes(old.label), bytes(old.score), old.method, _without_weights(old.inputs)) == (
+                label_raw, score_raw, method, _without_weights(used)):
             continue
         labeled = label != NO_DATA
         writes.append(ConsensusLabel(
@@ -229,6 +287,10 @@ def _store(results, method: str) -> int:
         )
         _announce([w.task_id for w in writes])
     return len(writes)
+
+
+def _without_weights(inputs: dict) -> dict:
+    return {k: v for k, v in (inputs or {}).items() if k != "weights"}
 
 
 def _drop_incomplete(task_ids, tile_id, keep: set[int]) -> int:

@@ -6,6 +6,7 @@ from annotation.models import MAX_ANNOTATORS_PER_CHIP, ReferenceTask
 
 from consensus import services, tasks
 from consensus.models import Method
+from lcnet_site.campaign import campaign
 
 
 def _is_reference(task_id, is_reference) -> bool:
@@ -17,7 +18,11 @@ def on_annotation_submitted(sender, task_id, submitted_count=MAX_ANNOTATORS_PER_
     if _is_reference(task_id, is_reference):
         tasks.annotator_accuracies_recompute.delay()  # a blind label of a reference task: this annotator's accuracy
     if submitted_count >= MAX_ANNOTATORS_PER_CHIP:
-        tasks.task_consensus_recompute.delay(task_id)
+        if services.consensus_method() == Method.DAWID_SKENE:
+            # a tile's fit covers every submit made before it starts: refit once per burst, not once per submit
+            tasks.tile_consensus_refresh.apply_async((task_id,), countdown=campaign().dawid_skene_refit_delay_s)
+        else:
+            tasks.task_consensus_recompute.delay(task_id)
 
 
 def on_annotation_withdrawn(sender, task_id, is_reference=None, **kwargs):

@@ -17,6 +17,7 @@ class Campaign:
     reference_tasks: int = 540  # select_reference_tasks' default total (the paper: about 540)
     consensus_method: str = "bayes"  # bayes (the paper's Eq. 1) | dawid-skene
     prior_accuracy: float = 0.7  # weight of an annotator who has no reference task yet
+    dawid_skene_refit_delay_s: int = 30  # a submit refits its tile's Dawid–Skene this much later, once per burst
     export_collection_id: str = "lcnet_labels"  # STAC Collection id of the exported dataset
     export_license: str = "CC-BY-4.0"  # licence named in the exported STAC Items and Collection
     # Scene selection of acquire_chips (docs/acquisition.md): the paper's 24 scenes a year, judged on the chip.

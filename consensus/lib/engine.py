@@ -321,3 +321,57 @@ def _ds_em(patterns, ref, counts, tol, max_iter, smoothing):
         if change < tol:
             break
     return post, confusion
+
+
+def dawid_skene_sparse(
+    annotators: np.ndarray,
+    labels: np.ndarray,
+    reference: np.ndarray | None = None,
+    *,
+    n_annotators: int,
+    tol: float = 1e-6,
+    max_iter: int = 100,
+    smoothing: float = 0.01,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """dawid_skene() for pixels each labeled by a few of many annotators (a tile: dozens of annotators, three a chip).
+
+    `annotators` (k, N) int: which annotator (0..n_annotators-1) gave each of a pixel's k labels; `labels` (k, N)
+    codes 0..7 (0 = none); `reference` (N,) expert codes, 0 where there is none. Instead of an (annotators × pixels)
+    matrix that is mostly "no label", each pixel's k (annotator, code) pairs and its reference are packed into one
+    int64, so memory is O(k·N) plus the distinct patterns, whatever the number of annotators; EM then runs on the
+    distinct patterns exactly as dawid_skene() does. Returns label uint8 (N,), score float32 (N,), confusion
+    (n_annotators, 7, 7).
+    """
+    annotators = np.asarray(annotators)
+    labels = _as_codes(labels)
+    if annotators.shape != labels.shape or labels.ndim != 2:
+        raise ValueError(f"annotators {annotators.shape} and labels {labels.shape} must be the same (k, N)")
+    k, n_px = labels.shape
+    if n_annotators < 1 or (annotators.size and (annotators.min() < 0 or annotators.max() >= n_annotators)):
+        raise ValueError(f"annotator indices must lie in 0..{n_annotators - 1}")
+    ref = np.zeros(n_px, np.uint8) if reference is None else _as_codes(reference).ravel()
+    if ref.size != n_px:
+        raise ValueError(f"reference has {ref.size} pixels, labels {n_px}")
+    who_bits = max(1, int(n_annotators - 1).bit_length())
+    slot_bits = who_bits + _CODE_BITS
+    if k * slot_bits + _CODE_BITS > 63:
+        raise ValueError(f"{k} labels of {n_annotators} annotators do not pack into 63 bits")
+    key = np.zeros(n_px, np.int64)
+    for j in range(k):
+        slot = (annotators[j].astype(np.int64) << _CODE_BITS) | labels[j]
+        key = (key << slot_bits) | np.where(labels[j] != NO_DATA, slot, 0)  # no label: annotator does not matter
+    key = (key << _CODE_BITS) | ref
+    distinct, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
+    m = distinct.size
+    patterns = np.zeros((n_annotators + 1, m), np.uint8)
+    patterns[n_annotators] = distinct & (N_CODES - 1)
+    rest, cols = distinct >> _CODE_BITS, np.arange(m)
+    for _ in range(k):
+        code = (rest & (N_CODES - 1)).astype(np.uint8)
+        who = (rest >> _CODE_BITS) & ((1 << who_bits) - 1)
+        has = code != NO_DATA
+        patterns[who[has], cols[has]] = code[has]
+        rest = rest >> slot_bits
+    label_of, score_of, confusion = _ds_patterns(patterns, counts, n_annotators, tol, max_iter, smoothing)
+    inverse = inverse.ravel()
+    return label_of[inverse], score_of[inverse], confusion

@@ -11,6 +11,7 @@ from consensus.lib.engine import (
     bayesian_consensus,
     class_confusion,
     dawid_skene,
+    dawid_skene_sparse,
     disagreement,
     task_accuracy,
 )
@@ -325,3 +326,26 @@ def test_empty_inputs_give_empty_outputs():
     empty = np.zeros((3, 0), np.uint8)
     assert bayesian_consensus(empty, [0.9, 0.8, 0.6])[0].shape == (0,)
     assert dawid_skene(empty)[0].shape == (0,)
+
+
+def test_sparse_dawid_skene_equals_the_dense_fit_with_many_annotators():
+    """Each pixel labeled by 3 of 12 annotators: the packed (annotator, code) patterns give dawid_skene()'s answer."""
+    rng = np.random.default_rng(5)
+    n, tasks = 12, 40
+    truth = rng.integers(1, 8, tasks * 64).astype(np.uint8)
+    who = np.repeat(np.stack([rng.choice(n, 3, replace=False) for _ in range(tasks)]).T, 64, axis=1)
+    skill = rng.uniform(0.5, 0.95, n)
+    right = rng.random(who.shape) < skill[who]
+    labels = np.where(right, truth, rng.integers(1, 8, who.shape)).astype(np.uint8)
+    labels[0, :50] = 0  # some pixels with fewer labels
+    reference = np.where(rng.random(truth.size) < 0.1, truth, 0).astype(np.uint8)
+    dense = np.zeros((n, truth.size), np.uint8)
+    for j in range(3):
+        dense[who[j], np.arange(truth.size)] = labels[j]
+    label, score, confusion = dawid_skene(dense, reference)
+    s_label, s_score, s_confusion = dawid_skene_sparse(who, labels, reference, n_annotators=n)
+    np.testing.assert_array_equal(s_label, label)
+    np.testing.assert_allclose(s_score, score, atol=1e-6)
+    np.testing.assert_allclose(s_confusion, confusion, atol=1e-9)
+    with pytest.raises(ValueError, match="annotator indices"):
+        dawid_skene_sparse(who, labels, n_annotators=2)
