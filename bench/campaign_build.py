@@ -9,7 +9,8 @@ own services where it is affordable (see below).
 State of the campaign built (n chips, 30 chips per tile, 30 annotators, 3 experts):
 - 90 % of the chips are done: all three annotators submitted every task, consensus computed;
 - the other 10 %: slot 1 submitted everything, slot 2 half the tasks (rows 0–3), slot 3 nothing (work left);
-- 8 fresh chips of the bench annotator (`ann00`) without annotations or cached data masks (first saves);
+- 8 fresh chips of the bench annotator (`ann00`) without annotations (first saves); their data masks are built
+  as the worker does when a chip is assigned;
 - about 540 reference tasks (campaign default), 90 % of them with a submitted expert label.
 The revision history (AnnotationRevision) is not generated: no measured request reads it. Consensus rows are what
 the services store with the prior weights (computed by the engine for the 64 label combinations the pool makes);
@@ -193,6 +194,10 @@ def build(n_chips: int, *, log=print) -> dict:
     from export.summaries import chip_summaries_rebuild
     from tqdm import tqdm
 
+    from annotation.services import chip_data_masks_ensure
+
+    for chip_id in [f"ZZFRESH_{k:02d}" for k in range(FRESH_CHIPS)]:
+        chip_data_masks_ensure(chip_id=chip_id)  # what the worker does when a chip is assigned
     consensus.annotator_accuracies_recompute()
     chip_summaries_rebuild(progress=lambda batches: tqdm(batches, desc="chip summaries", unit="batch"))
     timings["accuracies, chip summaries (project's services)"] = time.perf_counter() - t0

@@ -187,13 +187,13 @@ def parse_wrk(text: str) -> dict:
 
 
 def time_writes(port: int, info: dict) -> dict:
-    """First save (PUT) and first submit of a task on a chip whose data masks are not cached yet, and a later
-    save: one at a time, on distinct fresh tasks (a first save can only happen once per task)."""
+    """First save (PUT) and first submit of a task on a freshly assigned chip, and a later save: one at a time, on
+    distinct fresh tasks (a first save can only happen once per task)."""
     import numpy as np
 
     token = info["tokens"]["ann00"]
     labels = np.full((32, 32), 6, np.uint8).tolist()
-    out = {"PUT annotation (first save of a task)": [], "POST submit (first of a chip: builds its data mask)": [],
+    out = {"PUT annotation (first save of a task)": [], "POST submit (first submit of a task)": [],
            "PUT annotation (later save)": []}
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
     headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
@@ -213,7 +213,7 @@ def time_writes(port: int, info: dict) -> dict:
         ms, rev = call("PUT", f"/api/tasks/{first}/annotation/", rev)
         out["PUT annotation (later save)"].append(ms)
         ms, _ = call("POST", f"/api/tasks/{second}/annotation/submit/", 0)
-        out["POST submit (first of a chip: builds its data mask)"].append(ms)
+        out["POST submit (first submit of a task)"].append(ms)
     conn.close()
     return {k: statistics.median(v[1:] if len(v) > 2 else v) for k, v in out.items()}
 

@@ -1,6 +1,7 @@
 """Export and dataset-figure API: thin views over export_selectors, export_files and stats_selectors."""
 import json
 
+from django.core.cache import cache
 from django.http import FileResponse, HttpResponse, HttpResponseNotModified, StreamingHttpResponse
 from django.utils.http import parse_etags, quote_etag
 from drf_spectacular.types import OpenApiTypes
@@ -19,7 +20,7 @@ from export.lib import stats as stats_core
 from export.lib.ranges import Unsatisfiable, parse_range
 from export.access import CanExport, IsLcnetAdmin
 from export.selectors import ExportFilters, chip_export, exportable_chips, get_chip
-from export.stats_selectors import dataset_stats, progress
+from export.stats_selectors import dataset_stats, progress, summaries_version
 
 FILTER_PARAMS = [
     OpenApiParameter("tile", str, description="MGRS tile id, e.g. 32NLP"),
@@ -228,12 +229,23 @@ class StatsScores(APIView):
         return Response(load_stats(request).scores())
 
 
+def figure_png(request, draw) -> HttpResponse:
+    """A figure drawn once per state of the chip summaries (drawing costs more than summing them), per process."""
+    tile = parse_filters(request.query_params, allowed=("tile",)).tile
+    key = f"lcnet:figure:{draw.__name__}:{summaries_version(tile=tile)}"
+    png = cache.get(key)
+    if png is None:
+        png = draw(dataset_stats(tile=tile))
+        cache.set(key, png, 3600)
+    return HttpResponse(png, content_type="image/png")
+
+
 class StatsClassesPng(APIView):
     permission_classes = [IsLcnetAdmin]
 
     @extend_schema(parameters=STATS_PARAMS, responses={(200, "image/png"): OpenApiTypes.BINARY})
     def get(self, request):
-        return HttpResponse(stats_core.classes_png(load_stats(request).classes()), content_type="image/png")
+        return figure_png(request, _classes_png)
 
 
 class StatsScoresPng(APIView):
@@ -241,7 +253,15 @@ class StatsScoresPng(APIView):
 
     @extend_schema(parameters=STATS_PARAMS, responses={(200, "image/png"): OpenApiTypes.BINARY})
     def get(self, request):
-        return HttpResponse(stats_core.scores_png(load_stats(request).scores()), content_type="image/png")
+        return figure_png(request, _scores_png)
+
+
+def _classes_png(stats) -> bytes:
+    return stats_core.classes_png(stats.classes())
+
+
+def _scores_png(stats) -> bytes:
+    return stats_core.scores_png(stats.scores())
 
 
 class StatsProgress(APIView):

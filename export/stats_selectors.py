@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 
 from annotation.models import Assignment, ExpertLabel, ReferenceTask, Status
 from imagery.models import Chip, Task
@@ -21,6 +21,13 @@ def dataset_stats(*, tile: str | None = None) -> DatasetStats:
     for class_pixels, percent_pixels in rows.values_list("class_pixels", "percent_pixels").iterator(chunk_size=2000):
         stats.add_counts(np.frombuffer(bytes(class_pixels), np.int64), np.frombuffer(bytes(percent_pixels), np.int64))
     return stats
+
+
+def summaries_version(*, tile: str | None = None) -> str:
+    """Changes whenever a chip summary (of the tile) is written or removed: a cache key for figures drawn from them."""
+    rows = ChipSummary.objects.all() if not tile else ChipSummary.objects.filter(tile_id=tile)
+    state = rows.aggregate(n=Count("pk"), latest=Max("updated_at"))
+    return f"{tile or '*'}:{state['n']}:{state['latest'].isoformat() if state['latest'] else '-'}"
 
 
 def progress() -> dict:

@@ -5,6 +5,7 @@ from annotation.services.labels import (
     Frozen,
     Saved,
     StaleRevision,
+    chip_data_masks_ensure,
     chip_freeze,
     chip_unfreeze,
     label_save,
@@ -15,6 +16,6 @@ from annotation.services.work import task_flag_set, task_time_add, task_work_get
 
 __all__ = [
     "AssignmentError", "Frozen", "LabelError", "Saved", "StaleRevision", "assignment_end", "assignments_create",
-    "chip_freeze", "chip_unfreeze", "label_save", "reference_task_add", "reference_tasks_select",
+    "chip_data_masks_ensure", "chip_freeze", "chip_unfreeze", "label_save", "reference_task_add", "reference_tasks_select",
     "task_data_mask_ensure", "task_flag_set", "task_time_add", "task_work_get",
 ]

@@ -1,4 +1,6 @@
 """Handing chips to annotators (all or nothing) and taking them back."""
+from functools import partial
+
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -39,9 +41,19 @@ def assignments_create(*, chip_ids, user_ids=None, auto: bool = False, by=None) 
                 slot = min(set(range(1, MAX_ANNOTATORS_PER_CHIP + 1)) - {s for _, s in taken[chip_id]})
                 taken[chip_id].append((user_id, slot))
                 created.append(Assignment(chip_id=chip_id, user_id=user_id, slot=slot, assigned_by=by))
-            return Assignment.objects.bulk_create(created)
+            rows = Assignment.objects.bulk_create(created)
+            # a worker reads the chips' scenes for their data masks now, not an annotator's first submit later
+            for chip_id in sorted({a.chip_id for a in rows}):
+                transaction.on_commit(partial(_build_masks, chip_id))
+            return rows
     except IntegrityError:  # a concurrent assignment took the slot first
         raise AssignmentError("the chips' assignments changed meanwhile; try again") from None
+
+
+def _build_masks(chip_id: str) -> None:
+    from annotation.tasks import chip_data_masks_build  # Celery's task module imports these services
+
+    chip_data_masks_build.delay(chip_id)
 
 
 def _active_by_chip(chip_ids) -> dict[str, list[tuple[int, int]]]:

@@ -62,22 +62,37 @@ class Saved:
 
 def task_data_mask_ensure(*, task_id: int) -> np.ndarray:
     """The task's pixels with imagery. Computed for all tasks of its chip at once (one full read per scene, one
-    scene in memory at a time) and cached; nothing is cached while the chip has no scenes (all no data)."""
+    scene in memory at a time) and cached; nothing is cached while the chip has no scenes (all no data).
+    Normally built already when the chip was assigned (chip_data_masks_ensure, in a worker): this is the fallback."""
+    task = Task.objects.get(pk=task_id)
+    return _chip_masks(task.chip_id)[task.row, task.col]
+
+
+def chip_data_masks_ensure(*, chip_id: str) -> int:
+    """Build and cache the data masks of the chip's tasks unless they are all cached; returns how many were built."""
+    n_tasks = Task.objects.filter(chip_id=chip_id).count()
+    if TaskDataMask.objects.filter(task__chip_id=chip_id).count() >= n_tasks:
+        return 0
+    _chip_masks(chip_id)
+    return n_tasks
+
+
+def _chip_masks(chip_id: str) -> np.ndarray:
+    """(8, 8, 32, 32) bool: every task's pixels with imagery, cached as TaskDataMask rows when the chip has scenes."""
     from imagery.selectors import read_scene_window  # imagery reads COGs; imported when first needed
 
-    task = Task.objects.get(pk=task_id)
-    scenes = list(Scene.objects.filter(chip_id=task.chip_id))
+    scenes = list(Scene.objects.filter(chip_id=chip_id))
     chip_mask = np.zeros((CHIP_SIZE, CHIP_SIZE), dtype=bool)
     for scene in scenes:
         chip_mask |= data_mask_from_stack(read_scene_window(scene, (0, 0, CHIP_SIZE, CHIP_SIZE))[None])
     by_task = split_tasks(chip_mask)
     if scenes:
-        tasks = list(Task.objects.filter(chip_id=task.chip_id))
+        tasks = list(Task.objects.filter(chip_id=chip_id))
         TaskDataMask.objects.bulk_create(
             [TaskDataMask(task=t, mask=pack_mask(by_task[t.row, t.col]), n_scenes=len(scenes)) for t in tasks],
             update_conflicts=True, unique_fields=["task"], update_fields=["mask", "n_scenes", "computed_at"],
         )
-    return by_task[task.row, task.col]
+    return by_task
 
 
 @dataclass(frozen=True)

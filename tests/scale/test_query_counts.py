@@ -25,14 +25,14 @@ PINNED = {
     "admin: annotations": 8,
     "admin: annotations last page": 8,
     "admin: annotations search by chip": 8,
-    "admin: annotator accuracies": 8,
+    "admin: annotator accuracies": 9,
     "admin: consensus": 9,
     "admin: consensus tile filter": 9,
-    "stats: dashboard": 13,
-    "stats: progress": 9,
+    "stats: dashboard": 14,
+    "stats: progress": 10,
     "stats: classes": 3,
     "stats: consensus-scores": 3,
-    "stats: classes.png": 3,
+    "stats: classes.png": 4,
     "export: chips": 3,
     "export: chips ?min_score_pct=60": 2,
     "export: chips ?tile=": 2,
@@ -111,6 +111,9 @@ def count(client, method, path, body) -> tuple[int, int]:
 
 
 def measure(c) -> dict[str, int]:
+    from django.core.cache import cache
+
+    cache.clear()  # figures are drawn once per state: count the drawing (the cost before the cache has it)
     return {name: count(client, method, path, body)[0] for name, client, method, path, body in requests(c)}
 
 
