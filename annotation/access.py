@@ -1,6 +1,8 @@
 """Look up what a caller may label on a task *and* check they may: one query, 404 for anything not theirs."""
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, F, OuterRef
 from django.http import Http404
 
 from imagery.models import Task
@@ -8,7 +10,7 @@ from imagery.models import Task
 from lcnet_site.roles import EXPERT
 
 from annotation import sql
-from annotation.models import ExpertLabel
+from annotation.models import Annotation, Assignment, ChipFreeze, ExpertLabel, ReferenceTask
 from annotation.selectors import tasks_visible_to
 
 ANNOTATION = "annotation"
@@ -43,7 +45,10 @@ def access_label_target(user, task_id) -> LabelTarget:
         raise Http404 from None
     if not 0 < task_id < 2**63:  # outside bigint: no such task (and no database error)
         raise Http404
-    info = sql.access_row(user_id=user.pk, task_id=task_id, expert_group=EXPERT)
+    if sql.in_use():
+        info = sql.access_row(user_id=user.pk, task_id=task_id, expert_group=EXPERT)
+    else:
+        info = _access_row_orm(user_id=user.pk, task_id=task_id, expert_group=EXPERT)
     if info is None:
         raise Http404
     if info["is_reference"] and info["is_expert"]:
@@ -56,6 +61,28 @@ def access_label_target(user, task_id) -> LabelTarget:
         raise Http404
     mask = None if info["mask"] is None else bytes(info["mask"])
     return LabelTarget(kind, task_id, info["chip_id"], info["frozen"], bool(info["is_reference"]), mask, row)
+
+
+def _access_row_orm(*, user_id: int, task_id: int, expert_group: str) -> dict | None:
+    """sql.access_row through the ORM: the task with the caller's rights on it, then their Annotation row."""
+    info = (
+        Task.objects.filter(pk=task_id)
+        .annotate(
+            assigned=Exists(Assignment.objects.filter(chip_id=OuterRef("chip_id"), user_id=user_id,
+                                                      ended_at__isnull=True)),
+            is_reference=Exists(ReferenceTask.objects.filter(task_id=OuterRef("pk"))),
+            is_expert=Exists(get_user_model().groups.through.objects.filter(user_id=user_id,
+                                                                            group__name=expert_group)),
+            frozen=Exists(ChipFreeze.objects.filter(chip_id=OuterRef("chip_id"))),
+            mask=F("data_mask__mask"),
+        )
+        .values("chip_id", "has_data", "assigned", "is_reference", "is_expert", "frozen", "mask")
+        .first()
+    )
+    if info is None:
+        return None
+    row = Annotation.objects.filter(task_id=task_id, annotator_id=user_id).values(*ROW_FIELDS).first()
+    return {**info, **(row or dict.fromkeys(ROW_FIELDS))}
 
 
 def access_task(user, task_id: int) -> Task:

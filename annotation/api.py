@@ -92,14 +92,7 @@ class TaskAnnotationSubmit(APIView):
 def _save(request, task_id, *, submit):
     target = access_label_target(request.user, task_id)  # 404 before any validation: reveal nothing
     body = labels_body(request.data)
-    try:
-        saved = services.label_save(user=request.user, target=target, submit=submit, **body)
-    except services.LabelError as exc:
-        raise ValidationError({"labels": [str(exc)]}) from None
-    except services.StaleRevision as exc:
-        return Response({"detail": str(exc), "code": "stale_revision", "revision": exc.current}, status=409)
-    except services.Frozen as exc:
-        return Response({"detail": str(exc), "code": "frozen"}, status=409)
+    saved = services.label_save(user=request.user, target=target, submit=submit, **body)
     return Response({"task": saved.task_id, "revision": saved.revision, "status": saved.status,
                      "differ_from_guess": saved.differ_from_guess})  # the SavedOut shape
 
@@ -114,11 +107,8 @@ class AdminAssignments(APIView):
         data = AssignmentsIn(data=request.data)
         data.is_valid(raise_exception=True)
         users = data.validated_data["users"]
-        try:
-            created = services.assignments_create(
-                chip_ids=data.validated_data["chips"], user_ids=None if users == "auto" else users,
-                auto=users == "auto", by=request.user,
-            )
-        except services.AssignmentError as exc:
-            raise ValidationError({"detail": str(exc)}) from None
+        created = services.assignments_create(
+            chip_ids=data.validated_data["chips"], user_ids=None if users == "auto" else users,
+            auto=users == "auto", by=request.user,
+        )
         return Response(AssignmentOut(created, many=True).data, status=201)

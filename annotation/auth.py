@@ -17,7 +17,7 @@ class CachedTokenAuthentication(TokenAuthentication):
     _cache: dict[str, tuple[float, object, object]] = {}
 
     def authenticate_credentials(self, key):
-        ttl = getattr(settings, "LCNET_TOKEN_CACHE_SECONDS", 30)
+        ttl = settings.LCNET_TOKEN_CACHE_SECONDS
         now = time.monotonic()
         hit = self._cache.get(key)
         if hit is not None and hit[0] > now:

@@ -1,7 +1,7 @@
 """Task imagery API: scene list, layer PNGs (immutable, ETag + 304), one pixel's annual series."""
 
 from django.http import HttpResponse, HttpResponseNotModified
-from django.utils.http import parse_etags, quote_etag
+from django.utils.http import quote_etag
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -9,20 +9,12 @@ from rest_framework.views import APIView
 from annotation.access import access_task
 from imagery.layer_selectors import LayerImage, layer_image, pixel_series_payload, scenes_payload
 from annotation.imagery_serializers import ContextQuery, LayerQuery, ScenesOut, SeriesOut
-
-IMMUTABLE = "private, max-age=31536000, immutable"  # a scene's pixels never change after ingest
-
+from lcnet_site.http_cache import IMMUTABLE, not_modified
 
 def _query(serializer_class, request) -> dict:
     query = serializer_class(data=request.query_params)
     query.is_valid(raise_exception=True)
     return query.validated_data
-
-
-def _not_modified(request, etag: str) -> bool:
-    """If-None-Match uses the weak comparison (RFC 9110 §13.1.2): W/"x" matches "x"."""
-    sent = parse_etags(request.headers.get("If-None-Match", ""))
-    return "*" in sent or quote_etag(etag) in {tag.removeprefix("W/") for tag in sent}
 
 
 def _with_cache_headers(response: HttpResponse, image: LayerImage) -> HttpResponse:
@@ -43,7 +35,7 @@ class TaskLayerView(APIView):
     @extend_schema(parameters=[LayerQuery], responses={(200, "image/png"): bytes}, operation_id="task_layer_png")
     def get(self, request, task_id: int, layer: str):
         image = layer_image(access_task(request.user, task_id), layer, **_query(LayerQuery, request))
-        if _not_modified(request, image.etag):
+        if not_modified(request, image.etag):
             return _with_cache_headers(HttpResponseNotModified(), image)
         return _with_cache_headers(HttpResponse(image.png(), content_type="image/png"), image)
 

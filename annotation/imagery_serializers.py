@@ -13,7 +13,7 @@ class ContextQuery(serializers.Serializer):
 
 class LayerQuery(ContextQuery):
     scene = serializers.IntegerField(min_value=0, default=0, help_text="index of the scene by date (0-based)")
-    cloud = serializers.ChoiceField(choices=CLOUD_STYLES, default="none", help_text="how to draw SCL/mask clouds")
+    cloud_style = serializers.ChoiceField(choices=CLOUD_STYLES, default="none", help_text="how to draw cloudy pixels")
 
 
 class BoxOut(serializers.Serializer):

@@ -11,7 +11,8 @@ from django.db.models import F, Q
 
 from imagery.models import Chip, Task
 
-MAX_ANNOTATORS_PER_CHIP = 3
+# Assignment slots a chip has in the database (its constraint); how many are used: annotation.policy.
+ASSIGNMENT_SLOTS = 3
 
 
 class Status(models.TextChoices):
@@ -25,7 +26,7 @@ class Assignment(models.Model):
 
     chip = models.ForeignKey(Chip, on_delete=models.CASCADE, related_name="assignments")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments")
-    # Slot 1..3 among the chip's active assignments: Postgres itself refuses a fourth annotator.
+    # Slot 1..ASSIGNMENT_SLOTS among the chip's active assignments: Postgres itself refuses one more.
     slot = models.PositiveSmallIntegerField()
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -46,7 +47,7 @@ class Assignment(models.Model):
         ordering = ["chip", "slot", "created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(slot__gte=1) & Q(slot__lte=MAX_ANNOTATORS_PER_CHIP), name="assignment_slot_1_to_3"
+                condition=Q(slot__gte=1) & Q(slot__lte=ASSIGNMENT_SLOTS), name="assignment_slot_1_to_3"
             ),
             models.UniqueConstraint(
                 fields=["chip", "slot"], condition=Q(ended_at__isnull=True), name="assignment_one_user_per_slot"

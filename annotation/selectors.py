@@ -31,15 +31,6 @@ def tasks_visible_to(user) -> QuerySet[Task]:
     return Task.objects.filter(visible)
 
 
-def user_works_on_chip(user, chip_id) -> bool:
-    """True while the user is an active annotator of the chip (they must not see its consensus yet)."""
-    return active_assignments(user).filter(chip_id=chip_id).exists()
-
-
-def chip_is_frozen(chip_id) -> bool:
-    return ChipFreeze.objects.filter(chip_id=chip_id).exists()
-
-
 def task_guess_or_none(task) -> np.ndarray | None:
     """The task's current guess label; None when its chip has none."""
     guess = task_guess(task)
@@ -57,30 +48,23 @@ def chip_has_guess(chip_id) -> bool:
     return GuessLabel.objects.filter(chip_id=chip_id).exists()
 
 
-def active_annotator_ids(task_id) -> QuerySet:
-    return Assignment.objects.filter(
-        ended_at__isnull=True, chip_id=Subquery(Task.objects.filter(pk=task_id).values("chip_id"))
-    ).values("user_id")
-
-
-def task_submitted_annotations(task_id) -> list[dict]:
-    """Submitted annotations of the task's active annotators: [{annotator_id, revision, labels (32, 32) uint8}]."""
+def submitted_annotations(task_ids=None, *, tile_id=None) -> QuerySet[Annotation]:
+    """Submitted annotations by their chip's active annotators (assignment and annotation matched on the same chip):
+    what counts toward a task's consensus. The one definition; annotation.sql counts the same on the submit path."""
     rows = Annotation.objects.filter(
-        task_id=task_id, status=Status.SUBMITTED, annotator_id__in=active_annotator_ids(task_id)
-    ).values("annotator_id", "revision", "labels")
-    return [{**row, "labels": labels_from_bytes(row["labels"])} for row in rows.order_by("annotator_id")]
-
-
-def task_expert_labels(task_id) -> list[dict]:
-    """Submitted expert labels of a reference task: [{expert_id, revision, labels (32, 32) uint8}]."""
-    rows = ExpertLabel.objects.filter(task_id=task_id, status=Status.SUBMITTED).values("expert_id", "revision", "labels")
-    return [{**row, "labels": labels_from_bytes(row["labels"])} for row in rows.order_by("expert_id")]
+        status=Status.SUBMITTED,
+        annotator__assignments__chip=F("task__chip"),
+        annotator__assignments__ended_at__isnull=True,
+    )
+    if task_ids is not None:
+        rows = rows.filter(task_id__in=list(task_ids))
+    if tile_id is not None:
+        rows = rows.filter(task__chip__tile_id=tile_id)
+    return rows
 
 
 def submitted_count(task_id) -> int:
-    return Annotation.objects.filter(
-        task_id=task_id, status=Status.SUBMITTED, annotator_id__in=active_annotator_ids(task_id)
-    ).count()
+    return submitted_annotations([task_id]).count()
 
 
 def chips_with_work_left(user) -> QuerySet:

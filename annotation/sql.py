@@ -1,13 +1,15 @@
-"""Hand-written SQL of the submit hot path, one round trip each (docs/annotation.md, "Load").
+"""Hand-written SQL of the submit hot path, one round trip each (docs/annotation.md, "Load": it pays there).
 
 `access_row` is portable SQL. `update_and_record` is one Postgres statement (a data-modifying CTE): the
 conditional UPDATE, the revision INSERT and the count of submitted co-annotators run atomically in a single
-round trip, with no BEGIN/COMMIT of their own; other databases use the ORM path in services.
-On Postgres both run as server-side prepared statements, planned once per connection: planning these small
-queries costs more than running them.
+round trip, with no BEGIN/COMMIT of their own. On Postgres they run as server-side prepared statements, planned
+once per connection: planning these small queries costs more than running them. Other databases, and Postgres with
+LCNET_SUBMIT_SQL=false (to measure the difference: bench/submit_load.py --orm), take the ORM path in access and
+services, which does the same in a few more round trips.
 """
 import weakref
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -17,6 +19,11 @@ from imagery.models import Task
 from annotation.models import Annotation, Assignment, ChipFreeze, ReferenceTask, TaskDataMask
 
 _prepared: "weakref.WeakKeyDictionary[object, set[str]]" = weakref.WeakKeyDictionary()
+
+
+def in_use() -> bool:
+    """Does the submit path run this module's SQL (Postgres, unless LCNET_SUBMIT_SQL is off)?"""
+    return connection.vendor == "postgresql" and settings.LCNET_SUBMIT_SQL
 
 
 def _t(model) -> str:
@@ -66,6 +73,15 @@ def access_row(*, user_id: int, task_id: int, expert_group: str) -> dict | None:
     return None if row is None else dict(zip(ACCESS_COLUMNS, row))
 
 
+def _submitted_count_sql(*, but_author: bool) -> str:
+    """annotation.selectors.submitted_annotations counted for one task, in SQL (with or without the author)."""
+    author = " AND o.annotator_id <> %(author)s" if but_author else ""
+    return f"""(SELECT count(*) FROM {_t(Annotation)} o
+              WHERE o.task_id = %(task)s AND o.status = 'submitted'{author}
+                AND o.annotator_id IN (SELECT s.user_id FROM {_t(Assignment)} s
+                                       WHERE s.chip_id = %(chip)s AND s.ended_at IS NULL))"""
+
+
 SAVE_TYPES = {"labels": "bytea", "status": "varchar", "differ": "integer", "now": "timestamptz",
               "submit": "boolean", "id": "bigint", "revision": "integer", "author": "integer"}
 
@@ -79,10 +95,7 @@ def update_and_record(*, model, history, parent: str, row_id: int, revision: int
     """
     count, types = "NULL", dict(SAVE_TYPES)
     if count_task is not None:
-        count = f"""(SELECT count(*) FROM {_t(model)} o
-                     WHERE o.task_id = %(task)s AND o.status = 'submitted' AND o.annotator_id <> %(author)s
-                       AND o.annotator_id IN (SELECT s.user_id FROM {_t(Assignment)} s
-                                              WHERE s.chip_id = %(chip)s AND s.ended_at IS NULL))"""
+        count = _submitted_count_sql(but_author=True)
         types.update(task="bigint", chip="varchar")
     sql = f"""
         WITH u AS (
@@ -109,11 +122,7 @@ def update_and_record(*, model, history, parent: str, row_id: int, revision: int
 
 def submitted_count(*, task_id: int, chip_id: str) -> int:
     """Active annotators of the task whose annotation is submitted (a fresh snapshot: run it after commit)."""
-    sql = f"""
-        SELECT count(*) FROM {_t(Annotation)} o
-        WHERE o.task_id = %(task)s AND o.status = 'submitted'
-          AND o.annotator_id IN (SELECT s.user_id FROM {_t(Assignment)} s
-                                 WHERE s.chip_id = %(chip)s AND s.ended_at IS NULL)"""
+    sql = f"SELECT {_submitted_count_sql(but_author=False)}"
     with connection.cursor() as cur:
         _execute(cur, "lcnet_submitted_count", sql, {"task": task_id, "chip": chip_id},
                  {"task": "bigint", "chip": "varchar"})

@@ -87,7 +87,7 @@ def rio_view_and_urls():
     @api_view(["GET"])
     def rio_layer(request, task_id: int, layer: str):
         image = layer_image(access_task(request.user, task_id), layer, scene=int(request.GET["scene"]),
-                            context=int(request.GET["context"]), cloud="none")
+                            context=int(request.GET["context"]), cloud_style="none")
         png = RIO_RENDERERS[image.task.chip_id](default_storage.path(image.scene.file.name), layer, image.window)
         return HttpResponse(png, content_type="image/png")
 

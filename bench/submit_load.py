@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Load test of the submit endpoint: gunicorn + Postgres on loopback, driven by wrk (bench/submit_load.lua).
 
-    .venv/bin/python bench/submit_load.py [--duration 15] [--workers 3] [--threads 4] [--connections 16] [--third]
+    .venv/bin/python bench/submit_load.py [--duration 15] [--workers 2] [--threads 2] [--connections 16] [--third] [--orm]
 
 Prepares its own database (default postgres://postgres@127.0.0.1:5432/lcnet_bench): one annotator, token and
 chip per connection (64 tasks each, imagery mask cached as ingest would leave it; two more annotators on each chip
@@ -41,6 +41,8 @@ def parse_args():
                    help="start from untouched tasks (every first submit creates the row) instead of saved drafts")
     p.add_argument("--third", action="store_true",
                    help="every submit is a task's third (the consensus hook enqueues a Celery job each time)")
+    p.add_argument("--orm", action="store_true",
+                   help="the ORM submit path on Postgres (LCNET_SUBMIT_SQL=false) instead of annotation/sql.py")
     p.add_argument("--database", default=os.environ.get("BENCH_DATABASE_URL",
                                                         "postgres://postgres@127.0.0.1:5432/lcnet_bench"))
     return p.parse_args()
@@ -185,6 +187,7 @@ def free_port() -> int:
 
 def start_gunicorn(db_url: str, workers: int, threads: int, port: int) -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=db_url, DJANGO_SETTINGS_MODULE="lcnet_site.settings", DEBUG="0",
+               LCNET_SUBMIT_SQL=os.environ["LCNET_SUBMIT_SQL"],
                CONN_MAX_AGE="600", LOG_LEVEL="WARNING",
                CELERY_BROKER_URL=BROKER,
                LCNET_CELERY_QUEUE=BENCH_QUEUE)  # hooks enqueue as in production; the queue is dropped after
@@ -271,6 +274,7 @@ def plot(latency_us: dict, path: Path, title: str) -> None:
 
 def main():
     args = parse_args()
+    os.environ["LCNET_SUBMIT_SQL"] = "false" if args.orm else "true"  # this process (query count) and the server
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
     ensure_database(args.database)
@@ -284,6 +288,8 @@ def main():
                                        third=args.third)[0]  # for the query count and the warm-up
     variants = label_variants()
     first, later = queries_per_submit(probe_token, probe_tasks[0], variants[0])
+    path = "ORM (LCNET_SUBMIT_SQL=false)" if args.orm else "hand-written SQL (annotation/sql.py)"
+    print(f"submit path: {path}")
     print(f"queries per submit: {len(first)} (first save of a task), {len(later)} (later saves)")
     for sql in later:
         print("   ", sql[:150])

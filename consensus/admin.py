@@ -13,7 +13,8 @@ from lcnet_site.roles import is_admin
 from consensus import tasks
 from consensus.models import AnnotatorAccuracy, ConsensusLabel
 from consensus.lib.plots import confusion_png, consensus_png
-from consensus.selectors import label_array, score_array
+from annotation.lib.labels import labels_from_bytes
+from consensus.lib.codec import score_from_bytes
 from lcnet_site.campaign import campaign
 
 
@@ -124,5 +125,5 @@ class ConsensusLabelAdmin(LcnetAdminOnly):
 
     @admin.display(description="label and score")
     def figure(self, row):
-        png = consensus_png(label_array(row.label), score_array(row.score))
+        png = consensus_png(labels_from_bytes(row.label), score_from_bytes(row.score))
         return format_html('<img alt="consensus label and score" src="data:image/png;base64,{}">', png)

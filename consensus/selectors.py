@@ -3,26 +3,18 @@ from __future__ import annotations
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count, F
+from django.db.models import Count
 
+from annotation.lib.labels import labels_from_bytes
+from annotation.selectors import submitted_annotations
 from annotation.models import Annotation, ExpertLabel, Status
 from imagery.lib.domain import CHIP_SIZE, TASK_SIZE
 from imagery.models import Chip, Task
 
+from consensus.lib.codec import score_from_bytes
 from consensus.models import AnnotatorAccuracy, ConsensusLabel
 from lcnet_site.campaign import campaign
 
-TASK_SHAPE = (TASK_SIZE, TASK_SIZE)
-
-
-def label_array(raw) -> np.ndarray:
-    """(32, 32) uint8 from a 1,024-byte label column."""
-    return np.frombuffer(bytes(raw), dtype=np.uint8).reshape(TASK_SHAPE)
-
-
-def score_array(raw) -> np.ndarray:
-    """(32, 32) float32 from a 4,096-byte score column."""
-    return np.frombuffer(bytes(raw), dtype=np.float32).reshape(TASK_SHAPE)
 
 
 def chip_consensus(chip: Chip) -> tuple[np.ndarray, np.ndarray, bool]:
@@ -36,30 +28,16 @@ def chip_consensus(chip: Chip) -> tuple[np.ndarray, np.ndarray, bool]:
     done = set()
     for row, col, raw_label, raw_score in rows:  # 64 tasks at most
         window = np.s_[row * TASK_SIZE : (row + 1) * TASK_SIZE, col * TASK_SIZE : (col + 1) * TASK_SIZE]
-        label[window], score[window] = label_array(raw_label), score_array(raw_score)
+        label[window], score[window] = labels_from_bytes(raw_label), score_from_bytes(raw_score)
         done.add((row, col))
     wanted = set(Task.objects.filter(chip=chip, has_data=True).values_list("row", "col"))
     return label, score, wanted <= done
 
 
-def _submitted_by_active_annotators(task_ids=None, tile_id=None):
-    """Submitted annotations by the chip's active annotators (assignment and annotation matched on the same chip)."""
-    rows = Annotation.objects.filter(
-        status=Status.SUBMITTED,
-        annotator__assignments__chip=F("task__chip"),
-        annotator__assignments__ended_at__isnull=True,
-    )
-    if task_ids is not None:
-        rows = rows.filter(task_id__in=list(task_ids))
-    if tile_id is not None:
-        rows = rows.filter(task__chip__tile_id=tile_id)
-    return rows
-
-
 def complete_task_ids(task_ids=None, *, tile_id=None, count: int) -> list[int]:
     """Ids (sorted) of the given tasks (or a tile's, or all) on chips not frozen with `count` submissions by the
     chip's active annotators: one aggregate query, no labels read."""
-    rows = _submitted_by_active_annotators(task_ids, tile_id).filter(task__chip__freeze__isnull=True)
+    rows = submitted_annotations(task_ids, tile_id=tile_id).filter(task__chip__freeze__isnull=True)
     done = rows.values("task_id").annotate(n=Count("annotator_id", distinct=True)).filter(n=count)
     return sorted(done.values_list("task_id", flat=True))
 
@@ -67,7 +45,7 @@ def complete_task_ids(task_ids=None, *, tile_id=None, count: int) -> list[int]:
 def submissions(task_ids) -> dict[int, list[Annotation]]:
     """{task id: submitted annotations by the chip's active annotators, ordered by annotator} for these tasks."""
     grouped: dict[int, list[Annotation]] = {}
-    rows = _submitted_by_active_annotators(task_ids).distinct().order_by("task_id", "annotator_id")
+    rows = submitted_annotations(task_ids).distinct().order_by("task_id", "annotator_id")
     for ann in rows.only("id", "task_id", "annotator_id", "revision", "labels"):
         grouped.setdefault(ann.task_id, []).append(ann)
     return grouped

@@ -12,25 +12,29 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from tqdm import tqdm
 
-from annotation.models import MAX_ANNOTATORS_PER_CHIP, Annotation
-from imagery.lib.domain import NO_DATA, TASK_SIZE
+from annotation.lib.labels import labels_from_bytes, labels_stack_from_bytes, labels_to_bytes
+from annotation.models import Annotation
+from annotation.policy import annotators_per_chip
+from imagery.lib.domain import N_CLASSES, NO_DATA, TASK_SIZE
 from imagery.models import Task
 from lcnet_site.roles import ANNOTATOR
 
 from consensus.lib import engine
+from consensus.lib.codec import score_to_bytes
 from consensus import selectors
 from consensus.events import consensus_changed
 from consensus.models import AnnotatorAccuracy, ConsensusLabel, Method
 from lcnet_site.campaign import campaign
+from lcnet_site.errors import AppError
 
 BATCH_TASKS = 2048  # tasks read and merged per batch (2 M pixels)
 
 
 def consensus_method(method: str | None = None) -> str:
-    """The method to use: the argument, else the campaign's consensus_method; ValueError when unknown."""
+    """The method to use: the argument, else the campaign's consensus_method; AppError when unknown."""
     method = method or campaign().consensus_method
     if method not in Method.values:
-        raise ValueError(f"unknown consensus method {method!r}; use one of {', '.join(Method.values)}")
+        raise AppError(f"unknown consensus method {method!r}; use one of {', '.join(Method.values)}", field="method")
     return method
 
 
@@ -96,10 +100,10 @@ def consensus_reweigh(annotator_ids, *, enqueue=None) -> int:
 
 
 def _accuracy_fields(annotations, refs) -> dict:
-    scores, confusion, pixels, inputs = {}, np.zeros((engine.N_CODES, engine.N_CODES), np.int64), 0, {}
+    scores, confusion, pixels, inputs = {}, np.zeros((N_CLASSES, N_CLASSES), np.int64), 0, {}
     for ann in annotations:
         ref = refs[ann.task_id]
-        labels, reference = selectors.label_array(ann.labels), selectors.label_array(ref.labels)
+        labels, reference = labels_from_bytes(ann.labels), labels_from_bytes(ref.labels)
         if not (reference != NO_DATA).any():
             continue
         scores[str(ann.task_id)] = engine.task_accuracy(labels, reference)
@@ -172,7 +176,7 @@ def consensus_recompute(
 
 
 def _recompute(method: str, task_ids: list[int] | None, tile_id: str | None, only_changed: bool) -> int:
-    ids = selectors.complete_task_ids(task_ids, tile_id=tile_id, count=MAX_ANNOTATORS_PER_CHIP)
+    ids = selectors.complete_task_ids(task_ids, tile_id=tile_id, count=annotators_per_chip())
     written = _drop_incomplete(task_ids, tile_id, set(ids))
     todo = _changed(ids, method) if only_changed else ids
     if method == Method.DAWID_SKENE:
@@ -194,7 +198,7 @@ def _changed(ids: list[int], method: str) -> list[int]:
 def _read(ids) -> tuple[list[int], dict]:
     """The tasks' submissions; a task that lost one since it was counted waits for its next recompute."""
     subs = selectors.submissions(ids)
-    return [t for t in ids if len(subs.get(t, ())) == MAX_ANNOTATORS_PER_CHIP], subs
+    return [t for t in ids if len(subs.get(t, ())) == annotators_per_chip()], subs
 
 
 def _bayes(ids, complete) -> list[tuple]:
@@ -229,8 +233,8 @@ def _dawid_skene(ids, complete) -> list[tuple]:
     reference = np.zeros((len(ids), n_px), np.uint8)
     for i, t in enumerate(ids):
         if t in refs:
-            reference[i] = np.frombuffer(bytes(refs[t].labels), np.uint8)
-    label, score, _ = engine.dawid_skene_sparse(who, stack.reshape(MAX_ANNOTATORS_PER_CHIP, -1), reference.ravel(),
+            reference[i] = labels_from_bytes(refs[t].labels).ravel()
+    label, score, _ = engine.dawid_skene_sparse(who, stack.reshape(annotators_per_chip(), -1), reference.ravel(),
                                                 n_annotators=len(annotator_ids))
     label, score = label.reshape(len(ids), n_px), score.reshape(len(ids), n_px)
     split = engine.disagreement(stack)
@@ -246,8 +250,8 @@ def _dawid_skene(ids, complete) -> list[tuple]:
 
 
 def _stack(ids, complete) -> np.ndarray:
-    raw = b"".join(bytes(a.labels) for t in ids for a in complete[t])
-    per_task = np.frombuffer(raw, np.uint8).reshape(len(ids), MAX_ANNOTATORS_PER_CHIP, TASK_SIZE, TASK_SIZE)
+    per_task = labels_stack_from_bytes(a.labels for t in ids for a in complete[t])
+    per_task = per_task.reshape(len(ids), annotators_per_chip(), TASK_SIZE, TASK_SIZE)
     return per_task.transpose(1, 0, 2, 3)
 
 
@@ -264,8 +268,7 @@ def _store(results, method: str) -> int:
     stored = {c.task_id: c for c in ConsensusLabel.objects.filter(task_id__in=[r[0] for r in results])}
     now, writes = timezone.now(), []
     for task_id, label, score, split, used in results:
-        label_raw = np.ascontiguousarray(label, np.uint8).tobytes()
-        score_raw = np.ascontiguousarray(score, np.float32).tobytes()
+        label_raw, score_raw = labels_to_bytes(label), score_to_bytes(score)
         old = stored.get(task_id)
         # the same label and score from the same annotations: nothing to write, even if the weights moved (their
         # value in `inputs` is the one of the last write that changed something)

@@ -2,7 +2,8 @@
 enqueue Celery work."""
 from django.db import transaction
 
-from annotation.models import MAX_ANNOTATORS_PER_CHIP, ReferenceTask
+from annotation.models import ReferenceTask
+from annotation.policy import annotators_per_chip
 
 from consensus import services, tasks
 from consensus.models import Method
@@ -14,10 +15,10 @@ def _is_reference(task_id, is_reference) -> bool:
     return ReferenceTask.objects.filter(task_id=task_id).exists() if is_reference is None else bool(is_reference)
 
 
-def on_annotation_submitted(sender, task_id, submitted_count=MAX_ANNOTATORS_PER_CHIP, is_reference=None, **kwargs):
+def on_annotation_submitted(sender, task_id, submitted_count=None, is_reference=None, **kwargs):
     if _is_reference(task_id, is_reference):
         tasks.annotator_accuracies_recompute.delay()  # a blind label of a reference task: this annotator's accuracy
-    if submitted_count >= MAX_ANNOTATORS_PER_CHIP:
+    if submitted_count is None or submitted_count >= annotators_per_chip():
         if services.consensus_method() == Method.DAWID_SKENE:
             # a tile's fit covers every submit made before it starts: refit once per burst, not once per submit
             tasks.tile_consensus_refresh.apply_async((task_id,), countdown=campaign().dawid_skene_refit_delay_s)

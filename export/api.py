@@ -3,7 +3,7 @@ import json
 
 from django.core.cache import cache
 from django.http import FileResponse, HttpResponse, HttpResponseNotModified, StreamingHttpResponse
-from django.utils.http import parse_etags, quote_etag
+from django.utils.http import quote_etag
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers
@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from imagery.lib.geo import GeoError, parse_tile_id
+from lcnet_site.http_cache import IMMUTABLE, not_modified
 from lcnet_site.roles import is_admin
 
 from export import files as export_files, scenes as export_scenes
@@ -141,15 +142,6 @@ class ChipLabelsJson(APIView):
         admin = is_admin(request.user)
         ex = load_chip(request, chip_id, with_annotators=admin)
         return Response(export_files.chip_json(ex, with_annotators=admin))
-
-
-IMMUTABLE = "private, max-age=31536000, immutable"  # a scene's COG never changes after ingest
-
-
-def not_modified(request, etag: str) -> bool:
-    """If-None-Match compares weakly (RFC 9110 §13.1.2): W/"x" matches "x"."""
-    sent = parse_etags(request.headers.get("If-None-Match", ""))
-    return "*" in sent or etag in {tag.removeprefix("W/") for tag in sent}
 
 
 def ranged_file_response(request, stored, *, etag: str, content_type: str, filename: str) -> HttpResponse:

@@ -10,11 +10,11 @@ import hashlib
 from datetime import date
 
 from django.conf import settings
-from django.http import Http404
 from django.urls import reverse
 
 from imagery.models import Scene
 from imagery.stored_files import StoredFile, stored_file
+from lcnet_site.errors import NotFound
 
 URL_NAME = "export-chip-scene"
 
@@ -25,7 +25,7 @@ def scene_path(chip_id: str, day: date) -> str:
 
 def base_url(request=None) -> str:
     """Origin the `source` links start with: setting LCNET_PUBLIC_URL, else the origin the request came to."""
-    configured = getattr(settings, "LCNET_PUBLIC_URL", "")
+    configured = settings.LCNET_PUBLIC_URL
     if configured:
         return configured.rstrip("/")
     if request is None:
@@ -42,13 +42,13 @@ def parse_day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise Http404("A scene date is written YYYY-MM-DD.") from None
+        raise NotFound("A scene date is written YYYY-MM-DD.") from None
 
 
 def scene_for_download(chip_id: str, day_text: str) -> Scene:
     scene = Scene.objects.select_related("chip").filter(chip_id=chip_id, date=parse_day(day_text)).first()
     if scene is None:
-        raise Http404("This chip has no scene on that date.")
+        raise NotFound("This chip has no scene on that date.")
     return scene
 
 
@@ -61,8 +61,8 @@ def scene_etag(scene: Scene) -> str:
 
 def open_scene(scene: Scene) -> StoredFile:
     """The COG in the storage API (size known, whole or by ranges: on S3 a range is one ranged GET, the scene is
-    not fetched whole); Http404 when the file is gone from storage."""
+    not fetched whole); NotFound when the file is gone from storage."""
     try:
         return stored_file(scene.file.name)
     except FileNotFoundError:
-        raise Http404("The scene's file is missing from storage.") from None
+        raise NotFound("The scene's file is missing from storage.") from None

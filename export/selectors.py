@@ -6,9 +6,9 @@ from datetime import date, datetime
 
 import numpy as np
 from django.db.models import F, Max, QuerySet
-from django.http import Http404
 
 from imagery.models import Chip, Scene
+from lcnet_site.errors import NotFound
 
 from consensus.models import ConsensusLabel
 from consensus.selectors import chip_consensus
@@ -56,10 +56,10 @@ def exportable_chips(filters: ExportFilters) -> QuerySet[Chip]:
 
 
 def chip_export(chip: Chip, *, partial: bool, with_annotators: bool = False) -> ChipExport:
-    """The chip's label, score and metadata; Http404 when it is incomplete and `partial` is not asked for."""
+    """The chip's label, score and metadata; NotFound when it is incomplete and `partial` is not asked for."""
     label, score, complete = chip_consensus(chip)
     if not complete and not partial:
-        raise Http404("This chip's consensus is not complete; ask with ?partial=1 to export what exists.")
+        raise NotFound("This chip's consensus is not complete; ask with ?partial=1 to export what exists.")
     meta = ConsensusLabel.objects.filter(task__chip=chip)
     summary = meta.aggregate(computed_at=Max("computed_at"))
     methods = sorted(set(meta.values_list("method", flat=True)))
@@ -91,5 +91,5 @@ def _annotator_ids(inputs) -> set[int]:
 def get_chip(chip_id: str) -> Chip:
     chip = Chip.objects.select_related("tile").filter(pk=chip_id).first()
     if chip is None:
-        raise Http404("No such chip.")
+        raise NotFound("No such chip.")
     return chip

@@ -9,7 +9,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from consensus.models import ConsensusLabel
-from consensus.selectors import label_array, score_array
+from annotation.lib.labels import labels_from_bytes
+from consensus.lib.codec import score_from_bytes
 from imagery.models import Chip, Task
 
 from export.lib.stats import DatasetStats
@@ -49,7 +50,7 @@ def _refresh(chip_ids: list[str]) -> None:
     rows = ConsensusLabel.objects.filter(task__chip_id__in=chip_ids, task__has_data=True).values_list(
         "task__chip_id", "label", "score", "mean_score")
     for chip_id, raw_label, raw_score, mean in rows.iterator(chunk_size=512):
-        stats.setdefault(chip_id, DatasetStats()).add(label_array(raw_label), score_array(raw_score))
+        stats.setdefault(chip_id, DatasetStats()).add(labels_from_bytes(raw_label), score_from_bytes(raw_score))
         scores.setdefault(chip_id, []).append(mean)
     now = timezone.now()
     keep = [

@@ -18,6 +18,7 @@ from django.utils import timezone
 from imagery.models import Chip, Task, Tile
 from imagery.selectors import read_chip_stack
 from imagery.stored_files import stored_raster
+from lcnet_site.errors import AppError
 
 from guesslabels.lib import raster as core_raster, model
 from guesslabels.lib.pipeline import MAX_PIXELS_PER_CLASS, TrainingSample, keep_task_windows
@@ -32,8 +33,11 @@ log = logging.getLogger(__name__)
 Progress = Callable[[Iterable, str], Iterable]  # wraps an iterable (the command passes tqdm)
 
 
-class GuessLabelError(ValueError):
-    """Bad input for a guess-label run: the message says what to fix. Nothing has been written."""
+class GuessLabelError(AppError, ValueError):
+    """Bad input for a guess-label run: the message says what to fix. Nothing has been written.
+    (A ValueError too: the checks that wrap the pure cores' ValueErrors also word this one with its context.)"""
+
+    code = "invalid_guess_input"
 
 
 def _no_progress(items, label):
@@ -83,7 +87,7 @@ def reference_register(*, tile_id: str, path: str | Path, mapping_path: str | Pa
 def _default_mapping() -> Path:
     from guesslabels.lib.features import DEFAULT_MAPPING
 
-    return Path(getattr(settings, "LCNET_GUESS_MAPPING", DEFAULT_MAPPING))
+    return Path(settings.LCNET_GUESS_MAPPING or DEFAULT_MAPPING)
 
 
 def _reference_codes(path, ref: dict, chip: Chip):

@@ -25,7 +25,7 @@ _cache: ArrayLRU | None = None
 def scene_cache() -> ArrayLRU:
     global _cache
     if _cache is None:
-        _cache = ArrayLRU(int(getattr(settings, "LCNET_IMAGERY_CACHE_MB", 256)) * 2**20)
+        _cache = ArrayLRU(settings.LCNET_IMAGERY_CACHE_MB * 2**20)
     return _cache
 
 

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-from rest_framework.exceptions import NotFound, ValidationError
 
 from imagery.lib import render
 from imagery.lib.series import pixel_series
@@ -13,6 +12,7 @@ from imagery.lib.windows import Window, context_window
 from imagery.lib.domain import BANDS, SCENE_BAND_COUNT, TASK_SIZE
 from imagery.layer_cache import chip_scenes, scene_window
 from imagery.models import Scene, Task
+from lcnet_site.errors import AppError, NotFound
 
 
 def task_scenes(task: Task) -> tuple[Scene, ...]:
@@ -24,7 +24,7 @@ def scene_at(task: Task, index: int) -> Scene:
     if not scenes:
         raise NotFound("This task's chip has no scenes.")
     if not 0 <= index < len(scenes):
-        raise ValidationError({"scene": [f"scene must be between 0 and {len(scenes) - 1}, got {index}"]})
+        raise AppError(f"scene must be between 0 and {len(scenes) - 1}, got {index}", field="scene")
     return scenes[index]
 
 
@@ -72,12 +72,12 @@ class LayerImage:
     layer: str
     window: Window
     box: Window
-    cloud: str
+    cloud_style: str
 
     @cached_property
     def etag(self) -> str:
         key = repr((render.RENDER_VERSION, self.scene.pk, self.scene.file.name, self.layer, tuple(self.window),
-                    self.cloud, chip_stretch(self.task.chip)))
+                    self.cloud_style, chip_stretch(self.task.chip)))
         return hashlib.sha256(key.encode()).hexdigest()[:32]
 
     @property
@@ -87,16 +87,16 @@ class LayerImage:
     def png(self) -> bytes:
         pixels = scene_window(self.scene, self.window)
         low, high = chip_stretch(self.task.chip)
-        rgba = render.render(self.layer, pixels, low, high, cloud=self.cloud,
+        rgba = render.render(self.layer, pixels, low, high, cloud_style=self.cloud_style,
                              origin=(self.window.row_off, self.window.col_off))
         return render.encode_png(rgba)
 
 
-def layer_image(task: Task, layer: str, *, scene: int, context: int, cloud: str) -> LayerImage:
+def layer_image(task: Task, layer: str, *, scene: int, context: int, cloud_style: str) -> LayerImage:
     if layer not in render.LAYERS:
         raise NotFound(f"Unknown layer {layer!r}; valid layers: {', '.join(render.LAYERS)}.")
     window, box = task_context(task, context)
-    return LayerImage(task, scene_at(task, scene), layer, window, box, cloud)
+    return LayerImage(task, scene_at(task, scene), layer, window, box, cloud_style)
 
 
 def _number(x: float) -> float | None:
@@ -105,7 +105,7 @@ def _number(x: float) -> float | None:
 
 def pixel_series_payload(task: Task, row: int, col: int) -> dict:
     if not (0 <= row < TASK_SIZE and 0 <= col < TASK_SIZE):
-        raise ValidationError({"pixel": [f"row and col must be between 0 and {TASK_SIZE - 1}, got ({row}, {col})"]})
+        raise AppError(f"row and col must be between 0 and {TASK_SIZE - 1}, got ({row}, {col})", field="pixel")
     chip_row, chip_col = task.window[0] + row, task.window[1] + col
     scenes = task_scenes(task)
     values = np.array([scene_window(s, (chip_row, chip_col, 1, 1))[:, 0, 0] for s in scenes], dtype=np.uint16)

@@ -14,9 +14,15 @@ from imagery.lib import cog, geo
 from imagery.lib.domain import TASKS_PER_SIDE
 from imagery.lib.ingest import PreparedChip, plan_chips, prepare_chip
 from imagery.models import Chip, ChipAcquisition, Scene, SceneAcquisition, Task, Tile
-from lcnet_site.errors import AppError
 from imagery.lib.source_io import clear_read_cache
 from imagery.lib.sources import SourceError, read_sources
+from lcnet_site.errors import AppError
+
+
+class IngestError(AppError):
+    """Imagery that cannot be ingested as asked (bad option, unreadable or clashing source); nothing was stored."""
+
+    code = "invalid_source"
 
 
 @dataclass
@@ -33,7 +39,7 @@ def _same_place(chip: Chip, prepared: PreparedChip) -> bool:
 
 
 def _existing(prepared: PreparedChip) -> Chip | None:
-    """The chip already ingested from this content; SourceError if the place or id holds other imagery."""
+    """The chip already ingested from this content; IngestError if the place or id holds other imagery."""
     same = Chip.objects.filter(fingerprint=prepared.fingerprint).first()
     if same is not None:
         return same
@@ -41,7 +47,7 @@ def _existing(prepared: PreparedChip) -> Chip | None:
     if prepared.chip_id:
         clashes += list(Chip.objects.filter(id=prepared.chip_id))
     if clashes:
-        raise SourceError(
+        raise IngestError(
             f"chip {clashes[0].id} already exists with different imagery (from {clashes[0].source or 'unknown'}); "
             "delete it first to ingest this source again"
         )
@@ -67,7 +73,7 @@ def _next_chip_id(tile_id: str, taken: set[str]) -> str:
 def tile_get_or_create(*, tile_id: str, epsg: int, continent: str) -> Tile:
     tile, _ = Tile.objects.get_or_create(id=tile_id, defaults={"epsg": epsg, "continent": continent})
     if tile.epsg != epsg:
-        raise SourceError(f"tile {tile_id} is stored with EPSG:{tile.epsg}, the source is EPSG:{epsg}")
+        raise IngestError(f"tile {tile_id} is stored with EPSG:{tile.epsg}, the source is EPSG:{epsg}")
     return tile
 
 
@@ -149,45 +155,48 @@ def sources_ingest(*, paths: list, date=None, chip_id: str | None = None, tile: 
     Returns (results, ignored files).
     """
     if max_chips is not None and max_chips < 1:
-        raise SourceError(f"--max-chips must be at least 1 (got {max_chips})")
+        raise IngestError(f"{{field}} must be at least 1 (got {max_chips})", field="max_chips")
     if chips is not None and not chips:
-        raise SourceError("--chips names no chip index")
+        raise IngestError("{field} names no chip index", field="chips")
     if tile:
         tile = _parse_tile(tile)
     if chip_id:
         chip_tile = _parse_chip_id(chip_id)
         if tile and tile != chip_tile:
-            raise SourceError(f"--chip-id {chip_id} is not in --tile {tile}")
+            raise IngestError(f"{{field}} {chip_id} is not in tile {tile}", field="chip_id")
         tile = chip_tile
-    sources, ignored = read_sources(paths, fallback_date=date)
-    for source in sources:
-        source.dn_offset = dn_offset
-    plans = [(source, plan) for source in sources
-             for plan in plan_chips(source, chips=chips, max_chips=max_chips, tile=tile)]
-    if chip_id:
-        if len(plans) != 1:
-            raise SourceError(f"--chip-id names one chip but the sources hold {len(plans)}")
-        sources[0].chip_id = chip_id
-    prepared = (chip for source, plan in plans if (chip := prepare_chip(source, plan)) is not None)
-    on_chip = progress("ingest", len(plans)) if progress else None
-    try:
-        return chips_ingest(chips=prepared, continent=continent, on_chip=on_chip), ignored
-    finally:
-        clear_read_cache()
+    try:  # the pure readers' SourceError (a file named, what is wrong with it) becomes the app's error
+        sources, ignored = read_sources(paths, fallback_date=date)
+        for source in sources:
+            source.dn_offset = dn_offset
+        plans = [(source, plan) for source in sources
+                 for plan in plan_chips(source, chips=chips, max_chips=max_chips, tile=tile)]
+        if chip_id:
+            if len(plans) != 1:
+                raise IngestError(f"{{field}} names one chip but the sources hold {len(plans)}", field="chip_id")
+            sources[0].chip_id = chip_id
+        prepared = (chip for source, plan in plans if (chip := prepare_chip(source, plan)) is not None)
+        on_chip = progress("ingest", len(plans)) if progress else None
+        try:
+            return chips_ingest(chips=prepared, continent=continent, on_chip=on_chip), ignored
+        finally:
+            clear_read_cache()
+    except SourceError as exc:
+        raise IngestError(str(exc)) from exc
 
 
-def _parse_tile(value: str) -> str:
+def _parse_tile(value: str, field: str = "tile") -> str:
     try:
         return geo.parse_tile_id(value)
     except geo.GeoError as exc:
-        raise SourceError(str(exc)) from exc
+        raise IngestError(str(exc), field=field) from exc
 
 
 def _parse_chip_id(value: str) -> str:
     tile, _, number = value.partition("_")
     if not number.isdigit():
-        raise SourceError(f"--chip-id {value!r} is not <tile>_<nn> (like 36SWF_00)")
-    return _parse_tile(tile)
+        raise IngestError(f"{{field}} {value!r} is not <tile>_<nn> (like 36SWF_00)", field="chip_id")
+    return _parse_tile(tile, "chip_id")
 
 
 # --- acquisition from a STAC catalog (acquire_chips; docs/acquisition.md) -----------------------------------------
@@ -271,7 +280,7 @@ def chip_acquire(*, request, year: int, catalog, rule=None, workers: int | None 
         if prepared is None:
             raise SourceError("every chosen scene is no data on the chip")
         result = chips_ingest(chips=[prepared], on_created=record)[0]
-    except SourceError as exc:
+    except (SourceError, IngestError) as exc:
         raise AppError(f"{request.chip_id}: {exc}; nothing stored", code="invalid") from exc
     n_month = sum(p.reason == MONTH_PICK for p in selection.picks)
     return AcquireResult(result.chip_id, "created" if result.created else "unchanged", len(selection.picks), n_month,

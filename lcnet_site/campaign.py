@@ -28,7 +28,7 @@ class Campaign:
 
 def campaign() -> Campaign:
     """The campaign settings in force (settings.LCNET_CAMPAIGN overrides the defaults field by field)."""
-    overrides = getattr(settings, "LCNET_CAMPAIGN", {}) or {}
+    overrides = settings.LCNET_CAMPAIGN or {}
     known = {f.name for f in fields(Campaign)}
     unknown = set(overrides) - known
     if unknown:

@@ -7,9 +7,10 @@ from lcnet_site.errors import AppError
 
 def exception_handler(exc, context):
     if isinstance(exc, AppError):
-        body = {"code": exc.code, "detail": exc.message, **exc.extra}
+        detail = exc.worded()
+        body = {"code": exc.code, "detail": detail, **exc.extra}
         if exc.field:
             body["field"] = exc.field
-            body[exc.field] = [exc.message]  # DRF's validation shape, which clients already read
+            body[exc.field] = [detail]  # DRF's validation shape, which clients already read
         return Response(body, status=exc.status)
     return drf_exception_handler(exc, context)

@@ -148,9 +148,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# lcnet
-# Lower apps reach annotation's readers through these dotted paths, imported lazily (imports point down only).
+# lcnet (deployment settings; the campaign's own knobs are LCNET_CAMPAIGN below)
 LCNET_IMAGERY_CACHE_MB = env.int("LCNET_IMAGERY_CACHE_MB", default=256)  # decoded scenes kept per process
+LCNET_TOKEN_CACHE_SECONDS = env.int("LCNET_TOKEN_CACHE_SECONDS", default=30)  # API token lookups cached this long
+# On Postgres the submit path runs hand-written prepared SQL (annotation/sql.py); false: the ORM (benchmarking).
+LCNET_SUBMIT_SQL = env.bool("LCNET_SUBMIT_SQL", default=True)
+# Class-mapping table for reference land-cover rasters ("": guesslabels/lib/mappings/globeland30.csv).
+LCNET_GUESS_MAPPING = env("LCNET_GUESS_MAPPING", default="")
 # The campaign's knobs (lcnet_site/campaign.py, docs/campaign.md); only those set here override the defaults.
 LCNET_CAMPAIGN = {
     key: cast(env.str(var))

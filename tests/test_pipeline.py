@@ -51,7 +51,8 @@ def test_an_ingested_chip_goes_from_assignment_to_an_exported_consensus_label_on
 ):
     from annotation.services import reference_task_add
     from consensus.models import AnnotatorAccuracy, ConsensusLabel
-    from consensus.selectors import label_array, score_array
+    from annotation.lib.labels import labels_from_bytes
+    from consensus.lib.codec import score_from_bytes
     from imagery.models import Chip, Task
 
     call_command("ingest_chips", str(shared_data / SOURCE), stdout=StringIO(), stderr=StringIO())
@@ -85,7 +86,7 @@ def test_an_ingested_chip_goes_from_assignment_to_an_exported_consensus_label_on
     p = np.stack([(w * (stack == j)).sum(axis=0) for j in range(1, 8)]) / w.sum()
     np.testing.assert_array_equal(want_label, p.argmax(axis=0) + 1)
     np.testing.assert_allclose(want_score, p.max(axis=0), rtol=1e-6)
-    label, score = label_array(row.label), score_array(row.score)
+    label, score = labels_from_bytes(row.label), score_from_bytes(row.score)
     np.testing.assert_array_equal(label, want_label)
     np.testing.assert_allclose(score, want_score, rtol=1e-6)
     assert len(np.unique(score)) > 2  # the answers really disagree in several ways

@@ -8,6 +8,7 @@ from itertools import chain
 import numpy as np
 
 from imagery.lib.domain import BANDS, N_CLASSES, NO_DATA, TASK_SIZE
+from imagery.lib.observations import observed
 
 LABEL_SHAPE = (TASK_SIZE, TASK_SIZE)
 LABEL_BYTES = TASK_SIZE * TASK_SIZE
@@ -69,6 +70,14 @@ def labels_from_bytes(raw) -> np.ndarray:
     return np.frombuffer(bytes(raw), dtype=np.uint8).reshape(LABEL_SHAPE)
 
 
+def labels_stack_from_bytes(raws) -> np.ndarray:
+    """(n, 32, 32) uint8 from n stored labels, decoded in one pass (a batch of tasks' annotations)."""
+    raw = b"".join(bytes(r) for r in raws)
+    if len(raw) % LABEL_BYTES:
+        raise LabelError(f"stored labels must be {LABEL_BYTES} bytes")
+    return np.frombuffer(raw, dtype=np.uint8).reshape(-1, *LABEL_SHAPE)
+
+
 def empty_labels() -> np.ndarray:
     return np.zeros(LABEL_SHAPE, dtype=np.uint8)
 
@@ -85,7 +94,7 @@ def data_mask_from_stack(stack: np.ndarray) -> np.ndarray:
     """
     if stack.ndim != 4 or stack.shape[0] == 0:
         return np.zeros(stack.shape[-2:], dtype=bool)
-    return (stack[:, : len(BANDS)] != 0).any(axis=(0, 1))
+    return observed(stack[:, : len(BANDS)], band_axis=1).any(axis=0)
 
 
 def split_tasks(chip_array: np.ndarray) -> np.ndarray:

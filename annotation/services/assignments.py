@@ -7,15 +7,19 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from imagery.models import Chip
+from lcnet_site.errors import AppError
 from lcnet_site.roles import ANNOTATOR
 
-from annotation.models import MAX_ANNOTATORS_PER_CHIP, Assignment
+from annotation.models import Assignment
+from annotation.policy import annotators_per_chip
 
 User = get_user_model()
 
 
-class AssignmentError(Exception):
-    """An assignment request that would break a rule; nothing was changed."""
+class AssignmentError(AppError):
+    """An assignment request that would break a rule; nothing was changed (400)."""
+
+    code = "invalid_assignment"
 
 
 def assignments_create(*, chip_ids, user_ids=None, auto: bool = False, by=None) -> list[Assignment]:
@@ -38,7 +42,7 @@ def assignments_create(*, chip_ids, user_ids=None, auto: bool = False, by=None) 
             plan = _auto_plan(chip_ids, taken) if auto else _listed_plan(chip_ids, list(user_ids), taken)
             created = []
             for chip_id, user_id in plan:
-                slot = min(set(range(1, MAX_ANNOTATORS_PER_CHIP + 1)) - {s for _, s in taken[chip_id]})
+                slot = min(set(range(1, annotators_per_chip() + 1)) - {s for _, s in taken[chip_id]})
                 taken[chip_id].append((user_id, slot))
                 created.append(Assignment(chip_id=chip_id, user_id=user_id, slot=slot, assigned_by=by))
             rows = Assignment.objects.bulk_create(created)
@@ -84,9 +88,9 @@ def _listed_plan(chip_ids, user_ids, taken):
         have = {u for u, _ in taken[chip_id]}
         if twice := sorted(have & set(user_ids)):
             raise AssignmentError(f"chip {chip_id} is already assigned to user(s) {twice}")
-        if len(have) + len(user_ids) > MAX_ANNOTATORS_PER_CHIP:
+        if len(have) + len(user_ids) > annotators_per_chip():
             raise AssignmentError(
-                f"chip {chip_id} has {len(have)} annotators; {len(user_ids)} more would exceed {MAX_ANNOTATORS_PER_CHIP}"
+                f"chip {chip_id} has {len(have)} annotators; {len(user_ids)} more would exceed {annotators_per_chip()}"
             )
         plan += [(chip_id, u) for u in user_ids]
     return plan
@@ -107,7 +111,7 @@ def _auto_plan(chip_ids, taken):
     plan = []
     for chip_id in chip_ids:
         have = {u for u, _ in taken[chip_id]}
-        need = MAX_ANNOTATORS_PER_CHIP - len(have)
+        need = annotators_per_chip() - len(have)
         free = sorted(((chip_id, u) in left, n, u) for u, n in load.items() if u not in have)
         if len(free) < need:
             raise AssignmentError(f"chip {chip_id} needs {need} more annotators; only {len(free)} are available")

@@ -2,17 +2,19 @@
 from dataclasses import dataclass
 
 import numpy as np
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from imagery.lib.domain import CHIP_SIZE
 from guesslabels.services import guess_keep
 from imagery.models import Scene, Task
+from lcnet_site.errors import AppError
 
 from annotation import selectors, sql
 from annotation.access import ANNOTATION, EXPERT_LABEL, LabelTarget
 from annotation.lib.labels import (
+    LabelError,
     check_no_data,
     count_differ,
     data_mask_from_stack,
@@ -23,7 +25,6 @@ from annotation.lib.labels import (
     unpack_mask,
 )
 from annotation.models import (
-    MAX_ANNOTATORS_PER_CHIP,
     Annotation,
     AnnotationRevision,
     ChipFreeze,
@@ -32,6 +33,7 @@ from annotation.models import (
     Status,
     TaskDataMask,
 )
+from annotation.policy import annotators_per_chip
 from annotation.signals import (
     annotation_submitted,
     annotation_withdrawn,
@@ -40,13 +42,22 @@ from annotation.signals import (
 )
 
 
-class StaleRevision(Exception):
+class StaleRevision(AppError):
+    """A save naming a revision that is no longer the current one (409, with the current revision)."""
+
+    code, status = "stale_revision", 409
+
     def __init__(self, current: int):
-        super().__init__(f"stale revision: the current revision is {current}; reload and reapply your edits")
+        super().__init__(f"stale revision: the current revision is {current}; reload and reapply your edits",
+                         extra={"revision": current})
         self.current = current
 
 
-class Frozen(Exception):
+class Frozen(AppError):
+    """A save on a chip whose consensus is final (409)."""
+
+    code, status = "frozen", 409
+
     def __init__(self):
         super().__init__("this chip's consensus is frozen: its labels can no longer change")
 
@@ -120,7 +131,10 @@ def label_save(*, user, target: LabelTarget, labels: np.ndarray, revision: int, 
         raise Frozen()
     if submit:
         mask = unpack_mask(target.data_mask) if target.data_mask else task_data_mask_ensure(task_id=target.task_id)
-        check_no_data(labels, mask)
+        try:
+            check_no_data(labels, mask)
+        except LabelError as exc:
+            raise AppError(str(exc), code="invalid_labels", field="labels") from None
     kind = _KINDS[target.kind]
     status = Status.SUBMITTED if submit else Status.DRAFT
     values = dict(labels=labels_to_bytes(labels), status=status.value, now=timezone.now(), submit=submit)
@@ -133,7 +147,7 @@ def label_save(*, user, target: LabelTarget, labels: np.ndarray, revision: int, 
         if revision != target.row["revision"]:
             raise StaleRevision(target.row["revision"])
         values["differ"] = count_differ(labels, labels_from_bytes(target.row["guess"]))
-        save = _update_postgres if connection.vendor == "postgresql" else _update_orm
+        save = _update_postgres if sql.in_use() else _update_orm
         new_revision, others = save(kind, user, target, revision, values, count)
         if new_revision is None:
             raise StaleRevision(kind.model.objects.filter(pk=target.row["id"]).values_list("revision", flat=True)[0])
@@ -184,13 +198,20 @@ def _update_orm(kind, user, target, revision, values, count):
         return revision + 1, selectors.submitted_count(target.task_id) - 1 if count else None
 
 
+def _submitted_count(target: LabelTarget) -> int:
+    """Active annotators of the task whose annotation is submitted (a fresh snapshot: run it after commit)."""
+    if sql.in_use():
+        return sql.submitted_count(task_id=target.task_id, chip_id=target.chip_id)
+    return selectors.submitted_count(target.task_id)
+
+
 def _announce_on_commit(kind, target: LabelTarget, user, revision: int, others) -> None:
     """Tell consensus when there is work for it: an annotator's submit once the task has all its annotators
     (the third and any later resubmit) or on a reference task (the annotator's accuracy); every expert submit.
 
     The count inside the saving statement sees only what was committed when it started: two annotators
-    submitting the 2nd and 3rd annotation at the same moment would each count 2. So below three the count is
-    taken again after commit; whichever commit is last then sees all of them.
+    submitting the 2nd and 3rd annotation at the same moment would each count 2. So below annotators_per_chip()
+    the count is taken again after commit; whichever commit is last then sees all of them.
     """
     if target.kind == EXPERT_LABEL:
         kwargs = dict(task_id=target.task_id, expert_id=user.pk, revision=revision)
@@ -199,13 +220,14 @@ def _announce_on_commit(kind, target: LabelTarget, user, revision: int, others) 
     kwargs = dict(task_id=target.task_id, annotator_id=user.pk, revision=revision, is_reference=target.is_reference)
 
     def announce(count):
-        if count >= MAX_ANNOTATORS_PER_CHIP or target.is_reference:
+        if count >= needed or target.is_reference:
             kind.signal.send(sender=kind.model, submitted_count=count, **kwargs)
 
-    if others + 1 >= MAX_ANNOTATORS_PER_CHIP:
+    needed = annotators_per_chip()
+    if others + 1 >= needed:
         transaction.on_commit(lambda: announce(others + 1))
     else:
-        transaction.on_commit(lambda: announce(sql.submitted_count(task_id=target.task_id, chip_id=target.chip_id)))
+        transaction.on_commit(lambda: announce(_submitted_count(target)))
 
 
 def _announce_withdrawn_on_commit(target: LabelTarget, user, revision: int) -> None:
@@ -218,7 +240,7 @@ def _announce_withdrawn_on_commit(target: LabelTarget, user, revision: int) -> N
         return
 
     def announce():
-        count = sql.submitted_count(task_id=target.task_id, chip_id=target.chip_id)
+        count = _submitted_count(target)
         annotation_withdrawn.send(sender=Annotation, task_id=target.task_id, annotator_id=user.pk, revision=revision,
                                   submitted_count=count, is_reference=target.is_reference)
 

@@ -17,10 +17,9 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from imagery.lib.domain import CLASS_NAMES, NO_DATA
+from imagery.lib.domain import N_CLASSES, NO_DATA
 
-N_CODES = len(CLASS_NAMES)  # label codes 0..7
-N_LABELED = N_CODES - 1  # labeled classes 1..7
+N_LABELED = N_CLASSES - 1  # labeled classes 1..7
 _CODE_BITS = 3  # 8 codes fit in 3 bits
 BLOCK_SIZE = 1 << 17  # pixels per block: keeps the 1 MB index buffer in cache
 _LUT_MAX_ANNOTATORS = 5  # 8**5 = 32768 entries per table
@@ -58,8 +57,8 @@ def class_confusion(labels: np.ndarray, reference: np.ndarray) -> np.ndarray:
     labels, reference = _as_codes(labels), _as_codes(reference)
     if labels.shape != reference.shape:
         raise ValueError(f"labels {labels.shape} and reference {reference.shape} differ in shape")
-    pair = reference.astype(np.intp).ravel() * N_CODES + labels.ravel()
-    return np.bincount(pair, minlength=N_CODES * N_CODES).reshape(N_CODES, N_CODES)
+    pair = reference.astype(np.intp).ravel() * N_CLASSES + labels.ravel()
+    return np.bincount(pair, minlength=N_CLASSES * N_CLASSES).reshape(N_CLASSES, N_CLASSES)
 
 
 # ---------------------------------------------------------------------------------------------- Bayesian consensus
@@ -94,8 +93,8 @@ def bayesian_consensus(
     out_label, out_score = out_label.reshape(grouped.shape[1:]), out_score.reshape(grouped.shape[1:])
     group_weights = weights.reshape(n, groups).T  # (groups, n)
     # Tables pay off unless there are nearly as many weight groups as pixels (per-pixel weights).
-    if n <= _LUT_MAX_ANNOTATORS and (groups == 1 or groups * N_CODES**n <= 4 * labels[0].size):
-        chunk = max(1, _LUT_MAX_ENTRIES // N_CODES**n)
+    if n <= _LUT_MAX_ANNOTATORS and (groups == 1 or groups * N_CLASSES**n <= 4 * labels[0].size):
+        chunk = max(1, _LUT_MAX_ENTRIES // N_CLASSES**n)
         for g0 in range(0, groups, chunk):
             g1 = min(groups, g0 + chunk)
             distinct, which = np.unique(group_weights[g0:g1], axis=0, return_inverse=True)
@@ -161,7 +160,7 @@ def _consensus_tables(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Label and score for every combination of n codes and every weight vector: weights (t, n) -> two (t * 8**n,)
     arrays indexed by table * 8**n + the codes packed 3 bits each (first annotator highest)."""
     t, n = weights.shape
-    combos = np.indices((N_CODES,) * n, dtype=np.uint8).reshape(n, -1)
+    combos = np.indices((N_CLASSES,) * n, dtype=np.uint8).reshape(n, -1)
     size = combos.shape[1]
     return _vote(np.tile(combos, t), np.repeat(weights.T, size, axis=1))
 
@@ -174,7 +173,7 @@ def _lookup_blocks(rows, which, tables, out_label, out_score, block_size) -> Non
     n, (n_groups, per_group) = len(rows), rows[0].shape
     if n_groups * per_group == 0:
         return
-    size = N_CODES**n
+    size = N_CLASSES**n
     offsets = (np.asarray(which, np.intp) * size)[:, None]
     block_rows, step = max(1, block_size // per_group), min(per_group, block_size)
     buffers = np.empty(block_rows * step, np.intp), np.empty((2, block_rows * step), np.uint16)
@@ -210,8 +209,8 @@ def _as_codes(labels) -> np.ndarray:
     labels = np.asarray(labels)
     if labels.dtype.kind not in "ui":
         raise ValueError(f"labels must be integers, got {labels.dtype}")
-    if labels.size and (labels.min() < 0 or labels.max() >= N_CODES):
-        raise ValueError(f"label codes must lie in 0..{N_CODES - 1}")
+    if labels.size and (labels.min() < 0 or labels.max() >= N_CLASSES):
+        raise ValueError(f"label codes must lie in 0..{N_CLASSES - 1}")
     return labels.astype(np.uint8, copy=False)
 
 
@@ -261,7 +260,7 @@ def dawid_skene(
 
 def _pattern_counts(rows) -> np.ndarray:
     """How often each packed combination of the rows' codes occurs: (8**r,) int64, counted block by block."""
-    size, total = N_CODES ** len(rows), rows[0].size
+    size, total = N_CLASSES ** len(rows), rows[0].size
     counts = np.zeros(size, np.int64)
     buffers = np.empty((2, min(BLOCK_SIZE, total)), np.uint16)
     for start in range(0, total, BLOCK_SIZE):
@@ -273,7 +272,7 @@ def _pattern_counts(rows) -> np.ndarray:
 def _unpack(codes: np.ndarray, r: int) -> np.ndarray:
     """(r, m) uint8 codes from packed indices (first row in the highest bits)."""
     shifts = _CODE_BITS * np.arange(r - 1, -1, -1)
-    return ((codes[None, :] >> shifts[:, None]) & (N_CODES - 1)).astype(np.uint8)
+    return ((codes[None, :] >> shifts[:, None]) & (N_CLASSES - 1)).astype(np.uint8)
 
 
 def _ds_patterns(patterns, counts, n, tol, max_iter, smoothing):
@@ -364,10 +363,10 @@ def dawid_skene_sparse(
     distinct, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
     m = distinct.size
     patterns = np.zeros((n_annotators + 1, m), np.uint8)
-    patterns[n_annotators] = distinct & (N_CODES - 1)
+    patterns[n_annotators] = distinct & (N_CLASSES - 1)
     rest, cols = distinct >> _CODE_BITS, np.arange(m)
     for _ in range(k):
-        code = (rest & (N_CODES - 1)).astype(np.uint8)
+        code = (rest & (N_CLASSES - 1)).astype(np.uint8)
         who = (rest >> _CODE_BITS) & ((1 << who_bits) - 1)
         has = code != NO_DATA
         patterns[who[has], cols[has]] = code[has]

@@ -18,10 +18,9 @@ from affine import Affine
 from rasterio.crs import CRS
 from rasterio.io import MemoryFile
 
-from imagery.lib.domain import CLASS_COLORS, CLASS_NAMES, NO_DATA
+from imagery.lib.domain import CLASS_COLORS, CLASS_NAMES, N_CLASSES, NO_DATA
 from imagery.lib.geo import to_lonlat
 
-N_CODES = len(CLASS_NAMES)
 COG_BLOCK = 256
 BAND_DESCRIPTIONS = ("land cover class", "consensus score (percent)")
 LABEL_MEDIA_TYPE = "image/tiff; application=geotiff; profile=cloud-optimized"  # the labels and the source scenes
@@ -33,7 +32,7 @@ SCIENTIFIC_EXTENSION = "https://stac-extensions.github.io/scientific/v1.0.0/sche
 PROPERTY_KEY = "land_cover_type"  # the published label:overviews key
 SUMMARY_FIELDS = (
     "chip_id", "tile_id", "complete", "labeled_pixels", "mean_score_pct", "share_100_pct", "share_60_100_pct",
-) + tuple(f"count_{code}" for code in range(1, N_CODES))
+) + tuple(f"count_{code}" for code in range(1, N_CLASSES))
 
 
 # ---------------------------------------------------------------------------------------------- rasters
@@ -57,8 +56,8 @@ def labels_tif(label: np.ndarray, score: np.ndarray, *, epsg: int, transform: Se
     label = np.asarray(label)
     if label.ndim != 2 or np.shape(score) != label.shape:
         raise ValueError(f"label {label.shape} and score {np.shape(score)} must be the same 2-D shape")
-    if label.size and (label.min() < 0 or label.max() >= N_CODES):
-        raise ValueError(f"class codes must lie in 0..{N_CODES - 1}")
+    if label.size and (label.min() < 0 or label.max() >= N_CLASSES):
+        raise ValueError(f"class codes must lie in 0..{N_CLASSES - 1}")
     bands = np.stack([label.astype(np.uint16), score_percent(label, score)])
     profile = dict(
         driver="GTiff", width=label.shape[1], height=label.shape[0], count=2, dtype="uint16", nodata=0,
@@ -82,7 +81,7 @@ def labels_tif(label: np.ndarray, score: np.ndarray, *, epsg: int, transform: Se
 
 def class_counts(label: np.ndarray) -> np.ndarray:
     """(8,) int64 pixel count per class code 0..7."""
-    return np.bincount(np.asarray(label, np.uint8).ravel(), minlength=N_CODES)[:N_CODES]
+    return np.bincount(np.asarray(label, np.uint8).ravel(), minlength=N_CLASSES)[:N_CLASSES]
 
 
 def source_dates_csv(dates: Iterable[date], tile_id: str) -> str:
@@ -156,12 +155,12 @@ def stac_item(
         "label:type": "raster",
         "label:properties": None,
         "label:tasks": ["segmentation"],
-        "label:classes": [{"name": None, "classes": list(range(N_CODES))}],
+        "label:classes": [{"name": None, "classes": list(range(N_CLASSES))}],
         "label:overviews": [{
             "property_key": PROPERTY_KEY,
             "counts": [
                 {"name": CLASS_NAMES[code], "count": int(counts[code])}
-                for code in range(1, N_CODES) if counts[code] > 0
+                for code in range(1, N_CLASSES) if counts[code] > 0
             ],
         }],
         "proj:epsg": int(epsg),
@@ -254,7 +253,7 @@ def summary_row(*, chip_id: str, tile_id: str, complete: bool, label: np.ndarray
         "share_100_pct": round(100 * float(np.count_nonzero(pct == 100)) / n, 2) if n else "",
         "share_60_100_pct": round(100 * float(np.count_nonzero((pct >= 60) & (pct < 100))) / n, 2) if n else "",
     }
-    row.update({f"count_{code}": int(counts[code]) for code in range(1, N_CODES)})
+    row.update({f"count_{code}": int(counts[code]) for code in range(1, N_CLASSES)})
     return row
 
 

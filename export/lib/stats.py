@@ -16,11 +16,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from imagery.lib.domain import CLASS_COLORS, CLASS_NAMES, NO_DATA  # noqa: E402
+from imagery.lib.domain import CLASS_COLORS, CLASS_NAMES, N_CLASSES, NO_DATA  # noqa: E402
 
 from export.lib.product import score_percent  # noqa: E402
 
-N_CODES = len(CLASS_NAMES)
 BIN_EDGES = tuple(range(0, 101, 10))
 
 
@@ -28,13 +27,13 @@ class DatasetStats:
     """Running pixel counts per class and per score percent."""
 
     def __init__(self):
-        self.class_counts = np.zeros(N_CODES, np.int64)
+        self.class_counts = np.zeros(N_CLASSES, np.int64)
         self.percent_counts = np.zeros(101, np.int64)
 
     def add(self, label: np.ndarray, score: np.ndarray) -> None:
         """Add one task's (or chip's) consensus label (codes 0..7) and score (0..1)."""
         label = np.asarray(label, np.uint8)
-        self.class_counts += np.bincount(label.ravel(), minlength=N_CODES)[:N_CODES]
+        self.class_counts += np.bincount(label.ravel(), minlength=N_CLASSES)[:N_CLASSES]
         pct = score_percent(label, score)[label != NO_DATA]
         self.percent_counts += np.bincount(pct, minlength=101)[:101]
 
@@ -49,7 +48,7 @@ class DatasetStats:
         return [
             {"code": code, "name": CLASS_NAMES[code], "pixels": int(self.class_counts[code]),
              "share_pct": round(100 * int(self.class_counts[code]) / labeled, 3) if labeled else 0.0}
-            for code in range(1, N_CODES)
+            for code in range(1, N_CLASSES)
         ]
 
     def scores(self) -> dict:

@@ -24,12 +24,12 @@ from imagery.lib.domain import (
     NO_DATA,
     REFLECTANCE_SCALE,
     SCL_BAND,
-    SCL_INVALID,
     SCL_NOT_VEGETATED,
     SCL_SNOW,
     SCL_VEGETATION,
     SCL_WATER,
 )
+from imagery.lib.observations import usable
 
 N_DATES = 24  # reconstruction dates a year
 N_FEATURES = N_DATES * len(BANDS)  # 240
@@ -48,39 +48,6 @@ SCL_AGREEMENT = {
 
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 DEFAULT_MAPPING = MAPPINGS_DIR / "globeland30.csv"
-
-
-# --- validity -------------------------------------------------------------------------------------------------
-
-
-def observation_validity(reflectance: np.ndarray, scl: np.ndarray, cloud_mask: np.ndarray | None) -> np.ndarray:
-    """(T, N) bool: True where an observation can be used.
-
-    reflectance (T, B, N) with 0 = no data; scl and cloud_mask (T, N), ABSENT where the scene had no such layer.
-    The SCL decides where present (codes in SCL_INVALID are unusable); scenes without SCL (L1C) fall back to the
-    binary cloud mask (0 = clear); a scene with neither counts as clear (e.g. cloud-free composites).
-    cloud_mask None: the caller knows SCL is present everywhere (the cloud mask cannot matter).
-    """
-    if reflectance.dtype.kind in "ui":  # an OR over bands beats any(): no cast of every value to bool
-        valid = np.bitwise_or.reduce(reflectance, axis=1) != 0
-    else:
-        valid = reflectance.any(axis=1)
-    # Bit `code` of _SCL_INVALID_BITS (codes above 15, e.g. ABSENT, are never invalid), kept in uint8: bit 0 survives
-    # the cast, and half-size temporaries.
-    scl_bad = np.minimum(scl, 15, out=np.empty(scl.shape, np.uint8), casting="unsafe")
-    np.right_shift(_SCL_INVALID_BITS, scl_bad, out=scl_bad, casting="unsafe")
-    if cloud_mask is None:
-        valid &= (scl_bad & 1) == 0
-        return valid
-    scl_bad &= 1
-    mask_ok = (cloud_mask == 0) | (cloud_mask == ABSENT)
-    valid &= np.where(scl != ABSENT, scl_bad == 0, mask_ok)
-    return valid
-
-
-# One bit per invalid SCL code (cheaper than a lookup table: shifts vectorize, gathers do not).
-_SCL_INVALID_BITS = np.uint16(sum(1 << code for code in SCL_INVALID))
-assert max(SCL_INVALID) < 15
 
 
 # --- periodic interpolation -----------------------------------------------------------------------------------
@@ -178,7 +145,7 @@ def chip_features(
         scratch = Scratch()
         for s in block_starts:
             px = slice(s, min(s + BLOCK, n_pix))
-            valid = observation_validity(reflectance[..., px], scl[:, px], None if cloud is None else cloud[:, px])
+            valid = usable(reflectance[..., px], scl[:, px], None if cloud is None else cloud[:, px], band_axis=1)
             interpolate_block(plan, reflectance[..., px], valid, 1 / REFLECTANCE_SCALE, series, s, has_obs[px], scratch)
             if has_scl:
                 scl_class[px] = scl_majority(scl[:, px], valid)

@@ -34,8 +34,13 @@ SCL_CLOUD_MEDIUM = 8
 SCL_CLOUD_HIGH = 9
 SCL_THIN_CIRRUS = 10
 SCL_SNOW = 11
-# Observations unusable for the model and shown as cloud in the layers.
-SCL_INVALID = (SCL_NO_DATA, SCL_SATURATED, SCL_CLOUD_SHADOW, SCL_CLOUD_MEDIUM, SCL_CLOUD_HIGH, SCL_THIN_CIRRUS)
+# Cloudy SCL codes: counted in a scene's cloud fraction, drawn as cloud by the layers, unusable for the model.
+# Saturated/defective (1) belongs here: DOMAIN.md names {1, 3, 8, 9, 10} (with no data, 0) as the invalid set "for the
+# model, the cloud fraction and the cloud hatch alike" — a defective pixel is as unusable as a cloudy one, and leaving
+# it out of the cloud fraction made a scene's fraction disagree with its hatch. imagery.lib.observations applies them.
+SCL_CLOUDY = (SCL_SATURATED, SCL_CLOUD_SHADOW, SCL_CLOUD_MEDIUM, SCL_CLOUD_HIGH, SCL_THIN_CIRRUS)
+# Unusable observations: no data, or cloudy.
+SCL_INVALID = (SCL_NO_DATA, *SCL_CLOUDY)
 
 # LandCoverNet taxonomy
 NO_DATA = 0

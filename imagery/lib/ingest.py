@@ -19,19 +19,13 @@ from imagery.lib.domain import (
     CLOUD_MASK_BAND,
     SCENE_BAND_COUNT,
     SCL_BAND,
-    SCL_CLOUD_HIGH,
-    SCL_CLOUD_MEDIUM,
-    SCL_CLOUD_SHADOW,
-    SCL_INVALID,
-    SCL_NO_DATA,
-    SCL_THIN_CIRRUS,
     TASK_SIZE,
     TASKS_PER_SIDE,
 )
+from imagery.lib.observations import cloudy, has_data, usable
 from imagery.lib.sources import Source, SourceError
 
 STRETCH_PERCENTILES = (2, 98)
-SCL_CLOUDY = (SCL_CLOUD_SHADOW, SCL_CLOUD_MEDIUM, SCL_CLOUD_HIGH, SCL_THIN_CIRRUS)
 
 
 @dataclass
@@ -88,9 +82,9 @@ def scene_stack(source: Source, row0: int, col0: int) -> tuple[np.ndarray, list[
             stack[i, SCL_BAND] = ABSENT
         else:
             stack[i, SCL_BAND, :h, :w] = data.scl  # padding stays SCL no data (0)
-        if data.cloud is not None:
-            stack[i, CLOUD_MASK_BAND, :h, :w] = data.cloud
-    return stack, [s.has_scl for s in source.scenes], [s.has_cloud for s in source.scenes]
+        if data.cloud_mask is not None:
+            stack[i, CLOUD_MASK_BAND, :h, :w] = data.cloud_mask
+    return stack, [s.has_scl for s in source.scenes], [s.has_cloud_mask for s in source.scenes]
 
 
 def harmonise(bands: np.ndarray, dn_offset: int) -> np.ndarray:
@@ -102,28 +96,26 @@ def harmonise(bands: np.ndarray, dn_offset: int) -> np.ndarray:
 
 
 def data_mask(stack: np.ndarray) -> np.ndarray:
-    """(n, H, W) True where a scene has a reflectance value (any band non-zero) and SCL does not say no data."""
-    has_value = (stack[:, : len(BANDS)] > 0).any(axis=1)
-    return has_value & (stack[:, SCL_BAND] != SCL_NO_DATA)
+    """(n, H, W) True where a scene holds data (imagery.lib.observations.has_data)."""
+    return has_data(stack[:, : len(BANDS)], stack[:, SCL_BAND], band_axis=1)
 
 
 def cloudy_mask(stack: np.ndarray) -> np.ndarray:
-    """(n, H, W) True where SCL or the cloud mask (whichever exists) calls the pixel cloud or shadow."""
-    return np.isin(stack[:, SCL_BAND], SCL_CLOUDY) | (stack[:, CLOUD_MASK_BAND] == 1)
+    """(n, H, W) True where SCL or, without SCL, the cloud mask calls the pixel cloudy (observations.cloudy)."""
+    return cloudy(stack[:, SCL_BAND], stack[:, CLOUD_MASK_BAND])
 
 
 def valid_mask(stack: np.ndarray) -> np.ndarray:
-    """(n, H, W) True for cloud-free observations usable for the stretch and the model."""
-    scl = stack[:, SCL_BAND]
-    return data_mask(stack) & ~np.isin(scl, SCL_INVALID) & ~cloudy_mask(stack)
+    """(n, H, W) True for usable observations (observations.usable): the stretch's pixels, the model's."""
+    return usable(stack[:, : len(BANDS)], stack[:, SCL_BAND], stack[:, CLOUD_MASK_BAND], band_axis=1)
 
 
 def cloud_fractions(stack: np.ndarray) -> list[float]:
     """Share of each scene's data pixels that are cloudy (1.0 for a scene with no data)."""
     data = data_mask(stack)
-    cloudy = (cloudy_mask(stack) & data).sum(axis=(1, 2))
+    n_cloudy = (cloudy_mask(stack) & data).sum(axis=(1, 2))
     n_data = data.sum(axis=(1, 2))
-    return [float(c / d) if d else 1.0 for c, d in zip(cloudy, n_data)]
+    return [float(c / d) if d else 1.0 for c, d in zip(n_cloudy, n_data)]
 
 
 def chip_stretch(stack: np.ndarray) -> tuple[list[int], list[int]]:

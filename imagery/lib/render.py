@@ -20,24 +20,11 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from imagery.lib.domain import (
-    ABSENT,
-    BAND_INDEX,
-    CLOUD_MASK_BAND,
-    SCL_BAND,
-    SCL_CLOUD_HIGH,
-    SCL_CLOUD_MEDIUM,
-    SCL_CLOUD_SHADOW,
-    SCL_INVALID,
-    SCL_NO_DATA,
-    SCL_SATURATED,
-    SCL_THIN_CIRRUS,
-)
+from imagery.lib.domain import BAND_INDEX, CLOUD_MASK_BAND, SCL_BAND
+from imagery.lib.observations import cloudy, has_data as observed_data, usable
 
 RENDER_VERSION = 1  # bump when the pixels a layer produces change, so cached ETags change too
 CLOUD_STYLES = ("none", "tint", "hatch")
-# SCL classes drawn as cloud (the invalid observations minus plain no data, which is transparent instead).
-SCL_CLOUDY = (SCL_SATURATED, SCL_CLOUD_SHADOW, SCL_CLOUD_MEDIUM, SCL_CLOUD_HIGH, SCL_THIN_CIRRUS)
 CLOUD_TINT_RGB = np.array([255, 0, 255], dtype=np.float32)  # magenta: never a natural colour in these views
 CLOUD_TINT_ALPHA = 0.5
 HATCH_PERIOD = 4  # one diagonal line every 4 ground pixels
@@ -80,25 +67,18 @@ INDEX_LAYERS = {
 
 def has_data(window: np.ndarray) -> np.ndarray:
     """(h, w) bool: some reflectance is recorded and SCL (when present) does not say no data."""
-    data = (window[:SCL_BAND] > 0).any(axis=0)
-    scl = window[SCL_BAND]
-    return data & (scl != SCL_NO_DATA)
+    return observed_data(window[:SCL_BAND], window[SCL_BAND], band_axis=0)
 
 
 def cloud_mask(window: np.ndarray) -> np.ndarray:
-    """(h, w) bool cloud/shadow/defective: from SCL where present, else from the binary cloud mask, else none."""
-    scl = window[SCL_BAND]
-    from_scl = np.isin(scl, SCL_CLOUDY)
-    mask = window[CLOUD_MASK_BAND]
-    from_mask = (scl == ABSENT) & (mask == 1)
-    return from_scl | from_mask
+    """(h, w) bool cloudy (imagery.lib.observations.cloudy): drawn by the cloud styles; no data stays transparent."""
+    return cloudy(window[SCL_BAND], window[CLOUD_MASK_BAND])
 
 
 def valid_fraction(window: np.ndarray) -> float:
-    """Share of the window's pixels that hold data and are usable (SCL not invalid, cloud mask not set)."""
-    scl = window[SCL_BAND]
-    usable = has_data(window) & ~np.isin(scl, SCL_INVALID) & ~cloud_mask(window)
-    return float(usable.mean()) if usable.size else 0.0
+    """Share of the window's pixels that are usable (imagery.lib.observations.usable)."""
+    valid = usable(window[:SCL_BAND], window[SCL_BAND], window[CLOUD_MASK_BAND], band_axis=0)
+    return float(valid.mean()) if valid.size else 0.0
 
 
 def stretch(bands: np.ndarray, low: Sequence[float], high: Sequence[float], gamma: float = 1.0) -> np.ndarray:
@@ -181,7 +161,7 @@ def render(
     low: Sequence[float],
     high: Sequence[float],
     *,
-    cloud: str = "none",
+    cloud_style: str = "none",
     origin: tuple[int, int] = (0, 0),
 ) -> np.ndarray:
     """Render layer `name` of a (12, h, w) window as (h, w, 4) uint8 RGBA; no data is fully transparent (0,0,0,0).
@@ -190,11 +170,11 @@ def render(
     """
     if name not in LAYERS:
         raise KeyError(f"unknown layer {name!r}; valid layers: {', '.join(LAYERS)}")
-    if cloud not in CLOUD_STYLES:
-        raise ValueError(f"unknown cloud style {cloud!r}; valid: {', '.join(CLOUD_STYLES)}")
+    if cloud_style not in CLOUD_STYLES:
+        raise ValueError(f"unknown cloud style {cloud_style!r}; valid: {', '.join(CLOUD_STYLES)}")
     rgb, valid = LAYERS[name](window, low, high)
     valid = valid & has_data(window)
-    rgb = _draw_clouds(rgb, cloud_mask(window), cloud, origin)
+    rgb = _draw_clouds(rgb, cloud_mask(window), cloud_style, origin)
     rgba = np.zeros(rgb.shape[:2] + (4,), dtype=np.uint8)
     rgba[..., :3] = np.where(valid[..., None], rgb, 0)
     rgba[..., 3] = valid * np.uint8(255)

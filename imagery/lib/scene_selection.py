@@ -9,7 +9,7 @@ chip's own SCL window:
    `max_tile_cloud` are not probed at all; an Item without the property is probed.
 2. **Probe**: the chip's SCL window (128×128 px at 20 m) of every remaining Item gives `chip_nodata` (share of SCL
    no-data pixels: outside the swath) and `chip_cloud` (share of the data pixels that are cloud or shadow, the
-   ingest rule `SCL_CLOUDY`; the same figure a stored scene shows as `cloud_fraction`).
+   rule `imagery.lib.observations.cloudy`; the same figure a stored scene shows as `cloud_fraction`).
 3. **Usable**: some data and no more than `max_nodata` of the chip outside the swath. An Item whose chip window is
    all no data never counts, however clear its tile is.
 4. **Rank** by the share of the chip that is unusable (no data, or cloud among the data), then tile cloud, date and
@@ -29,7 +29,7 @@ from datetime import date
 import numpy as np
 
 from imagery.lib.domain import SCL_NO_DATA
-from imagery.lib.ingest import SCL_CLOUDY
+from imagery.lib.observations import cloudy
 
 SCENES_PER_YEAR = 24  # the paper: 12 month picks + 12 extras
 MONTH_PICK = "month"
@@ -90,7 +90,7 @@ def chip_figures(scl: np.ndarray) -> tuple[float, float]:
     data = scl != SCL_NO_DATA
     n_data = int(data.sum())
     nodata = 1.0 - n_data / scl.size if scl.size else 1.0
-    cloud = float((np.isin(scl, SCL_CLOUDY) & data).sum() / n_data) if n_data else 1.0
+    cloud = float((cloudy(scl) & data).sum() / n_data) if n_data else 1.0
     return cloud, float(nodata)
 
 

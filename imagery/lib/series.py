@@ -2,7 +2,8 @@
 
 import numpy as np
 
-from imagery.lib.domain import ABSENT, BAND_INDEX, CLOUD_MASK_BAND, REFLECTANCE_SCALE, SCL_BAND, SCL_INVALID
+from imagery.lib.domain import ABSENT, BAND_INDEX, CLOUD_MASK_BAND, REFLECTANCE_SCALE, SCL_BAND
+from imagery.lib.observations import usable
 
 
 def _nd(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -20,16 +21,14 @@ def pixel_series(values: np.ndarray) -> dict[str, np.ndarray]:
     undefined), scl (int, -1 where the scene had none), valid (has data, SCL not invalid, not masked cloudy).
     """
     dn = values[:, :SCL_BAND]
-    has_data = (dn > 0).any(axis=1)
     reflectance = np.where(dn > 0, dn / REFLECTANCE_SCALE, np.nan)
-    scl = values[:, SCL_BAND].astype(np.int64)
+    scl = values[:, SCL_BAND]
     scl_present = scl != ABSENT
-    masked = (values[:, CLOUD_MASK_BAND] == 1) & ~scl_present
-    valid = has_data & ~(scl_present & np.isin(scl, SCL_INVALID)) & ~masked
+    valid = usable(dn, scl, values[:, CLOUD_MASK_BAND], band_axis=1)
     return {
         "reflectance": reflectance,
         "ndvi": _nd(dn[:, BAND_INDEX["B08"]], dn[:, BAND_INDEX["B04"]]),
         "ndwi": _nd(dn[:, BAND_INDEX["B03"]], dn[:, BAND_INDEX["B08"]]),
-        "scl": np.where(scl_present, scl, -1),
+        "scl": np.where(scl_present, scl.astype(np.int64), -1),
         "valid": valid,
     }

@@ -34,7 +34,7 @@ Window = tuple[int, int, int, int]  # row_off, col_off, height, width in source 
 class SceneData:
     bands: np.ndarray  # (10, h, w) uint16, 0 = no data
     scl: np.ndarray | None = None  # (h, w) uint8 Sen2Cor classes
-    cloud: np.ndarray | None = None  # (h, w) uint8: 1 cloud, 0 clear, ABSENT unknown
+    cloud_mask: np.ndarray | None = None  # (h, w) uint8: 1 cloud, 0 clear, ABSENT unknown
 
 
 @dataclass
@@ -46,7 +46,7 @@ class SourceScene:
     height: int
     width: int
     has_scl: bool = False
-    has_cloud: bool = False
+    has_cloud_mask: bool = False
     origin: str = ""
 
     def read(self, window: Window | None = None) -> SceneData:
@@ -62,8 +62,8 @@ class SourceScene:
         return self.read().scl
 
     @property
-    def cloud(self) -> np.ndarray | None:
-        return self.read().cloud
+    def cloud_mask(self) -> np.ndarray | None:
+        return self.read().cloud_mask
 
 
 @dataclass

@@ -64,7 +64,7 @@ def landcovernet_chips(paths: list[Path], fallback_date: date | None) -> list[So
             cld = _companion(Path(f"{prefix}_CLD.tif"), grid)
             grids.append((grid, path))
             scenes.append(SourceScene(day, _chip_reader(path, order, scl, cld), grid.height, grid.width,
-                                      has_scl=scl is not None, has_cloud=cld is not None, origin=str(path)))
+                                      has_scl=scl is not None, has_cloud_mask=cld is not None, origin=str(path)))
         require_same_grid(grids)
         grid = grids[0][0]
         sources.append(Source(key if named else Path(key).name, "landcovernet", grid.epsg, grid.transform,
@@ -91,9 +91,9 @@ def _chip_reader(path: Path, order: list[int], scl, cld) -> Callable[[Window], S
             out.scl = read_window(scl[0], window, indexes=1).astype(np.uint8)
         if cld is not None:
             values = read_window(cld[0], window, indexes=1)
-            out.cloud = (values >= CLD_THRESHOLD).astype(np.uint8)
+            out.cloud_mask = (values >= CLD_THRESHOLD).astype(np.uint8)
             if cld[1] is not None:
-                out.cloud[values == cld[1]] = ABSENT
+                out.cloud_mask[values == cld[1]] = ABSENT
         return out
 
     return read
@@ -195,7 +195,7 @@ def stacks(paths: list[Path], fallback_date: date | None) -> list[Source]:
         tile = tile or (named_tile.group(1) if named_tile else None)
         grids.append((grid, path))
         scenes.append(SourceScene(day, _stack_reader(path, order, mask), grid.height, grid.width,
-                                  has_cloud=mask is not None, origin=str(path)))
+                                  has_cloud_mask=mask is not None, origin=str(path)))
     require_same_grid(grids)
     grid = grids[0][0]
     layout = "l1c-stack" if len(L1C_BANDS) in counts else "stack"
@@ -207,7 +207,7 @@ def _stack_reader(path: Path, order: list[int], mask) -> Callable[[Window], Scen
     def read(window: Window) -> SceneData:
         out = SceneData(to_uint16(read_window(path, window, indexes=[i + 1 for i in order])))
         if mask is not None:
-            out.cloud = (read_window(mask[0], window, indexes=mask[1]) > 0).astype(np.uint8)
+            out.cloud_mask = (read_window(mask[0], window, indexes=mask[1]) > 0).astype(np.uint8)
         return out
 
     return read

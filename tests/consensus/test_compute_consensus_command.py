@@ -4,7 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from consensus.models import ConsensusLabel
-from consensus.selectors import label_array
+from annotation.lib.labels import labels_from_bytes
 from imagery.models import Task
 
 from tests.consensus.conftest import filled
@@ -30,7 +30,7 @@ def run(*args):
 def test_the_command_computes_every_complete_task_and_a_second_run_writes_nothing(labeled):
     assert "5 consensus labels written" in run()
     assert ConsensusLabel.objects.count() == 5
-    assert all(np.all(label_array(c.label) == 1) for c in ConsensusLabel.objects.all())
+    assert all(np.all(labels_from_bytes(c.label) == 1) for c in ConsensusLabel.objects.all())
     assert "0 consensus labels written" in run()
 
 

@@ -6,7 +6,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from consensus.models import AnnotatorAccuracy, ConsensusLabel
-from consensus.selectors import label_array, score_array
+from annotation.lib.labels import labels_from_bytes
+from consensus.lib.codec import score_from_bytes
 from imagery.models import Task
 from tests.worker_wait import wait_for_worker
 
@@ -48,8 +49,8 @@ def test_the_third_submission_and_a_new_expert_label_update_consensus_on_the_wor
     assert not ConsensusLabel.objects.filter(task=task).exists()
     submit(carol, task, 7)  # third submission: the worker merges the three
     row = wait_for_worker(lambda: ConsensusLabel.objects.filter(task=task).first(), "compute the task's consensus")
-    assert np.all(label_array(row.label) == 5)  # all on the prior: a three-way tie goes to the smallest code
-    np.testing.assert_allclose(score_array(row.score), 1 / 3, rtol=1e-6)
+    assert np.all(labels_from_bytes(row.label) == 5)  # all on the prior: a three-way tie goes to the smallest code
+    np.testing.assert_allclose(score_from_bytes(row.score), 1 / 3, rtol=1e-6)
 
     for user, value in ((alice, 5), (bob, 6), (carol, 7)):  # blind labels of the reference task
         submit(user, reference, value)
@@ -63,5 +64,5 @@ def test_the_third_submission_and_a_new_expert_label_update_consensus_on_the_wor
         lambda: ConsensusLabel.objects.filter(task=task, computed_at__gt=row.computed_at).first(),
         "recompute the affected consensus",
     )
-    assert np.all(label_array(changed.label) == 7)
+    assert np.all(labels_from_bytes(changed.label) == 7)
     assert changed.inputs["weights"] == [0.001, 0.001, 1.0]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from guesslabels.lib import features as F
-from imagery.lib.domain import ABSENT, BANDS, CLOUD_MASK_BAND, SCL_BAND, SCL_INVALID
+from imagery.lib.domain import ABSENT, BANDS, CLOUD_MASK_BAND, SCL_BAND
 
 D = dt.date
 
@@ -110,35 +110,6 @@ def test_reconstruction_uses_the_chips_24_dates_or_24_even_dates():
     assert F.reconstruction_positions(dates).tolist() == sorted(F.year_positions(dates).tolist())
     even = F.reconstruction_positions(dates[:5])
     assert len(even) == 24 and even[0] == pytest.approx(1 / 48) and np.allclose(np.diff(even), 1 / 24)
-
-
-# --- validity ---
-
-
-def test_every_scl_invalid_code_and_only_those_reject_an_observation():
-    scl = np.arange(12, dtype=np.uint16)[None, :]  # one date, 12 pixels, codes 0..11
-    refl = np.ones((1, 10, 12), np.uint16)
-    valid = F.observation_validity(refl, scl, np.zeros_like(scl))
-    assert [c for c in range(12) if not valid[0, c]] == sorted(SCL_INVALID) == [0, 1, 3, 8, 9, 10]
-
-
-def test_without_scl_the_cloud_mask_decides_and_without_either_the_pixel_counts_as_clear():
-    scl = np.full((1, 3), ABSENT, np.uint16)
-    mask = np.array([[0, 1, ABSENT]], np.uint16)
-    valid = F.observation_validity(np.ones((1, 10, 3), np.uint16), scl, mask)
-    assert valid.tolist() == [[True, False, True]]
-
-
-def test_scl_wins_over_the_cloud_mask_when_both_exist():
-    valid = F.observation_validity(np.ones((1, 10, 2), np.uint16), np.array([[4, 9]]), np.array([[1, 0]]))
-    assert valid.tolist() == [[True, False]]
-
-
-def test_reflectance_no_data_is_invalid_even_under_clear_sky():
-    refl = np.ones((1, 10, 2), np.uint16)
-    refl[0, :, 1] = 0
-    valid = F.observation_validity(refl, np.array([[4, 4]]), np.array([[0, 0]]))
-    assert valid.tolist() == [[True, False]]
 
 
 # --- SCL majority ---

@@ -45,14 +45,14 @@ def test_a_small_source_is_padded_to_one_chip_and_its_empty_tasks_marked(sloveni
 
 def test_cloud_fraction_follows_the_cloud_mask(slovenia):
     (chip,) = prepare_chips(slovenia)
-    expected = [float(s.cloud.mean()) for s in slovenia.scenes]
+    expected = [float(s.cloud_mask.mean()) for s in slovenia.scenes]
     assert chip.cloud_fraction == pytest.approx(expected)
     assert chip.cloud_fraction[1] == 1.0  # 2015-07-31 is fully cloudy
 
 
 def test_stretch_is_p2_p98_of_the_cloud_free_pixels_of_all_dates(slovenia):
     (chip,) = prepare_chips(slovenia)
-    clear = [s for s in slovenia.scenes if not s.cloud.any()]
+    clear = [s for s in slovenia.scenes if not s.cloud_mask.any()]
     assert 0 < len(clear) < 5
     red = np.concatenate([s.bands[BANDS.index("B04")].ravel() for s in clear])
     lo, hi = np.percentile(red, [2, 98])

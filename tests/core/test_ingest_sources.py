@@ -33,7 +33,7 @@ def test_landcovernet_chip_takes_id_tile_and_date_from_its_file_name(data):
     np.testing.assert_array_equal(scene.bands, _raw(folder / "52UEA_08_20180720_bands10.tif"))
     np.testing.assert_array_equal(scene.scl, _raw(folder / "52UEA_08_20180720_SCL.tif", indexes=1))
     cld = _raw(folder / "52UEA_08_20180720_CLD.tif", indexes=1)
-    np.testing.assert_array_equal(scene.cloud, np.where(cld == 255, ABSENT, cld >= 50))
+    np.testing.assert_array_equal(scene.cloud_mask, np.where(cld == 255, ABSENT, cld >= 50))
 
 
 def test_landcovernet_chip_without_a_date_needs_one(data):
@@ -58,7 +58,7 @@ def test_per_band_files_resample_20_m_bands_to_10_m_by_nearest_neighbour(data):
     (source,), _ = read_sources([folder])
     assert (source.layout, source.tile, source.height, source.width) == ("per-band", "33UUU", 768, 1536)
     (scene,) = source.scenes
-    assert scene.date == date(2017, 2, 16) and scene.scl is None and scene.cloud is None
+    assert scene.date == date(2017, 2, 16) and scene.scl is None and scene.cloud_mask is None
     assert scene.bands.shape == (10, 768, 1536) and scene.bands.dtype == np.uint16
     np.testing.assert_array_equal(scene.bands[0], _raw(folder / "T33UUU_20170216T102101_B02.tif", indexes=1))
     b11 = _raw(folder / "T33UUU_20170216T102101_B11.tif", indexes=1)
@@ -80,7 +80,7 @@ def test_l1c_stacks_become_one_multi_date_source_with_the_matching_cloud_masks(d
     np.testing.assert_array_equal(source.scenes[1].bands[BANDS.index("B8A")], np.rint(raw[8] * 10000))
     clm = _raw(folder / "clm_68dates.tif")
     for i, scene in enumerate(source.scenes):  # the five dates are the first five timestamps
-        np.testing.assert_array_equal(scene.cloud, clm[i])
+        np.testing.assert_array_equal(scene.cloud_mask, clm[i])
     assert {p.name for p in ignored} >= {"dem.tif", "lulc.tif"} and "clm_68dates.tif" not in {p.name for p in ignored}
 
 
@@ -88,7 +88,7 @@ def test_l3a_int16_stacks_keep_their_values_as_uint16(data):
     folder = data / "theia_l3a_bouconne_2018"
     (source,), _ = read_sources([folder])
     assert len(source.scenes) == 7 and source.scenes[0].date == date(2018, 4, 29)
-    assert source.scenes[0].scl is None and source.scenes[0].cloud is None
+    assert source.scenes[0].scl is None and source.scenes[0].cloud_mask is None
     np.testing.assert_array_equal(source.scenes[0].bands, _raw(folder / "bouconne_20180429.tif").astype(np.uint16))
 
 

@@ -12,7 +12,7 @@ import rasterio
 from PIL import Image
 
 from imagery.lib import render
-from imagery.lib.domain import ABSENT, BAND_INDEX, CLOUD_MASK_BAND, SCENE_BAND_COUNT, SCL_BAND
+from imagery.lib.domain import ABSENT, BAND_INDEX, CLOUD_MASK_BAND, SCENE_BAND_COUNT, SCL_BAND, SCL_CLOUDY, SCL_INVALID
 
 REPO = Path(__file__).resolve().parents[2]
 CHIPS = Path(os.environ.get("LCNET_SAMPLE_DATA", REPO.parent / "shared" / "data")) / "landcovernet_s2_chips"
@@ -121,8 +121,8 @@ def test_scl_no_data_is_transparent(chip_a, stretch_a):
 
 def test_cloud_tint_marks_exactly_the_scl_cloud_pixels_of_a_real_chip(chip_a, stretch_a):
     plain = render.render("rgb", chip_a, *stretch_a)
-    tinted = render.render("rgb", chip_a, *stretch_a, cloud="tint")
-    cloudy = np.isin(chip_a[SCL_BAND], render.SCL_CLOUDY)
+    tinted = render.render("rgb", chip_a, *stretch_a, cloud_style="tint")
+    cloudy = np.isin(chip_a[SCL_BAND], SCL_CLOUDY)
     assert cloudy.any() and (~cloudy).any()
     np.testing.assert_array_equal(tinted[~cloudy], plain[~cloudy])
     changed = (tinted[cloudy] != plain[cloudy]).any(axis=1)
@@ -138,8 +138,8 @@ def test_cloud_mask_is_used_when_scl_is_absent(stretch_a):
 
 def test_hatch_lines_are_anchored_to_chip_coordinates(stretch_a):
     full = scene_array("52UEA_08_20180720")  # fully cloudy scene: SCL 8/9/10 everywhere
-    whole = render.render("rgb", full, *stretch_a, cloud="hatch")
-    part = render.render("rgb", full[:, 33:65, 70:102], *stretch_a, cloud="hatch", origin=(33, 70))
+    whole = render.render("rgb", full, *stretch_a, cloud_style="hatch")
+    part = render.render("rgb", full[:, 33:65, 70:102], *stretch_a, cloud_style="hatch", origin=(33, 70))
     np.testing.assert_array_equal(part, whole[33:65, 70:102])
     magenta = (whole[..., :3] == (255, 0, 255)).all(axis=2)
     assert 0.2 < magenta.mean() < 0.3  # one diagonal in four
@@ -147,7 +147,7 @@ def test_hatch_lines_are_anchored_to_chip_coordinates(stretch_a):
 
 def test_valid_fraction_of_a_fully_cloudy_chip_is_zero_and_of_chip_a_counts_clear_scl(chip_a):
     assert render.valid_fraction(scene_array("52UEA_08_20180720")) == 0.0
-    clear = ~np.isin(chip_a[SCL_BAND], render.SCL_INVALID)
+    clear = ~np.isin(chip_a[SCL_BAND], SCL_INVALID)
     assert render.valid_fraction(chip_a) == pytest.approx(clear.mean())
 
 

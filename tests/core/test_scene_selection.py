@@ -43,7 +43,7 @@ def test_chip_figures_count_cloud_among_data_pixels_and_no_data_among_all():
     cloud, nodata = sel.chip_figures(scl)
     assert nodata == 0.5 and cloud == 0.25
     assert sel.chip_figures(np.zeros((SIDE, SIDE), np.uint8)) == (1.0, 1.0)
-    assert sel.chip_figures(np.full((SIDE, SIDE), 1, np.uint8))[0] == 0.0  # saturated is not cloud
+    assert sel.chip_figures(np.full((SIDE, SIDE), 1, np.uint8))[0] == 1.0  # saturated/defective counts as cloudy (domain.SCL_CLOUDY)
 
 
 def test_a_clear_tile_whose_chip_is_outside_the_swath_never_counts():

@@ -222,7 +222,7 @@ def test_a_campaign_slice_runs_on_processes_sharing_only_postgres_redis_and_s3_a
 
     from annotation.services import reference_task_add
     from consensus.models import ConsensusLabel
-    from consensus.selectors import label_array
+    from annotation.lib.labels import labels_from_bytes
     from guesslabels.models import GuessLabel, RunStatus, TrainingRun
     from imagery.models import Chip, Task
 
@@ -262,7 +262,7 @@ def test_a_campaign_slice_runs_on_processes_sharing_only_postgres_redis_and_s3_a
     # Consensus on the workers, for every task.
     for task in tasks:
         row = wait_for_worker(lambda: ConsensusLabel.objects.filter(task=task).first(), f"merge task {task.pk}", 90)
-        np.testing.assert_array_equal(label_array(row.label), truth)
+        np.testing.assert_array_equal(labels_from_bytes(row.label), truth)
 
     # The killed run was run again to the end by a worker: one run, done, its guess on S3 and served over HTTP.
     run = wait_for_worker(lambda: TrainingRun.objects.filter(pk=run.pk, status=RunStatus.DONE).first(),

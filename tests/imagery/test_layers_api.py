@@ -68,7 +68,7 @@ def test_full_chip_context_returns_the_whole_chip(admin_client, layer_chip):
 
 def test_cloud_tint_marks_the_cloudy_scene(admin_client, layer_chip):
     plain, _ = get_png(admin_client, task_of(layer_chip, 4, 4), "rgb", scene=1)
-    tinted, _ = get_png(admin_client, task_of(layer_chip, 4, 4), "rgb", scene=1, cloud="tint")
+    tinted, _ = get_png(admin_client, task_of(layer_chip, 4, 4), "rgb", scene=1, cloud_style="tint")
     assert (tinted[..., 0] >= 127).all() and (tinted[..., 2] >= 127).all()  # half magenta everywhere
     assert (tinted != plain).any()
 
@@ -114,7 +114,7 @@ def test_switching_dates_layers_and_context_reads_each_scene_file_once(admin_cli
         ({"scene": "x"}, "valid integer"),
         ({"context": -1}, "greater than or equal to 0"),
         ({"context": 257}, "less than or equal to 256"),
-        ({"cloud": "rain"}, "not a valid choice"),
+        ({"cloud_style": "rain"}, "not a valid choice"),
     ],
 )
 def test_bad_parameters_are_a_400_naming_the_valid_range(admin_client, layer_chip, params, message):

@@ -46,7 +46,7 @@ def test_ingest_layers_guess_labels_consensus_and_export_run_on_s3(
 ):
     from annotation.services import reference_task_add
     from consensus.models import ConsensusLabel
-    from consensus.selectors import label_array
+    from annotation.lib.labels import labels_from_bytes
     from guesslabels.models import GuessLabel, TrainingRun
     from imagery.layer_cache import clear_caches
     from imagery.models import Chip, Task
@@ -109,7 +109,7 @@ def test_ingest_layers_guess_labels_consensus_and_export_run_on_s3(
                                          {"labels": answers[user.username].tolist(), "revision": 0}, format="json")
         assert response.status_code == 200, response.content
     row = ConsensusLabel.objects.get(task=task)
-    np.testing.assert_array_equal(label_array(row.label), reference)
+    np.testing.assert_array_equal(labels_from_bytes(row.label), reference)
 
     # Export: labels.tif, the scene download (whole and by range) and the dataset zip, all from the bucket.
     exporter = client_for(admin_user)

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from consensus import selectors, services
 from consensus.models import Method
 from imagery.models import Tile
+from lcnet_site.errors import AppError, command_error
 
 
 class Command(BaseCommand):
@@ -19,7 +20,10 @@ class Command(BaseCommand):
     def handle(self, *args, method=None, tile=None, full=False, **options):
         if tile is not None and not Tile.objects.filter(pk=tile).exists():
             raise CommandError(f"unknown tile {tile!r}")
-        method = services.consensus_method(method)
+        try:
+            method = services.consensus_method(method)
+        except AppError as exc:
+            raise command_error(exc) from exc
         changed = services.annotator_accuracies_recompute()
         written = services.consensus_reweigh(changed) if method == Method.BAYES else 0
         written += services.consensus_recompute(method=method, tile_id=tile, progress=True, only_changed=not full)

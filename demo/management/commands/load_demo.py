@@ -6,7 +6,7 @@ from tqdm import tqdm
 
 from demo.setup import DEMO_SOURCES, demo_guess_labels_train, demo_users_ensure, demo_work_assign
 from imagery.services import sources_ingest
-from imagery.lib.sources import SourceError
+from lcnet_site.errors import AppError, command_line_message
 from lcnet_site.sample_data import SampleDataMissing, shared_data_dir
 
 
@@ -43,8 +43,8 @@ class Command(BaseCommand):
 
         try:
             results, _ = sources_ingest(paths=[folder], progress=progress, **options)
-        except SourceError as exc:
-            raise CommandError(f"{folder.name}: {exc}") from exc
+        except AppError as exc:
+            raise CommandError(f"{folder.name}: {command_line_message(exc)}") from exc
         finally:
             bar.close()
         created = sum(r.created for r in results)

@@ -27,7 +27,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, out_dir, tile, min_score_pct, partial, base_url, **options):
-        base = (base_url or getattr(settings, "LCNET_PUBLIC_URL", "")).rstrip("/")
+        base = (base_url or settings.LCNET_PUBLIC_URL).rstrip("/")
         parts = urlsplit(base)
         if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
             raise CommandError(

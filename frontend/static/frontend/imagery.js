@@ -10,9 +10,9 @@ export function parseBox(header) {
 }
 
 export class LayerCache {
-  constructor(taskId, cloud = "none") { this.taskId = taskId; this.cloud = cloud; this.items = new Map(); }
+  constructor(taskId, cloudStyle = "none") { this.taskId = taskId; this.cloudStyle = cloudStyle; this.items = new Map(); }
 
-  key(layer, scene, context) { return `${layer}|${scene}|${context}|${this.cloud}`; }
+  key(layer, scene, context) { return `${layer}|${scene}|${context}|${this.cloudStyle}`; }
 
   has(layer, scene, context) { return this.items.has(this.key(layer, scene, context)); }
 
@@ -29,8 +29,8 @@ export class LayerCache {
   }
 
   async fetch(layer, scene, context, pending) {
-    const cloud = this.cloud === "none" ? "" : `&cloud=${this.cloud}`;
-    const url = api.layerUrl(this.taskId, layer, scene, context) + cloud;
+    const style = this.cloudStyle === "none" ? "" : `&cloud_style=${this.cloudStyle}`;
+    const url = api.layerUrl(this.taskId, layer, scene, context) + style;
     const resp = await (pending || fetch(url, { credentials: "same-origin" }));
     if (!resp.ok) {
       let msg = `HTTP ${resp.status}`;

@@ -57,8 +57,8 @@ export async function openTask(id, { submittedAt = null } = {}) {
   const annP = early ? readResponse(early.annotation) : api.annotation(next);
   const scenesP = early ? readResponse(early.scenes) : api.scenes(next);
   scenesP.catch(() => {}); // reported below, after the annotation's own error if any
-  const cache = new LayerCache(next, state.cloud);
-  const imgP = cache.get(state.layer, state.scenes.length ? state.pos : 0, CONTEXTS[0], state.cloud === "none" && early && early.image);
+  const cache = new LayerCache(next, state.cloudStyle);
+  const imgP = cache.get(state.layer, state.scenes.length ? state.pos : 0, CONTEXTS[0], state.cloudStyle === "none" && early && early.image);
   imgP.catch(() => {});
   let ann;
   try {

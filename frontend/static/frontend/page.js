@@ -31,7 +31,7 @@ export const flagDialog = new FlagDialog($("#flag-dialog"), config.flagReasons, 
 
 export const state = {
   task: null, session: null, cache: null, scenes: [], pos: 0, guess: null, history: new History(), work: null,
-  layer: config.layers[0].id, cloud: "none", preset: 0, tool: "brush", brush: 1, cls: 1, opacity: 0.55,
+  layer: config.layers[0].id, cloudStyle: "none", preset: 0, tool: "brush", brush: 1, cls: 1, opacity: 0.55,
   showLabels: true, outline: false, pixelGrid: false, diff: false, busy: false, drawToken: 0, profileAt: null,
   editConfirmed: false, origin: { row: 0, col: 0 },
 };

@@ -83,10 +83,10 @@ export function setLayer(id) {
 
 // Cloudy pixels (from SCL or the cloud mask) hatched in magenta, or not.
 export function toggleClouds() {
-  state.cloud = state.cloud === "none" ? "hatch" : "none";
-  markActive("#clouds", () => state.cloud !== "none");
+  state.cloudStyle = state.cloudStyle === "none" ? "hatch" : "none";
+  markActive("#clouds", () => state.cloudStyle !== "none");
   if (!state.cache) return;
-  state.cache.cloud = state.cloud;
+  state.cache.cloudStyle = state.cloudStyle;
   showScene(state.pos, { name: "lcnet:layer-switch" });
 }
 

@@ -6,6 +6,7 @@ from tqdm import tqdm
 
 from guesslabels import selectors, services
 from guesslabels.models import RunStatus
+from lcnet_site.errors import AppError, command_error
 
 
 class Command(BaseCommand):
@@ -48,8 +49,8 @@ class Command(BaseCommand):
                                                   sync=opts["sync"], progress=progress)
                 self.stdout.write(self._describe(run))
                 failed += [run] if run.status == RunStatus.FAILED else []
-        except services.GuessLabelError as exc:
-            raise CommandError(f"{exc} — nothing was stored") from exc
+        except AppError as exc:
+            raise command_error(exc, " — nothing was stored") from exc
         if failed:
             raise CommandError(f"{len(failed)} run(s) failed: " + "; ".join(f"{r.tile_id}: {r.error}" for r in failed))
 

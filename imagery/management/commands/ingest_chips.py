@@ -8,6 +8,7 @@ from tqdm import tqdm
 
 from imagery.services import sources_ingest
 from imagery.lib.sources import SourceError, parse_date
+from lcnet_site.errors import AppError, command_error
 
 
 def _indexes(text: str) -> list[int]:
@@ -45,8 +46,10 @@ class Command(BaseCommand):
                 max_chips=opts["max_chips"], continent=opts["continent"], dn_offset=opts["dn_offset"],
                 progress=progress,
             )
-        except SourceError as exc:
+        except SourceError as exc:  # --date
             raise CommandError(f"{exc} — nothing was stored") from exc
+        except AppError as exc:
+            raise command_error(exc, " — nothing was stored") from exc
         finally:
             for bar in bars:
                 bar.close()
