@@ -2,11 +2,15 @@
 import os
 from pathlib import Path
 
+from lcnet_site.errors import AppError
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
-class SampleDataMissing(RuntimeError):
-    pass
+class SampleDataMissing(AppError, RuntimeError):
+    """The shared sample data is not where it was looked for (the message says where and how to point to it)."""
+
+    code, status = "sample_data_missing", 503
 
 
 def shared_data_dir() -> Path:
