@@ -71,6 +71,7 @@ def seed(tile_id: str, n: int, variants) -> None:
     from django.utils import timezone
 
     from consensus.models import ConsensusLabel
+    from export.summaries import chip_summaries_refresh
     from imagery.lib.domain import TASK_SIZE, TASKS_PER_SIDE
     from imagery.models import Chip, Scene, Task, Tile
 
@@ -104,6 +105,8 @@ def seed(tile_id: str, n: int, variants) -> None:
                                            inputs={}, mean_score=float(sc[lab > 0].mean()) if (lab > 0).any() else 0,
                                            disagreement=0.5, computed_at=now))
         ConsensusLabel.objects.bulk_create(rows, batch_size=1000)
+        # rows loaded by other means than the consensus services: recount the chips' export summaries
+        chip_summaries_refresh(chip_ids=[c.id for c in chips])
 
 
 def export_once(tile_id: str) -> tuple[int, int, list[float]]:
