@@ -29,6 +29,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -86,13 +87,15 @@ def serve(db_name: str, media: str, port: int) -> subprocess.Popen:
         [sys.executable, "-m", "gunicorn", "lcnet_site.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "--threads", "4",
          "--log-level", "warning"], cwd=ROOT, env=env,
     )
-    deadline = time.monotonic() + 30
+    # Ready once a worker answers (the master accepts connections before its workers have loaded Django).
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return proc
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5) as resp:
+                if resp.status == 200:
+                    return proc
         except OSError:
-            time.sleep(0.2)
+            time.sleep(0.5)
     proc.kill()
     raise RuntimeError("gunicorn did not start")
 
@@ -249,7 +252,11 @@ def main() -> None:
         finally:
             if server:
                 server.terminate()
-                server.wait(timeout=20)
+                try:
+                    server.wait(timeout=20)
+                except subprocess.TimeoutExpired:  # a worker stuck in a request on a loaded machine
+                    server.kill()
+                    server.wait()
 
 
 if __name__ == "__main__":
