@@ -112,3 +112,15 @@ class AdminAssignments(APIView):
             auto=users == "auto", by=request.user,
         )
         return Response(AssignmentOut(created, many=True).data, status=201)
+
+
+class PullChip(APIView):
+    """The pull queue: an annotator with no work left takes the next chip that needs an annotator."""
+
+    authentication_classes = AUTH
+
+    @extend_schema(request=None, responses={201: AssignmentOut, 404: OpenApiResponse(description="no chip needs an "
+                   "annotator"), 409: OpenApiResponse(description="the caller still has work left")})
+    def post(self, request):
+        assignment = services.assignment_pull(user=request.user)
+        return Response(AssignmentOut(assignment).data, status=201)

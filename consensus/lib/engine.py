@@ -224,12 +224,15 @@ def dawid_skene(
     tol: float = 1e-6,
     max_iter: int = 100,
     smoothing: float = 0.01,
+    unclamped: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Class-aware consensus by EM over per-annotator confusion matrices (Dawid & Skene 1979).
 
     `labels` (n, ...) uint8 codes 0..7 (0 = none); `reference` (...) expert codes, 0 where there is none. Pixels with a
     reference are known truth (held fixed) and seed the confusion matrices; the rest start from a soft majority vote.
     EM stops when no posterior moves by more than `tol`, or after `max_iter` iterations.
+    `unclamped`: the reference still teaches the model, but every pixel's label and score are what the fitted model
+    says from the annotators' labels alone (what it says on a task with no expert; used to calibrate).
     Returns label uint8 (...), score float32 (...) = posterior of the chosen class (0 where nobody labeled), and
     confusion (n, 7, 7) float64: row = true class 1..7, column = the annotator's class 1..7, rows sum to 1.
     Pixels sharing the same labels share the same posterior, so EM runs on the distinct label patterns only.
@@ -245,7 +248,8 @@ def dawid_skene(
     if len(rows) <= _LUT_MAX_ANNOTATORS:  # stream: count packed patterns block by block, then a table look-up
         counts = _pattern_counts(rows)
         used = np.flatnonzero(counts)
-        label_of, score_of, confusion = _ds_patterns(_unpack(used, len(rows)), counts[used], n, tol, max_iter, smoothing)
+        label_of, score_of, confusion = _ds_patterns(_unpack(used, len(rows)), counts[used], n, tol, max_iter, smoothing,
+                                                     unclamped)
         tables = np.zeros(counts.size, np.uint8), np.zeros(counts.size, np.float32)
         tables[0][used], tables[1][used] = label_of, score_of
         out_label, out_score = np.empty((1, rows[0].size), np.uint8), np.empty((1, rows[0].size), np.float32)
@@ -253,7 +257,7 @@ def dawid_skene(
         return out_label.reshape(shape), out_score.reshape(shape), confusion
     stacked = np.concatenate([r.reshape(1, -1) for r in rows])
     patterns, inverse, counts = np.unique(stacked, axis=1, return_inverse=True, return_counts=True)
-    label_of, score_of, confusion = _ds_patterns(patterns, counts, n, tol, max_iter, smoothing)
+    label_of, score_of, confusion = _ds_patterns(patterns, counts, n, tol, max_iter, smoothing, unclamped)
     inverse = inverse.ravel()
     return label_of[inverse].reshape(shape), score_of[inverse].reshape(shape), confusion
 
@@ -275,10 +279,12 @@ def _unpack(codes: np.ndarray, r: int) -> np.ndarray:
     return ((codes[None, :] >> shifts[:, None]) & (N_CLASSES - 1)).astype(np.uint8)
 
 
-def _ds_patterns(patterns, counts, n, tol, max_iter, smoothing):
+def _ds_patterns(patterns, counts, n, tol, max_iter, smoothing, unclamped=False):
     """EM on distinct patterns (n annotator rows, then the reference row if any): label, score, confusion."""
     ref = patterns[n] if patterns.shape[0] > n else np.zeros(patterns.shape[1], np.uint8)
-    post, confusion = _ds_em(patterns[:n], ref, counts, tol, max_iter, smoothing)
+    post, confusion, prior = _ds_em(patterns[:n], ref, counts, tol, max_iter, smoothing)
+    if unclamped:  # the reference taught the model; each pixel gets what the annotators' labels alone say
+        post = _ds_posterior(patterns[:n], confusion, prior)
     voted = (patterns != NO_DATA).any(axis=0)
     label = np.where(voted, post.argmax(axis=1) + 1, NO_DATA).astype(np.uint8)
     score = np.where(voted, post.max(axis=1), 0.0).astype(np.float32)
@@ -319,7 +325,21 @@ def _ds_em(patterns, ref, counts, tol, max_iter, smoothing):
         post = new
         if change < tol:
             break
-    return post, confusion
+    return post, confusion, prior
+
+
+def _ds_posterior(patterns, confusion, prior):
+    """Posterior (m, 7) of each pattern from its annotators' labels alone, under fitted confusion and prior."""
+    n, m = patterns.shape
+    loglik = np.tile(np.log(prior), (m, 1))
+    logc = np.log(confusion)  # [annotator, true, given]
+    for i in range(n):
+        given = patterns[i]
+        seen = given != NO_DATA
+        loglik[seen] += logc[i][:, given[seen].astype(np.intp) - 1].T
+    loglik -= loglik.max(axis=1, keepdims=True)
+    post = np.exp(loglik)
+    return post / post.sum(axis=1, keepdims=True)
 
 
 def dawid_skene_sparse(
