@@ -17,6 +17,11 @@ def throwaway_django(name: str):
     django.setup()
     settings.STORAGES["default"]["OPTIONS"]["location"] = media
     settings.MEDIA_ROOT = media
+    from django.core.files.storage import default_storage, storages
+    from django.utils.functional import empty
+
+    storages._storages.clear()  # a second throw-away in the same process must not write into the first's folder
+    default_storage._wrapped = empty
     from django.db import connection
     from django.test.utils import setup_test_environment, teardown_test_environment
 
