@@ -2,6 +2,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.db.models import Avg, Count, F, OuterRef, Subquery
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
@@ -17,9 +18,12 @@ from annotation.models import (
     ChipWork,
     ExpertLabel,
     ExpertLabelRevision,
+    GuessEdits,
     ReferenceTask,
+    Status,
     TaskWork,
 )
+from guesslabels.models import GuessSource
 
 
 class ChooseAnnotators(forms.Form):
@@ -223,3 +227,46 @@ class TaskWorkAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+def _edits(**where):
+    """Submitted annotations whose task started from the guess described by `where` (KeptGuess fields)."""
+    return Annotation.objects.filter(status=Status.SUBMITTED, **{f"task__kept_guess__{k}": v for k, v in where.items()})
+
+
+@admin.register(GuessEdits)
+class GuessEditsAdmin(admin.ModelAdmin):
+    """Per tile and run: submitted tasks that started from its guess, and the pixels annotators changed in them."""
+
+    list_display = ["id", "tile", "source", "status", "finished_at", "submitted_tasks", "pixels_changed"]
+    list_filter = ["source", "tile"]
+    change_list_template = "admin/annotation/guessedits/change_list.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        edits = _edits(run=OuterRef("pk")).order_by().values("task__kept_guess__run")
+        return super().get_queryset(request).annotate(
+            n_submitted=Subquery(edits.annotate(n=Count("pk")).values("n")[:1]),
+            mean_changed=Subquery(edits.annotate(m=Avg("differ_from_guess")).values("m")[:1]),
+        )
+
+    @admin.display(description="submitted tasks", ordering="n_submitted")
+    def submitted_tasks(self, run):
+        return run.n_submitted or 0
+
+    @admin.display(description="pixels changed per submitted task", ordering="mean_changed")
+    def pixels_changed(self, run):
+        return "—" if run.mean_changed is None else f"{run.mean_changed:.0f} of 1,024"
+
+    def changelist_view(self, request, extra_context=None):
+        rule = (_edits(source=GuessSource.RULE).values(tile=F("task__chip__tile_id"))
+                .annotate(n=Count("pk"), mean=Avg("differ_from_guess")).order_by("tile"))
+        return super().changelist_view(request, {**(extra_context or {}), "rule_rows": list(rule)})

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from imagery.models import Chip, Task
+from guesslabels.models import TrainingRun
 
 # Assignment slots a chip has in the database (its constraint); how many are used: annotation.policy.
 ASSIGNMENT_SLOTS = 3
@@ -73,6 +74,16 @@ class ChipWork(Chip):
         proxy = True
         verbose_name = "chip assignment"
         verbose_name_plural = "chip assignments"
+
+
+class GuessEdits(TrainingRun):
+    """The admin's view of guess-label runs as annotators met them: how many pixels they changed per submitted
+    task (the figure learning from the campaign exists to lower). A proxy: no table of its own."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "guess edits by run"
+        verbose_name_plural = "guess edits by run"
 
 
 class ChipFreeze(models.Model):

@@ -3,7 +3,7 @@ import numpy as np
 from django.db.models import CharField, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from guesslabels.models import GuessLabel
+from guesslabels import selectors as guess_selectors
 from guesslabels.selectors import task_guess
 from imagery.lib.domain import CHIP_SIZE, TASK_SIZE
 from imagery.models import Task
@@ -45,7 +45,7 @@ def task_guess_labels(task) -> np.ndarray:
 
 def chip_has_guess(chip_id) -> bool:
     """Does the chip have a guess label? (The page skips asking for a guess that is not there.)"""
-    return GuessLabel.objects.filter(chip_id=chip_id).exists()
+    return guess_selectors.chip_has_guess(chip_id)
 
 
 def submitted_annotations(task_ids=None, *, tile_id=None) -> QuerySet[Annotation]:

@@ -13,8 +13,8 @@ from lcnet_site.roles import ADMIN, ANNOTATOR, EXPERT, EXPORTER, ensure_roles
 
 from annotation.services import AssignmentError, assignments_create, reference_task_add
 from guesslabels import services as guess
-from guesslabels.lib.features import MAPPINGS_DIR
-from guesslabels.models import ReferenceRaster, RunStatus, TrainingRun
+from guesslabels.models import GuessSource, LandCoverMap, RunStatus, TrainingRun
+from lcnet_site.errors import AppError
 from imagery.models import Chip, Task, Tile
 
 # Demo logins: password = username. For a local demo only.
@@ -33,10 +33,11 @@ DEMO_SOURCES = (
 DEMO_ASSIGNED_CHIPS = ("33TVL_00", "36SWF_00", "52UEA_08", "31TCJ_00", "33UUU_00")
 REFERENCES_PER_CHIP = 2
 # The tile whose guess-label model the demo trains, on the land-cover map shipped with the eo-learn patch, so the
-# labeling page pre-fills from a real model's guess. Seed 0: 77 % held-out accuracy (docs/guesslabels.md).
+# labeling page pre-fills from a real model's guess (docs/guesslabels.md). The other tiles get the campaign-wide
+# model's guess, and chips it cannot predict the rule-based one: every demo task opens with a guess.
 DEMO_GUESS_TILE = "33TVL"
-DEMO_GUESS_REFERENCE = Path("eolearn_testeopatch") / "lulc.tif"
-DEMO_GUESS_MAPPING = "eolearn_lulc.csv"  # in guesslabels/lib/mappings/
+DEMO_GUESS_MAP = Path("eolearn_testeopatch") / "lulc.tif"
+DEMO_GUESS_MAPPING = "eolearn_lulc"  # guesslabels/lib/mappings/eolearn_lulc.csv
 
 
 def demo_users_ensure() -> list[tuple[str, str, bool]]:
@@ -87,24 +88,42 @@ def demo_work_assign() -> list[str]:
 
 
 def demo_guess_labels_train(data_root: Path, progress=lambda items, label: items) -> list[str]:
-    """Register the eo-learn patch's lulc.tif for tile 33TVL and train its guess labels here (synchronously),
-    through guesslabels' services. Idempotent: a tile with a finished run is not trained again.
+    """Register the eo-learn patch's lulc.tif (it covers tile 33TVL) and train that tile's model, then the
+    campaign-wide model for the other tiles, then rule-based guesses for whatever is left, here (synchronously),
+    through guesslabels' services. Idempotent: a finished run is not trained again.
 
     Returns lines to print. Skips cleanly when the tile is not there."""
     tile = DEMO_GUESS_TILE
+    lines = []
     if not Tile.objects.filter(pk=tile).exists():
-        return [f"guess labels: no tile {tile}, nothing trained"]
-    done = TrainingRun.objects.filter(tile_id=tile, status=RunStatus.DONE).order_by("-finished_at").first()
+        lines.append(f"guess labels: no tile {tile}, no model trained")
+    else:
+        lines.append(_demo_run(
+            TrainingRun.objects.filter(tile_id=tile, status=RunStatus.DONE), f"guess labels of {tile}",
+            lambda: _demo_tile_run(data_root, tile, progress)))
+        lines.append(_demo_run(
+            TrainingRun.objects.filter(source=GuessSource.CAMPAIGN, status=RunStatus.DONE),
+            "campaign-wide guess labels", lambda: guess.campaign_run_start(seed=0, sync=True, progress=progress)))
+    n = guess.guess_rules_fill(progress=progress)
+    lines.append(f"rule-based guesses for {n} chip(s) no model predicted")
+    return lines
+
+
+def _demo_tile_run(data_root: Path, tile: str, progress):
+    if not LandCoverMap.objects.filter(tiles=tile).exists():
+        guess.land_cover_map_register(paths=[data_root / DEMO_GUESS_MAP], mapping=DEMO_GUESS_MAPPING, tile_ids=[tile])
+    return guess.training_run_start(tile_id=tile, seed=0, sync=True, progress=progress)
+
+
+def _demo_run(done_runs, what: str, start) -> str:
+    done = done_runs.order_by("-finished_at").first()
     if done:
-        return [f"guess labels of {tile}: run {done.pk} already done, not trained again"]
+        return f"{what}: run {done.pk} already done, not trained again"
     try:
-        if not ReferenceRaster.objects.filter(tile_id=tile).exists():
-            guess.reference_register(tile_id=tile, path=data_root / DEMO_GUESS_REFERENCE,
-                                     mapping_path=MAPPINGS_DIR / DEMO_GUESS_MAPPING)
-        run = guess.training_run_start(tile_id=tile, seed=0, sync=True, progress=progress)
-    except guess.GuessLabelError as exc:
-        return [f"guess labels of {tile}: not trained ({exc})"]
+        run = start()
+    except AppError as exc:
+        return f"{what}: not trained ({exc.message})"
     if run.status != RunStatus.DONE:
-        return [f"guess labels of {tile}: run {run.pk} {run.status}: {run.error}"]
-    return [f"guess labels of {tile}: run {run.pk} done, held-out accuracy {run.metrics['overall_accuracy']:.1%}, "
-            f"{run.metrics['n_chips']} chip(s) predicted"]
+        return f"{what}: run {run.pk} {run.status}: {run.error}"
+    return (f"{what}: run {run.pk} done, held-out accuracy {run.metrics['overall_accuracy']:.1%} (spatial split), "
+            f"{run.metrics['n_chips']} chip(s) predicted")

@@ -24,6 +24,11 @@ class Campaign:
     acquire_scenes_per_chip: int = 24  # 12 month picks + 12 extras
     acquire_max_tile_cloud_pct: float = 90.0  # first filter: Items above this eo:cloud_cover are never probed
     acquire_max_chip_nodata_pct: float = 50.0  # a scene with more of the chip outside the swath does not count
+    # Guess labels (docs/guesslabels.md): land-cover maps, the date grid, learning from the campaign.
+    guess_default_mapping: str = "globeland30"  # mapping table of a land-cover map registered without one
+    guess_max_gap_days: int = 90  # a chip whose valid observations leave a longer gap is reported by its run
+    guess_retrain_chips: int = 3  # new chips with final consensus in a tile before its model is retrained on them
+    guess_campaign_chips_per_tile: int = 4  # chips per tile (evenly spread) the campaign-wide model learns from
 
 
 def campaign() -> Campaign:

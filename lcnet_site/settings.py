@@ -168,6 +168,10 @@ LCNET_CAMPAIGN = {
         ("acquire_scenes_per_chip", "LCNET_ACQUIRE_SCENES_PER_CHIP", int),
         ("acquire_max_tile_cloud_pct", "LCNET_ACQUIRE_MAX_TILE_CLOUD_PCT", float),
         ("acquire_max_chip_nodata_pct", "LCNET_ACQUIRE_MAX_CHIP_NODATA_PCT", float),
+        ("guess_default_mapping", "LCNET_GUESS_DEFAULT_MAPPING", str),  # a table in guesslabels/lib/mappings
+        ("guess_max_gap_days", "LCNET_GUESS_MAX_GAP_DAYS", int),
+        ("guess_retrain_chips", "LCNET_GUESS_RETRAIN_CHIPS", int),
+        ("guess_campaign_chips_per_tile", "LCNET_GUESS_CAMPAIGN_CHIPS_PER_TILE", int),
     )
     if env.str(var, default="")
 }

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from guesslabels.lib.interpolation import BLOCK, Scratch, interpolate_block, make_plan
+from imagery.lib.date_grid import DATES_PER_YEAR, grid_positions, year_positions
 from imagery.lib.domain import (
     ABSENT,
     BANDS,
@@ -31,7 +32,7 @@ from imagery.lib.domain import (
 )
 from imagery.lib.observations import usable
 
-N_DATES = 24  # reconstruction dates a year
+N_DATES = DATES_PER_YEAR  # reconstruction dates a year: the campaign's date grid
 N_FEATURES = N_DATES * len(BANDS)  # 240
 FEATURE_THREADS = min(os.cpu_count() or 1, 4)  # threads per chip by default (blocks are independent)
 FEATURE_LAYOUT = "240 float32 = 10 bands (imagery.lib.domain.BANDS) x 24 dates, band-major (b*24 + k), reflectance"
@@ -53,21 +54,10 @@ DEFAULT_MAPPING = MAPPINGS_DIR / "globeland30.csv"
 # --- periodic interpolation -----------------------------------------------------------------------------------
 
 
-def year_positions(dates: list[dt.date]) -> np.ndarray:
-    """Position of each date inside its year, in [0, 1) (mid-day), so that series of any year line up."""
-    out = np.empty(len(dates), dtype=np.float64)
-    for i, d in enumerate(dates):
-        days_in_year = 366 if _is_leap(d.year) else 365
-        out[i] = (d.timetuple().tm_yday - 0.5) / days_in_year
-    return out
-
-
-def reconstruction_positions(dates: list[dt.date], n: int = N_DATES) -> np.ndarray:
-    """The n year positions to rebuild: the chip's own scene dates when it has exactly n (sorted by position),
-    otherwise n evenly spaced dates (centres of n equal parts of the year)."""
-    if len(dates) == n:
-        return np.sort(year_positions(dates))
-    return (np.arange(n, dtype=np.float64) + 0.5) / n
+def reconstruction_positions(n: int = N_DATES) -> np.ndarray:
+    """The n year positions every chip is rebuilt at: the campaign's one date grid (imagery.lib.date_grid), whatever
+    dates the chip has, so that column b*24 + k means the same date of the year on every chip of every tile."""
+    return grid_positions(n)
 
 
 def interpolate_periodic(
@@ -120,6 +110,17 @@ class ChipFeatures:
     # (a transposed view of a (240, N) array: no copy, and column reads are contiguous for tree training)
     has_obs: np.ndarray  # (N,) bool: at least one valid observation
     scl_class: np.ndarray | None  # (N,) uint8 annual SCL majority code (0 = none), None when no scene had SCL
+    longest_gap: np.ndarray | None = None  # (N,) float32 longest stretch of the year without a valid observation,
+    # in days (periodic: December to January counts); 365.25 (a whole year) without any valid observation
+    quality: dict | None = None  # scenes by quality layer: {"scl": n, "cloud_mask": n, "derived": n}
+
+    def gap_report(self, max_gap_days: float) -> dict:
+        """How the chip's observed pixels fare against the gap limit: share over it, median and longest gap."""
+        gaps = self.longest_gap[self.has_obs] if self.longest_gap is not None else np.empty(0, np.float32)
+        if not len(gaps):
+            return {"over_limit": 0.0, "median_days": None, "max_days": None}
+        return {"over_limit": float((gaps > max_gap_days).mean()), "median_days": round(float(np.median(gaps)), 1),
+                "max_days": round(float(gaps.max()), 1)}
 
 
 def chip_features(
@@ -132,14 +133,22 @@ def chip_features(
     flat = stack.reshape(t_count, stack.shape[1], -1)
     n_pix = flat.shape[-1]
     reflectance, scl, cloud = flat[:, : len(BANDS)], flat[:, SCL_BAND], flat[:, CLOUD_MASK_BAND]
-    plan = make_plan(year_positions(dates), reconstruction_positions(dates))
+    plan = make_plan(year_positions(dates), reconstruction_positions())
+    sorted_pos = np.sort(year_positions(dates)).astype(np.float32)
     series = _output(None if out is None else out.reshape(len(BANDS), len(plan.targets), -1),
                      (len(BANDS), len(plan.targets), n_pix))
     has_obs = np.empty(n_pix, bool)
     scl_absent = scl == ABSENT
     has_scl = not scl_absent.all()
+    scene_scl = ~scl_absent.all(axis=1)
+    scene_mask = np.zeros(t_count, bool) if scene_scl.all() else ~(cloud == ABSENT).all(axis=1)
+    derived = ~scene_scl & ~scene_mask
+    if derived.any():  # no quality layer at all: a cloud mask by rule, so bright clouds are not taken for land
+        cloud = cloud.copy()
+        cloud[derived] = derived_cloud_mask(reflectance[derived])
     cloud = cloud if scl_absent.any() else None  # SCL everywhere: skip the cloud mask
     scl_class = np.empty(n_pix, np.uint8) if has_scl else None
+    gaps = np.empty(n_pix, np.float32)
 
     def run(block_starts):  # validity, series and SCL class of each block, while the block is in cache
         scratch = Scratch()
@@ -149,6 +158,7 @@ def chip_features(
             interpolate_block(plan, reflectance[..., px], valid, 1 / REFLECTANCE_SCALE, series, s, has_obs[px], scratch)
             if has_scl:
                 scl_class[px] = scl_majority(scl[:, px], valid)
+            gaps[px] = longest_gap_days(sorted_pos, valid if plan.sorted_already else valid[plan.order])
 
     # Threads take the next block as they become free (a range iterator hands out each block once): on shared
     # cores, a thread that is descheduled does not hold the chip up. The calling thread works too.
@@ -162,7 +172,39 @@ def chip_features(
             run(starts)
             for future in done:
                 future.result()
-    return ChipFeatures(series.reshape(-1, n_pix).T, has_obs, scl_class)
+    quality = {"scl": int(scene_scl.sum()), "cloud_mask": int((~scene_scl & scene_mask).sum()),
+               "derived": int(derived.sum())}
+    return ChipFeatures(series.reshape(-1, n_pix).T, has_obs, scl_class, gaps, quality)
+
+
+# Rule for scenes without SCL or cloud mask: bright in blue (B02 >= 0.25 reflectance; land, water and vegetation
+# stay well below, except snow) and not snow (NDSI = (B03 - B11) / (B03 + B11) < 0.4). Thin clouds and shadows are
+# not caught: it keeps the model from learning thick clouds as land, nothing more.
+DERIVED_CLOUD_BLUE = 0.25
+DERIVED_CLOUD_MAX_NDSI = 0.4
+
+
+def derived_cloud_mask(reflectance: np.ndarray) -> np.ndarray:
+    """(T, N) uint8 cloud mask (1 = cloud) of (T, bands, N) reflectance DN, by the documented rule above."""
+    blue = reflectance[:, BANDS.index("B02")].astype(np.float32)
+    green = reflectance[:, BANDS.index("B03")].astype(np.float32)
+    swir = reflectance[:, BANDS.index("B11")].astype(np.float32)
+    ndsi = (green - swir) / np.maximum(green + swir, 1)
+    return ((blue >= DERIVED_CLOUD_BLUE * REFLECTANCE_SCALE) & (ndsi < DERIVED_CLOUD_MAX_NDSI)).astype(np.uint8)
+
+
+def longest_gap_days(sorted_pos: np.ndarray, valid_ranked: np.ndarray) -> np.ndarray:
+    """(n,) float32 days: the longest stretch between consecutive valid observations of each pixel, periodic over
+    the year. sorted_pos (T,) float32 positions in [0, 1) ascending; valid_ranked (T, n) in that order."""
+    none = np.float32(-2.0)
+    last = np.where(valid_ranked, sorted_pos[:, None], none)
+    np.maximum.accumulate(last, axis=0, out=last)  # the last valid position up to each rank
+    step = np.where(valid_ranked[1:] & (last[:-1] > none), sorted_pos[1:, None] - last[:-1], 0)
+    first = np.where(valid_ranked, sorted_pos[:, None], np.float32(2.0)).min(axis=0)
+    wrap = first + 1 - last[-1]  # the last valid one of the year to the first of the next
+    gap = np.maximum(step.max(axis=0, initial=0), wrap)
+    gap[last[-1] == none] = 1.0
+    return (gap * np.float32(365.25)).astype(np.float32)
 
 
 def scl_majority(scl: np.ndarray, valid: np.ndarray) -> np.ndarray:
@@ -208,7 +250,7 @@ class ClassMapping:
         return cls(codes, targets, name)
 
     def apply(self, reference: np.ndarray) -> np.ndarray:
-        """Map a reference raster to LandCoverNet classes; codes missing from the table are an error."""
+        """Map a land-cover map's codes to LandCoverNet classes; codes missing from the table are an error."""
         ref = np.asarray(reference).astype(np.int64, copy=False)
         idx = np.clip(np.searchsorted(self.source_codes, ref), 0, len(self.source_codes) - 1)
         known = self.source_codes[idx] == ref
@@ -248,6 +290,48 @@ def class_counts(labels: np.ndarray) -> dict[int, int]:
 # --- split ----------------------------------------------------------------------------------------------------
 
 
+SPLIT_BLOCK = 16  # pixels a side of the blocks the spatial split keeps whole (160 m: half a task)
+
+
+def pixel_blocks(chip_index: int, idx: np.ndarray, width: int, block: int = SPLIT_BLOCK) -> np.ndarray:
+    """(m,) int64 block ids of pixels idx (row-major in a chip of `width` columns) of the chip numbered chip_index:
+    pixels of one block share an id, blocks of different chips never do."""
+    row, col = np.divmod(idx, width)
+    per_row = -(-width // block)
+    return chip_index * (1 << 32) + (row // block) * per_row + col // block
+
+
+def spatial_split(y: np.ndarray, groups: np.ndarray, test_fraction: float = 0.25, seed: int = 0):
+    """Indices (train, test) with whole blocks (groups) on one side: neighbouring pixels look alike, so a random
+    pixel split measures memory of the neighbours rather than skill on unseen places.
+
+    Blocks go to the test side in random order while it holds less than test_fraction of the pixels; a class whose
+    every block went to test gets its blocks back (the model cannot learn it otherwise), so a class found in one
+    block only is trained on and not tested. Raises ValueError when fewer than two classes remain."""
+    classes = np.unique(y)
+    if len(classes) < 2:
+        raise ValueError(f"only {len(classes)} class left after filtering ({classes.tolist()}); need at least 2")
+    ids, inverse = np.unique(groups, return_inverse=True)
+    sizes = np.bincount(inverse)
+    rng = np.random.default_rng(seed)
+    in_test = np.zeros(len(ids), bool)
+    taken, goal = 0, test_fraction * len(y)
+    for g in rng.permutation(len(ids)):
+        if taken >= goal:
+            break
+        in_test[g] = True
+        taken += sizes[g]
+    test_px = in_test[inverse]
+    for c in classes:  # every class keeps at least one block for training
+        of_c = y == c
+        if not (of_c & ~test_px).any():
+            in_test[np.unique(inverse[of_c])] = False
+            test_px = in_test[inverse]
+    if not test_px.any():
+        raise ValueError("too few blocks for a spatial split (every block holds a class found nowhere else)")
+    return np.flatnonzero(~test_px), np.flatnonzero(test_px)
+
+
 def stratified_split(y: np.ndarray, test_fraction: float = 0.25, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Indices (train, test) with each class split test_fraction / rest (at least one of each per side).
 
@@ -269,5 +353,3 @@ def stratified_split(y: np.ndarray, test_fraction: float = 0.25, seed: int = 0) 
     return np.sort(np.concatenate(train)), np.sort(np.concatenate(test))
 
 
-def _is_leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)

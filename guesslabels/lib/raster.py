@@ -1,20 +1,22 @@
-"""GeoTIFF in and out for guess labels and reference land-cover rasters (rasterio + numpy, no Django)."""
+"""GeoTIFF in and out for guess labels, and land-cover maps warped onto a chip's grid (rasterio + numpy, no Django)."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from pathlib import Path
+from xml.etree import ElementTree
+
 import numpy as np
 import rasterio
+from rasterio.crs import CRS
+from rasterio.enums import Resampling
 from rasterio.io import MemoryFile
+from rasterio.warp import reproject, transform_bounds
 from rasterio.windows import Window
 
 from imagery.lib.domain import CLASS_COLORS, NO_DATA, TASK_SIZE
 
-PIXEL_TOLERANCE = 0.01  # a chip must sit on the reference grid to a hundredth of a pixel
-
-
-class GridMismatch(ValueError):
-    """The reference raster is not on the chip's grid (CRS, pixel size or alignment)."""
-
+OUTSIDE = -1  # warp's fill for "no map pixel here" (an int32 no map code can take: codes are >= 0)
 
 def write_label_tif(labels: np.ndarray, epsg: int, transform) -> bytes:
     """A (H, W) uint8 class raster as a tiled, deflated GeoTIFF (nodata 0, LandCoverNet color map)."""
@@ -40,47 +42,64 @@ def read_label_tif(source, window: tuple[int, int, int, int] | None = None) -> n
         return src.read(1, window=win)
 
 
-def describe_reference(path) -> dict:
-    """CRS, transform, size and band count of a reference raster (ValueError when unreadable)."""
+def describe_map(path) -> dict:
+    """CRS, transform, size, bounds, data type and nodata of one land-cover map file (ValueError when unreadable or
+    without a CRS)."""
     try:
         with rasterio.open(path) as src:
-            epsg = src.crs.to_epsg() if src.crs else None
-            return {"epsg": epsg, "transform": list(src.transform)[:6], "height": src.height, "width": src.width,
-                    "count": src.count, "dtype": src.dtypes[0], "nodata": src.nodata}
+            if src.crs is None:
+                raise ValueError(f"land-cover map {Path(str(path)).name} has no CRS: georeference it first")
+            return {"crs": src.crs.to_string(), "transform": list(src.transform)[:6], "height": src.height,
+                    "width": src.width, "count": src.count, "dtype": src.dtypes[0], "nodata": src.nodata,
+                    "bounds": list(src.bounds), "resolution": list(src.res)}
     except rasterio.errors.RasterioIOError as exc:
-        raise ValueError(f"reference raster {path} is not readable: {exc}") from exc
+        raise ValueError(f"land-cover map {path} is not readable: {exc}") from exc
 
 
-def chip_offset(ref: dict, epsg: int, chip_transform) -> tuple[int, int]:
-    """(row_off, col_off) of the chip's top-left pixel in the reference grid; GridMismatch when not aligned."""
-    ra, rb, rc, rd, re, rf = ref["transform"]
-    ca, cb, cc, cd, ce, cf = chip_transform[:6]
-    if ref["epsg"] != epsg:
-        raise GridMismatch(f"reference is in EPSG:{ref['epsg']}, the chip in EPSG:{epsg}; reproject it first")
-    if rb or rd or cb or cd:
-        raise GridMismatch("rotated grids are not supported")
-    if abs(ra - ca) > 1e-6 * abs(ca) or abs(re - ce) > 1e-6 * abs(ce):
-        raise GridMismatch(f"reference pixels are {ra:g}×{-re:g} m, the chip's {ca:g}×{-ce:g} m; resample it first")
-    col, row = (cc - rc) / ra, (cf - rf) / re
-    if abs(col - round(col)) > PIXEL_TOLERANCE or abs(row - round(row)) > PIXEL_TOLERANCE:
-        raise GridMismatch(f"chip is offset by ({row:.3f}, {col:.3f}) reference pixels: not on the same grid")
-    return int(round(row)), int(round(col))
+def vrt_sources(path) -> list[Path]:
+    """The files a GDAL VRT mosaics (SourceFilename elements, relative to the VRT where it says so)."""
+    root = ElementTree.parse(path).getroot()
+    out = []
+    for el in root.iter("SourceFilename"):
+        name = Path(el.text.strip())
+        out.append((Path(path).parent / name) if el.get("relativeToVRT") == "1" else name)
+    if not out:
+        raise ValueError(f"{Path(path).name}: a VRT without SourceFilename entries")
+    return list(dict.fromkeys(out))
 
 
-def read_reference_window(path, ref: dict, epsg: int, chip_transform, shape: tuple[int, int]):
-    """The reference codes under a chip: (codes (H, W) int64, inside (H, W) bool).
+def covers(desc: dict, epsg: int, bounds) -> bool:
+    """Does a map file (describe_map) overlap a chip's bounds (left, bottom, right, top in EPSG:epsg)?"""
+    left, bottom, right, top = transform_bounds(CRS.from_epsg(epsg), CRS.from_string(desc["crs"]), *bounds,
+                                                densify_pts=5)
+    m_left, m_bottom, m_right, m_top = desc["bounds"]
+    return left < m_right and right > m_left and bottom < m_top and top > m_bottom
 
-    Pixels outside the raster or equal to its nodata value are not `inside`; no overlap at all is an error."""
-    row, col = chip_offset(ref, epsg, chip_transform)
-    height, width = shape
-    if row >= ref["height"] or col >= ref["width"] or row + height <= 0 or col + width <= 0:
-        raise GridMismatch("reference does not cover the chip at all")
-    codes, inside = np.zeros(shape, np.int64), np.zeros(shape, bool)
-    with rasterio.open(path) as src:
-        # Only the overlap, pasted into the chip: a boundless read would do the same through a VRT whose
-        # window transform uses affine's deprecated `*`.
-        r0, c0, r1, c1 = max(row, 0), max(col, 0), min(row + height, src.height), min(col + width, src.width)
-        data = src.read(1, window=Window(c0, r0, c1 - c0, r1 - r0), masked=True)
-    box = np.s_[r0 - row:r1 - row, c0 - col:c1 - col]
-    codes[box], inside[box] = data.filled(0), ~np.ma.getmaskarray(data)
-    return codes, inside
+
+def warp_to_chip(sources, epsg: int, chip_transform, shape: tuple[int, int]):
+    """The map's codes on a chip's grid: (codes (H, W) int64, inside (H, W) bool), by nearest neighbour
+    (rasterio.warp: codes are classes, never averaged). sources: the map's files (tiles of one map); where tiles
+    overlap, the first one listed wins. Pixels outside every file or at a file's nodata are not `inside`."""
+    codes = np.full(shape, OUTSIDE, np.int32)
+    dst_crs, dst_transform = CRS.from_epsg(epsg), rasterio.Affine(*chip_transform[:6])
+    part = np.empty(shape, np.int32)
+    for source in sources:
+        with _open(source) as src:
+            part.fill(OUTSIDE)
+            reproject(rasterio.band(src, 1), part, src_nodata=src.nodata, dst_transform=dst_transform,
+                      dst_crs=dst_crs, dst_nodata=OUTSIDE, resampling=Resampling.nearest, init_dest_nodata=False)
+        empty = codes == OUTSIDE
+        codes[empty] = part[empty]
+    inside = codes != OUTSIDE
+    return np.where(inside, codes, 0).astype(np.int64), inside
+
+
+@contextmanager
+def _open(source):
+    """rasterio dataset of a path or of a file's bytes (remote storage hands bytes)."""
+    if isinstance(source, bytes):
+        with MemoryFile(source) as memfile, memfile.open() as src:
+            yield src
+    else:
+        with rasterio.open(source) as src:
+            yield src

@@ -118,8 +118,10 @@ def per_band_files(paths: list[Path], fallback_date: date | None) -> list[Source
         tile = tile or (named_tile.group(1) if named_tile else None)
         grids.append((grid, files["B02"]))
         day = date_of(Path(prefix + ".tif"), tags, fallback_date)
-        reader = _band_files_reader([files[b] for b in BANDS], factors)
-        scenes.append(SourceScene(day, reader, grid.height, grid.width, origin=prefix))
+        scl = Path(prefix + "_SCL.tif")
+        scl = (scl, _resolution_factor(scl, grid, files["B02"])) if scl.exists() else None
+        reader = _band_files_reader([files[b] for b in BANDS], factors, scl)
+        scenes.append(SourceScene(day, reader, grid.height, grid.width, has_scl=scl is not None, origin=prefix))
     require_same_grid(grids)
     grid = grids[0][0]
     name = Path(sorted(by_prefix)[0]).name
@@ -140,19 +142,28 @@ def _resolution_factor(path: Path, grid: Grid, ref: Path) -> int:
     return round(factor)
 
 
-def _band_files_reader(paths: list[Path], factors: list[int]) -> Callable[[Window], SceneData]:
+def _band_files_reader(paths: list[Path], factors: list[int], scl: tuple[Path, int] | None = None
+                       ) -> Callable[[Window], SceneData]:
     def read(window: Window) -> SceneData:
-        row0, col0, h, w = window
-        bands = np.zeros((len(paths), h, w), dtype=np.uint16)
+        bands = np.zeros((len(paths), window[2], window[3]), dtype=np.uint16)
         for i, (path, f) in enumerate(zip(paths, factors)):
-            # Read the coarse pixels covering the window, then repeat each f×f: nearest neighbour, DNs unchanged.
-            r, c = row0 // f, col0 // f
-            coarse = read_window(path, (r, c, -(-(row0 + h) // f) - r, -(-(col0 + w) // f) - c), indexes=1)
-            fine = np.repeat(np.repeat(coarse, f, axis=0), f, axis=1) if f > 1 else coarse
-            bands[i] = to_uint16(fine[row0 - r * f: row0 - r * f + h, col0 - c * f: col0 - c * f + w])
-        return SceneData(bands)
+            bands[i] = to_uint16(_nearest_10m(path, f, window))
+        out = SceneData(bands)
+        if scl is not None:  # classes: nearest neighbour is the only resampling that keeps them classes
+            out.scl = _nearest_10m(*scl, window).astype(np.uint8)
+        return out
 
     return read
+
+
+def _nearest_10m(path: Path, f: int, window: Window) -> np.ndarray:
+    """A window of the 10 m grid from a band at f × 10 m: the coarse pixels covering it, each repeated f×f (nearest
+    neighbour, values unchanged)."""
+    row0, col0, h, w = window
+    r, c = row0 // f, col0 // f
+    coarse = read_window(path, (r, c, -(-(row0 + h) // f) - r, -(-(col0 + w) // f) - c), indexes=1)
+    fine = np.repeat(np.repeat(coarse, f, axis=0), f, axis=1) if f > 1 else coarse
+    return fine[row0 - r * f: row0 - r * f + h, col0 - c * f: col0 - c * f + w]
 
 
 def _cloud_masks_by_date(folder: Path) -> dict[date, tuple[Path, int, Grid]]:

@@ -6,7 +6,8 @@ an optional binary cloud mask. Metadata is checked when a source is found; pixel
 choosing a few chips of a full Sentinel-2 tile reads only those.
 Layouts (see ../shared/data/README.md):
   - LandCoverNet chips: `<prefix>_bands10.tif` (+ `_SCL.tif`, `_CLD.tif`), prefix `<tile>_<nn>_<yyyymmdd>` or free;
-  - per-band files of one date at 10/20/60 m: `<prefix>_B02.tif` … (20 m bands → 10 m by nearest neighbour);
+  - per-band files of one date at 10/20/60 m: `<prefix>_B02.tif` … and optionally `<prefix>_SCL.tif` (20 m bands
+    and SCL → 10 m by nearest neighbour);
   - multi-date 13-band L1C stacks (float 0..1 or DN), cloud mask from a sibling `clm_*.tif` + `timestamps.json`;
   - per-date 10-band stacks (e.g. THEIA L3A, int16), no cloud layer.
 All files of a directory that are not LandCoverNet chips belong to one place: their grids must agree.
@@ -57,6 +58,8 @@ def classify(paths: list[Path]) -> dict[str, list[Path]]:
             raise SourceError(f"{path}: no such file or directory")
     files = list({p.resolve(): (p, explicit) for p, explicit in files}.values())  # a file named twice counts once
     bands10 = {str(p.parent / p.name[: -len("_bands10.tif")]) for p, _ in files if p.name.endswith("_bands10.tif")}
+    # per-band scenes read their `<prefix>_SCL.tif` themselves (source_layouts.per_band_files)
+    bands10 |= {str(p.parent / m["prefix"]) for p, _ in files if (m := BAND_FILE.match(p.name))}
     out: dict[str, list[Path]] = defaultdict(list)
     for path, explicit in files:
         if path.name.endswith("_bands10.tif"):

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from guesslabels.lib import features as F
+from imagery.lib.date_grid import grid_dates, year_positions
 from imagery.lib.domain import ABSENT, BANDS, CLOUD_MASK_BAND, SCL_BAND
 
 D = dt.date
@@ -100,19 +101,15 @@ def test_a_wrong_output_buffer_is_refused():
 
 
 def test_year_positions_fold_every_year_onto_one_and_stay_inside_it():
-    pos = F.year_positions([D(2018, 1, 1), D(2018, 12, 31), D(2020, 12, 31), D(2017, 7, 2)])
+    pos = year_positions([D(2018, 1, 1), D(2018, 12, 31), D(2020, 12, 31), D(2017, 7, 2)])
     assert 0 < pos[0] < 0.003 and 0.997 < pos[1] < 1 and 0.997 < pos[2] < 1
-    assert pos[3] == pytest.approx(F.year_positions([D(2019, 7, 2)])[0])
+    assert pos[3] == pytest.approx(year_positions([D(2019, 7, 2)])[0])
 
 
-def test_reconstruction_uses_the_chips_24_dates_or_24_even_dates():
-    dates = [D(2018, m, d) for m in range(12, 0, -1) for d in (5, 20)]
-    assert F.reconstruction_positions(dates).tolist() == sorted(F.year_positions(dates).tolist())
-    even = F.reconstruction_positions(dates[:5])
-    assert len(even) == 24 and even[0] == pytest.approx(1 / 48) and np.allclose(np.diff(even), 1 / 24)
-
-
-# --- SCL majority ---
+def test_reconstruction_is_the_one_date_grid_whatever_the_chips_dates():
+    grid = F.reconstruction_positions()
+    assert len(grid) == 24 and grid[0] == pytest.approx(1 / 48) and np.allclose(np.diff(grid), 1 / 24)
+    assert [d.isoformat() for d in grid_dates(2018)[:3]] == ["2018-01-08", "2018-01-23", "2018-02-08"]
 
 
 def test_the_annual_scl_class_is_the_majority_of_valid_observations():
@@ -209,7 +206,7 @@ def test_chip_features_give_240_reflectance_features_per_pixel_in_band_major_ord
     assert cf.has_obs.tolist() == [True, True, True, False]
     assert cf.scl_class.tolist() == [4, 4, 4, 0]
     by_date = cf.features.reshape(4, len(BANDS), 24).transpose(0, 2, 1)  # (pixel, date, band)
-    targets, pos = F.reconstruction_positions(dates), F.year_positions(dates)
+    targets, pos = F.reconstruction_positions(), year_positions(dates)
     expect = np.interp(targets, pos, [0.2, 0.6, 0.2], period=1.0)  # band 2 of pixel 1, as reflectance
     np.testing.assert_allclose(by_date[1, :, 1], expect, rtol=1e-5)
     target_june = np.argmin(np.abs(targets - pos[1]))

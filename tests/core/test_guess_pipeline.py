@@ -4,7 +4,10 @@ import pytest
 import rasterio
 
 from guesslabels.lib.pipeline import TrainingSample, keep_task_windows
-from guesslabels.lib.raster import GridMismatch, chip_offset, read_label_tif, read_reference_window, write_label_tif
+from rasterio.crs import CRS
+from rasterio.warp import transform
+
+from guesslabels.lib.raster import covers, describe_map, read_label_tif, vrt_sources, warp_to_chip, write_label_tif
 from guesslabels.lib.features import ChipFeatures
 
 CHIP = [10.0, 0.0, 500000.0, 0.0, -10.0, 100000.0]
@@ -61,34 +64,51 @@ def test_a_label_raster_round_trips_with_grid_and_windows():
         assert src.colormap(1)[1] == (0, 0, 255, 255)
 
 
-def ref(epsg=32632, transform=CHIP, height=300, width=300):
-    return {"epsg": epsg, "transform": transform, "height": height, "width": width}
-
-
-def test_a_chip_on_the_reference_grid_gets_its_pixel_offset():
-    big = [10.0, 0.0, 499000.0, 0.0, -10.0, 100500.0]
-    assert chip_offset(ref(transform=big), 32632, CHIP) == (50, 100)
-
-
-@pytest.mark.parametrize("reference, message", [
-    (ref(epsg=32633), "EPSG:32633, the chip in EPSG:32632"),
-    (ref(transform=[20.0, 0, 500000, 0, -20.0, 100000]), "reference pixels are 20×20 m, the chip's 10×10 m"),
-    (ref(transform=[10.0, 0, 500003, 0, -10.0, 100000]), r"offset by \(-?0.000, -0.300\) reference pixels"),
-    (ref(transform=[10.0, 0.5, 500000, 0, -10.0, 100000]), "rotated grids"),
-])
-def test_a_reference_off_the_chip_grid_is_refused(reference, message):
-    with pytest.raises(GridMismatch, match=message):
-        chip_offset(reference, 32632, CHIP)
-
-
-def test_reading_a_reference_window_marks_pixels_outside_it_and_its_nodata(tmp_path):
-    path = tmp_path / "ref.tif"
-    codes = np.full((100, 120), 20, np.uint8)
-    codes[0, 0] = 255
-    with rasterio.open(path, "w", driver="GTiff", dtype="uint8", count=1, height=100, width=120, crs="EPSG:32632",
-                       transform=rasterio.Affine(*CHIP), nodata=255) as dst:
+def _write(path, codes, crs="EPSG:32632", transform=CHIP, nodata=None):
+    with rasterio.open(path, "w", driver="GTiff", dtype=codes.dtype.name, count=1, height=codes.shape[0],
+                       width=codes.shape[1], crs=crs, transform=rasterio.Affine(*transform[:6]), nodata=nodata) as dst:
         dst.write(codes, 1)
-    got, inside = read_reference_window(path, ref(height=100, width=120), 32632, CHIP, (256, 256))
+    return path
+
+
+def test_warping_a_map_on_the_chip_grid_reads_it_unchanged_and_marks_outside_and_nodata(tmp_path):
+    codes = np.random.default_rng(1).integers(1, 9, (100, 120)).astype(np.uint8) * 10
+    codes[0, 0] = 255
+    path = _write(tmp_path / "ref.tif", codes, nodata=255)
+    got, inside = warp_to_chip([path], 32632, CHIP, (256, 256))
     assert got.shape == (256, 256) and inside[:100, :120].sum() == 100 * 120 - 1
     assert not inside[100:].any() and not inside[:, 120:].any() and not inside[0, 0]
-    assert (got[inside] == 20).all()
+    assert np.array_equal(got[:100, :120][inside[:100, :120]], codes[inside[:100, :120]])
+
+
+def test_a_coarser_map_in_another_crs_is_warped_by_nearest_neighbour(tmp_path):
+    # A 30 m map in the next UTM zone: every chip pixel takes the code of the map pixel its centre falls in.
+    codes = np.arange(200 * 200, dtype=np.int32).reshape(200, 200)
+    left, top = transform(CRS.from_epsg(32632), CRS.from_epsg(32631), [499000.0], [101000.0])
+    path = _write(tmp_path / "utm31.tif", codes, crs="EPSG:32631", transform=[30.0, 0, left[0], 0, -30.0, top[0]])
+    got, inside = warp_to_chip([path], 32632, CHIP, (256, 256))
+    assert inside.all() and set(np.unique(got)) <= set(codes.ravel().tolist())
+    rows, cols = np.array([5, 100, 250]), np.array([7, 128, 3])
+    xs, ys = rasterio.transform.xy(rasterio.Affine(*CHIP), rows, cols)
+    mx, my = transform(CRS.from_epsg(32632), CRS.from_epsg(32631), xs, ys)
+    r, c = rasterio.transform.rowcol(rasterio.Affine(30.0, 0, left[0], 0, -30.0, top[0]), mx, my)
+    assert got[rows, cols].tolist() == codes[r, c].tolist()
+    assert len(np.unique(got)) < 256 * 256 / 8  # ~9 chip pixels per map pixel: codes repeat, never blend
+
+
+def test_tiles_of_one_map_mosaic_and_a_vrt_names_its_files(tmp_path):
+    codes = np.random.default_rng(2).integers(1, 5, (256, 256)).astype(np.uint8)
+    whole = _write(tmp_path / "whole.tif", codes)
+    west = _write(tmp_path / "west.tif", np.ascontiguousarray(codes[:, :128]))
+    east = _write(tmp_path / "east.tif", np.ascontiguousarray(codes[:, 128:]),
+                  transform=[10.0, 0, CHIP[2] + 1280, 0, -10.0, CHIP[5]])
+    assert np.array_equal(warp_to_chip([west, east], 32632, CHIP, (256, 256))[0],
+                          warp_to_chip([whole], 32632, CHIP, (256, 256))[0])
+    vrt = tmp_path / "map.vrt"
+    vrt.write_text('<VRTDataset rasterXSize="256" rasterYSize="256"><VRTRasterBand dataType="Byte" band="1">'
+                   '<SimpleSource><SourceFilename relativeToVRT="1">west.tif</SourceFilename></SimpleSource>'
+                   f'<SimpleSource><SourceFilename relativeToVRT="0">{east}</SourceFilename></SimpleSource>'
+                   '</VRTRasterBand></VRTDataset>')
+    assert vrt_sources(vrt) == [tmp_path / "west.tif", east]
+    assert covers(describe_map(east), 32632, [CHIP[2], CHIP[5] - 2560, CHIP[2] + 2560, CHIP[5]])
+    assert not covers(describe_map(east), 32632, [CHIP[2] - 9000, CHIP[5] - 2560, CHIP[2] - 6440, CHIP[5]])

@@ -1,4 +1,4 @@
-"""Guess-label fixtures: real chips ingested from ../shared/data, reference rasters on their grid."""
+"""Guess-label fixtures: real chips ingested from ../shared/data, land-cover maps on their grid or not."""
 from io import StringIO
 
 import numpy as np
@@ -19,13 +19,12 @@ def run_command(name, *args):
 
 @pytest.fixture
 def slovenia(db, shared_data):
-    """The eo-learn patch as chip 33TVL_00 (5 L1C dates, cloud masks, no SCL) with lulc.tif registered."""
+    """The eo-learn patch as chip 33TVL_00 (5 L1C dates, cloud masks, no SCL) with lulc.tif registered (it covers tile 33TVL) and trained."""
     from imagery.models import Chip
 
     run_command("ingest_chips", shared_data / "eolearn_testeopatch")
     patch = shared_data / "eolearn_testeopatch"
-    run_command("train_guess_labels", "--tile", "33TVL", "--reference", patch / "lulc.tif", "--mapping", EOLEARN_MAPPING,
-                "--sync")
+    run_command("train_guess_labels", "--map", patch / "lulc.tif", "--mapping", EOLEARN_MAPPING, "--sync")
     return Chip.objects.get(id="33TVL_00")
 
 
@@ -71,5 +70,5 @@ def stored_files():
             return []
         return [f"{folder}/{f}" for f in files] + [n for d in dirs for n in walk(f"{folder}/{d}")]
 
-    before = {folder: set(walk(folder)) for folder in ("guess", "models", "references")}
+    before = {folder: set(walk(folder)) for folder in ("guess", "models", "land_cover_maps")}
     return lambda folder: [name for name in walk(folder) if name not in before.get(folder, ())]

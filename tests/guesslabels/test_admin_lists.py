@@ -3,7 +3,7 @@ trains by default."""
 import pytest
 
 from guesslabels import selectors
-from guesslabels.models import GuessLabel, ReferenceRaster, RunStatus, TrainingRun
+from guesslabels.models import GuessLabel, LandCoverMap, RunStatus, TrainingRun
 from imagery.models import Chip, Tile
 
 
@@ -26,8 +26,11 @@ def test_admin_list_queries_do_not_grow_with_rows(twelve_guesses, admin_client, 
     assert response.content.count(b"ABC_00" if model == "guesslabel" else b"ABC") >= 12
 
 
-def test_the_tiles_trained_by_default_are_those_with_a_reference_raster(twelve_guesses):
-    for tile_id in ("15ABC", "11ABC"):
-        ReferenceRaster.objects.create(tile_id=tile_id, file=f"references/{tile_id}.tif", source="test",
-                                       mapping_name="test.csv", mapping={"1": 1})
-    assert selectors.reference_tile_ids() == ["11ABC", "15ABC"]
+def test_the_tiles_trained_by_default_are_those_a_land_cover_map_covers(twelve_guesses):
+    first = LandCoverMap.objects.create(name="a.tif", files=["land_cover_maps/1/a.tif"], source="test",
+                                        mapping_name="test.csv", mapping={"1": 1})
+    first.tiles.set(["15ABC", "11ABC"])
+    second = LandCoverMap.objects.create(name="b.tif", files=["land_cover_maps/2/b.tif"], source="test",
+                                         mapping_name="test.csv", mapping={"1": 1})
+    second.tiles.set(["11ABC"])
+    assert selectors.land_cover_map_tile_ids() == ["11ABC", "15ABC"]

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.worker
 def test_a_queued_run_is_trained_by_the_worker_and_its_guess_appears(celery_worker, shared_data):
     patch = shared_data / "eolearn_testeopatch"
     run_command("ingest_chips", patch)
-    out = run_command("train_guess_labels", "--tile", "33TVL", "--reference", patch / "lulc.tif",
+    out = run_command("train_guess_labels", "--tile", "33TVL", "--map", patch / "lulc.tif",
                       "--mapping", EOLEARN_MAPPING)
     run = TrainingRun.objects.get()
     assert f"run {run.pk} tile 33TVL: queued (Celery" in out

@@ -35,6 +35,26 @@ def test_an_annotator_of_another_chip_and_anonymous_callers_see_nothing(slovenia
     assert api(None).get(url(task)).status_code in (401, 403)
 
 
-def test_a_task_whose_chip_has_no_guess_yet_is_a_404_saying_so(turkey_chip, admin_user, api):
-    r = api(admin_user).get(url(turkey_chip.tasks.first()))
-    assert r.status_code == 404 and "No guess label" in r.json()["detail"]
+def test_a_chip_no_model_covers_gets_the_rule_based_guess_named_as_such(turkey_chip, admin_user, api):
+    from guesslabels.lib.rules import rule_guess
+    from guesslabels.selectors import chip_features_of
+
+    task = turkey_chip.tasks.get(row=3, col=4)
+    body = api(admin_user).get(url(task)).json()
+    assert body["source"] == "rule" and body["run"] is None and body["updated_at"] is None
+    assert body["source_label"].startswith("rule")
+    whole = rule_guess(chip_features_of(turkey_chip)).reshape(256, 256)
+    assert np.array_equal(np.array(body["labels"], np.uint8), whole[96:128, 128:160])  # the window, computed alone
+    assert set(np.unique(whole)) >= {1, 3}  # the chip's sea and its bare coast
+
+
+def test_a_stored_guess_names_its_source_and_run(slovenia, alice, assign, api):
+    assign(slovenia, alice)
+    body = api(alice).get(url(slovenia.tasks.get(row=0, col=0))).json()
+    assert body["source"] == "tile" and body["run"] == GuessLabel.objects.get().run_id
+    assert body["source_label"] == "the tile's own model, trained on its land-cover map"
+
+
+def test_a_task_whose_chip_has_no_scene_yet_is_a_404_saying_so(make_chip, admin_user, api):
+    r = api(admin_user).get(url(make_chip().tasks.first()))
+    assert r.status_code == 404 and "its chip has no scene yet" in r.json()["detail"]

@@ -46,14 +46,14 @@ def test_a_tile_takes_one_active_run_at_a_time(slovenia):
 
 def test_the_admin_action_queues_a_run_and_the_changelist_shows_its_status(slovenia, admin_user, client,
                                                                           django_capture_on_commit_callbacks):
-    from guesslabels.models import ReferenceRaster
+    from guesslabels.models import LandCoverMap
 
     admin_user.is_superuser = True
     admin_user.save()
     client.force_login(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
-        r = client.post("/admin/guesslabels/referenceraster/", {
-            "action": "train", "_selected_action": [ReferenceRaster.objects.get().pk]}, follow=True)
+        r = client.post("/admin/guesslabels/landcovermap/", {
+            "action": "train", "_selected_action": [LandCoverMap.objects.get().pk]}, follow=True)
     run = TrainingRun.objects.latest("created_at")
     assert r.status_code == 200 and [str(m) for m in r.context["messages"]] == [f"tile 33TVL: run {run.pk} queued"]
     assert run.status == RunStatus.DONE and run.seed == 0  # eager Celery in tests without the worker
@@ -67,11 +67,11 @@ def test_the_admin_action_queues_a_run_and_the_changelist_shows_its_status(slove
 
 def test_extra_chips_of_another_tile_add_training_pixels_but_get_no_prediction(slovenia, turkey_chip,
                                                                               write_reference):
-    with pytest.raises(CommandError, match="tile 36SWF has no reference raster"):
+    with pytest.raises(CommandError, match="tile 36SWF has no land-cover map"):
         run_command("train_guess_labels", "--tile", "33TVL", "--sync", "--extra-chips", "36SWF_00")
     codes = np.full((256, 256), 60, np.uint8)
     codes[:, :128] = 90
-    services.reference_register(tile_id="36SWF", path=write_reference(turkey_chip, codes))
+    services.land_cover_map_register(paths=[write_reference(turkey_chip, codes)], tile_ids=["36SWF"])
     run_command("train_guess_labels", "--tile", "33TVL", "--sync", "--extra-chips", "36SWF_00")
     run = TrainingRun.objects.latest("created_at")
     assert run.status == "done" and run.extra_chips == ["36SWF_00"] and run.metrics["n_extra_chips"] == 1

@@ -3,6 +3,7 @@ for the Slovenian tile; idempotent."""
 
 from io import StringIO
 
+import numpy as np
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
@@ -56,6 +57,22 @@ def test_load_demo_ingests_all_shared_data_prints_logins_assigns_work_trains_gue
     assert guess.status_code == 200 and guess.json()["run"] == run.pk
     classes = {c for row in guess.json()["labels"] for c in row}
     assert len(guess.json()["labels"]) == 32 and classes <= {2, 5, 6, 7} and classes & {5, 6, 7}
+
+    # every task alice opens starts from a guess, and the guess names where it came from: the tile's model on
+    # 33TVL, the campaign-wide model (or the rule, where it cannot predict) elsewhere
+    sources = dict(GuessLabel.objects.values_list("chip_id", "source"))
+    assert set(sources) == set(Scene.objects.values_list("chip_id", flat=True))
+    assert sources["33TVL_00"] == "tile" and {sources[c] for c in DEMO_ASSIGNED_CHIPS if c != "33TVL_00"} <= {
+        "campaign", "rule"}
+    campaign_run = TrainingRun.objects.get(source="campaign")
+    assert campaign_run.status == "done" and "campaign-wide guess labels: run" in out
+    alice_tasks = Task.objects.filter(chip__assignments__user__username="alice", has_data=True)
+    seen = {}
+    for t in alice_tasks:
+        body = client.get(f"/api/tasks/{t.pk}/guess/").json()
+        assert np.array(body["labels"]).shape == (32, 32) and body["source_label"], body
+        seen[body["source"]] = seen.get(body["source"], 0) + 1
+    assert sum(seen.values()) == alice_tasks.count() > 200 and seen["tile"] == 16, seen
 
     # a second run (the README's first command run again) changes nothing and trains nothing
     counts = [Chip.objects.count(), Scene.objects.count(), Assignment.objects.count(), ReferenceTask.objects.count(),

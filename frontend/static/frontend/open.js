@@ -134,13 +134,23 @@ export function placeTask(scenesData) {
   setPreset(state.preset, { load: false });
 }
 
+// Where the task's guess came from (TaskGuessOut names its source and run), under the image.
+function showGuessSource(g) {
+  const el = document.getElementById("guess-source");
+  if (!el) return;
+  el.textContent = g ? `guess: ${g.source_label}${g.run ? ` (run ${g.run})` : ""}` : "";
+  el.dataset.source = g ? g.source : "";
+}
+
 // Work that need not block the first draw: guess, work record, thumbnails, prefetch, task list, overview.
 export function afterOpen(task, ann) {
+  showGuessSource(null);
   if (ann.has_guess) { // a chip without a guess label: asking would only log a 404
     api.guess(task.id).then((g) => { // TaskGuessOut
       if (state.task !== task) return;
       state.guess = fromRows(g.labels);
       stage.setMode({ guess: state.guess });
+      showGuessSource(g);
     }).catch(() => {});
   }
   if (!state.session.frozen) clock.start(task.id);
