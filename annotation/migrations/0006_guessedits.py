@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotation', '0003_keep_started_guesses'),
+        ('annotation', '0005_task_work'),
         ('guesslabels', '0004_land_cover_maps_and_guess_sources'),
     ]
 
