@@ -190,7 +190,7 @@ def deployment(tmp_path, seaweedfs, shared_data, settings):
         prepare = deploy.one_off(
             "prepare", ["ingest_chips", str(shared_data / f"landcovernet_s2_chips/{CHIP}_20180720_bands10.tif"),
                         str(patch)],
-            ["train_guess_labels", "--tile", TILE, "--reference", str(patch / "lulc.tif"), "--mapping",
+            ["train_guess_labels", "--tile", TILE, "--map", str(patch / "lulc.tif"), "--mapping",
              str(MAPPINGS_DIR / "eolearn_lulc.csv")])
         webs = []
         for i, port in enumerate(free_ports(2)):
@@ -232,7 +232,9 @@ def test_a_campaign_slice_runs_on_processes_sharing_only_postgres_redis_and_s3_a
     # The one-off process ingested the chips into the bucket and queued the tile's guess-label run.
     keys = server.keys(bucket, prefix + "/")
     assert any(k.startswith(f"{prefix}/scenes/52UEA/{CHIP}/") for k in keys)
-    assert f"{prefix}/references/{TILE}/lulc.tif" in keys
+    from guesslabels.models import LandCoverMap
+
+    assert f"{prefix}/{LandCoverMap.objects.get().files[0]}" in keys
 
     # The worker that took the run was killed as it began (its pool processes, SIGKILL): the run is not lost.
     wait_for_worker(lambda: killer.victim, "take the run", 120)

@@ -62,13 +62,16 @@ def test_ingest_layers_guess_labels_consensus_and_export_run_on_s3(
     assert len(scene_names) == 6 and set(scene_names) <= set(keys)
 
     # Guess labels: the land-cover map, the model, its figure and the guess raster all go to the bucket.
-    call_command("train_guess_labels", "--tile", "33TVL", "--reference", str(patch / "lulc.tif"), "--mapping",
+    call_command("train_guess_labels", "--tile", "33TVL", "--map", str(patch / "lulc.tif"), "--mapping",
                  str(MAPPINGS_DIR / "eolearn_lulc.csv"), "--sync", stdout=StringIO(), stderr=StringIO())
     run = TrainingRun.objects.get()
     assert run.status == "done", run.error
     guess = GuessLabel.objects.get(chip=slovenia)
-    assert {run.model_file.name, run.plot_file.name, guess.file.name, "references/33TVL/lulc.tif"} <= set(
-        s3_storage.keys())
+    from guesslabels.models import LandCoverMap
+
+    land_map = LandCoverMap.objects.get().files[0]
+    assert land_map.startswith("land_cover_maps/") and land_map.endswith("/lulc.tif")
+    assert {run.model_file.name, run.plot_file.name, guess.file.name, land_map} <= set(s3_storage.keys())
 
     response = client_for(admin_user).post(
         "/api/admin/assignments/", {"chips": [CHIP, "33TVL_00"], "users": [alice.pk, bob.pk, carol.pk]},
