@@ -139,6 +139,8 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "lcnet_site.exception_handler.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
+    # one name for the flag reasons, which three serializers share
+    "ENUM_NAME_OVERRIDES": {"FlagReasonEnum": "annotation.models.FlagReason"},
     "TITLE": "lcnet API",
     "DESCRIPTION": "Land-cover training data from Sentinel-2: imagery, labeling, consensus and export.",
     "VERSION": "1.0.0",
