@@ -132,7 +132,9 @@ class AssignmentAdmin(ScaleAdminMixin, admin.ModelAdmin):
                                   + (f"; {skipped} had already ended." if skipped else "."))
 
 
-class ReadOnly(ScaleAdminMixin, admin.ModelAdmin):
+class ReadOnlyPermissions:
+    """Admin pages that show the record and never write it (history, figures)."""
+
     def has_add_permission(self, request):
         return False
 
@@ -141,6 +143,10 @@ class ReadOnly(ScaleAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ReadOnly(ReadOnlyPermissions, ScaleAdminMixin, admin.ModelAdmin):
+    pass
 
 
 class AnnotationRevisionInline(admin.TabularInline):
@@ -235,21 +241,12 @@ def _edits(**where):
 
 
 @admin.register(GuessEdits)
-class GuessEditsAdmin(admin.ModelAdmin):
+class GuessEditsAdmin(ReadOnlyPermissions, admin.ModelAdmin):
     """Per tile and run: submitted tasks that started from its guess, and the pixels annotators changed in them."""
 
     list_display = ["id", "tile", "source", "status", "finished_at", "submitted_tasks", "pixels_changed"]
     list_filter = ["source", "tile"]
     change_list_template = "admin/annotation/guessedits/change_list.html"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         edits = _edits(run=OuterRef("pk")).order_by().values("task__kept_guess__run")
