@@ -4,7 +4,7 @@ from django.db.models import CharField, Count, Exists, F, IntegerField, OuterRef
 from django.db.models.functions import Coalesce
 
 from guesslabels import selectors as guess_selectors
-from guesslabels.selectors import task_guess
+from guesslabels.selectors import task_guess_info
 from imagery.lib.domain import CHIP_SIZE, TASK_SIZE
 from imagery.models import Task
 from lcnet_site.roles import ANNOTATOR, EXPERT, has_role, is_admin
@@ -31,16 +31,25 @@ def tasks_visible_to(user) -> QuerySet[Task]:
     return Task.objects.filter(visible)
 
 
+def task_guess_start(task) -> tuple[np.ndarray, dict | None]:
+    """What a first save starts from: the task's current guess label (zeros when there is none) and where it came
+    from (task_guess_info without the labels; None without a guess)."""
+    info = task_guess_info(task)
+    if info is None:
+        return empty_labels(), None
+    labels = np.asarray(info["labels"], dtype=np.uint8).reshape(empty_labels().shape)
+    return labels, {key: value for key, value in info.items() if key != "labels"}
+
+
 def task_guess_or_none(task) -> np.ndarray | None:
     """The task's current guess label; None when its chip has none."""
-    guess = task_guess(task)
-    return None if guess is None else np.asarray(guess, dtype=np.uint8).reshape(empty_labels().shape)
+    labels, origin = task_guess_start(task)
+    return None if origin is None else labels
 
 
 def task_guess_labels(task) -> np.ndarray:
     """The task's current guess label, or all zeros when there is none."""
-    guess = task_guess_or_none(task)
-    return empty_labels() if guess is None else guess
+    return task_guess_start(task)[0]
 
 
 def chip_has_guess(chip_id) -> bool:

@@ -55,7 +55,7 @@ def submission_revisions(task_ids) -> dict[int, list[dict]]:
     """{task id: [{annotation, annotator, revision}] of its submissions by the chip's active annotators, ordered by
     annotator} (what a consensus row records in inputs["annotations"]); metadata only, no labels read."""
     grouped: dict[int, list[dict]] = {}
-    rows = _submitted_by_active_annotators(task_ids).distinct().order_by("task_id", "annotator_id")
+    rows = submitted_annotations(task_ids).distinct().order_by("task_id", "annotator_id")
     for task_id, pk, annotator_id, revision in rows.values_list("task_id", "id", "annotator_id", "revision"):
         grouped.setdefault(task_id, []).append({"annotation": pk, "annotator": annotator_id, "revision": revision})
     return grouped

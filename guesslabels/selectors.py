@@ -4,6 +4,7 @@ guess, stored (a run's or the rule's) or, for a chip nobody filled yet, the rule
 from __future__ import annotations
 
 import numpy as np
+from django.db.models import Exists, OuterRef
 
 from imagery.models import Chip, Scene
 from imagery.selectors import read_chip_stack, read_scene_window
@@ -75,7 +76,9 @@ def task_guess_info(task) -> dict | None:
 
 def chip_has_guess(chip_id) -> bool:
     """Does the chip's every task get a guess? (Stored, or the rule's from its scenes.)"""
-    return GuessLabel.objects.filter(chip_id=chip_id).exists() or Scene.objects.filter(chip_id=chip_id).exists()
+    stored = GuessLabel.objects.filter(chip_id=OuterRef("pk"))
+    scenes = Scene.objects.filter(chip_id=OuterRef("pk"))
+    return Chip.objects.filter(Exists(stored) | Exists(scenes), pk=chip_id).exists()  # one query on the page's path
 
 
 def land_cover_map_tile_ids() -> list[str]:

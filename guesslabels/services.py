@@ -469,10 +469,7 @@ def guess_rules_fill(*, chip_ids: list[str] | None = None, progress: Progress = 
 # --- started tasks ---------------------------------------------------------------------------------------------
 
 
-def guess_keep(*, task_id: int) -> None:
-    """Keep this task's current guess through later runs, with where it came from (called by annotation on a
-    task's first save)."""
-    task_chip = Chip.objects.filter(tasks__pk=task_id).values_list("pk", flat=True).first()
-    guess = GuessLabel.objects.filter(chip_id=task_chip).first()
-    source, run = (guess.source, guess.run_id) if guess else (GuessSource.RULE, None)
-    KeptGuess.objects.bulk_create([KeptGuess(task_id=task_id, source=source, run_id=run)], ignore_conflicts=True)
+def guess_keep(*, task_id: int, source: str, run_id: int | None) -> None:
+    """Keep this task's current guess (from `source`, run `run_id`, as task_guess_info reported it) through later
+    runs (called by annotation on a task's first save, which has just read that guess)."""
+    KeptGuess.objects.bulk_create([KeptGuess(task_id=task_id, source=source, run_id=run_id)], ignore_conflicts=True)

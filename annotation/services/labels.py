@@ -160,7 +160,7 @@ def label_save(*, user, target: LabelTarget, labels: np.ndarray, revision: int, 
 
 def _first_save(kind, user, target, labels, values, count):
     """Create the caller's row from the task's current guess; a concurrent first save makes this one stale."""
-    guess = selectors.task_guess_labels(Task.objects.get(pk=target.task_id))
+    guess, origin = selectors.task_guess_start(Task.objects.get(pk=target.task_id))
     values["differ"] = count_differ(labels, guess)
     common = dict(labels=values["labels"], status=values["status"], differ_from_guess=values["differ"])
     try:
@@ -170,7 +170,9 @@ def _first_save(kind, user, target, labels, values, count):
                 submitted_at=values["now"] if values["submit"] else None, **common,
             )
             kind.history.objects.create(**{kind.parent: row.pk}, revision=1, author_id=user.pk, **common)
-            guess_keep(task_id=target.task_id)  # later guess-label runs keep the guess this task started from
+            # Later guess-label runs keep the guess this task started from (no source: it started with none).
+            guess_keep(task_id=target.task_id, source=origin["source"] if origin else "",
+                       run_id=origin["run"] if origin else None)
     except IntegrityError:
         raise StaleRevision(1) from None
     return 1, selectors.submitted_count(target.task_id) - 1 if count else None

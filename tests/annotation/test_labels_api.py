@@ -24,7 +24,7 @@ def url(task, submit=False):
 
 def test_an_unsaved_task_shows_the_guess_at_revision_0(api, alice, task, monkeypatch):
     guess = np.full((32, 32), 6, np.uint8)
-    monkeypatch.setattr("annotation.selectors.task_guess", lambda t: guess)
+    monkeypatch.setattr("annotation.selectors.task_guess_info", lambda t: {"labels": guess, "source": "rule", "run": None})
     body = api(alice).get(url(task)).json()
     assert body["revision"] == 0 and body["status"] == "pending"
     assert np.array_equal(np.array(body["labels"]), guess)
@@ -77,7 +77,8 @@ def test_a_draft_then_a_submit_each_add_a_revision_and_keep_history(api, alice, 
 
 def test_submitting_the_unchanged_guess_is_a_real_submission(api, alice, task, monkeypatch):
     guess = np.full((32, 32), 3, np.uint8)
-    monkeypatch.setattr("annotation.selectors.task_guess", lambda t: guess if t.pk == task.pk else None)
+    info = {"labels": guess, "source": "rule", "run": None}
+    monkeypatch.setattr("annotation.selectors.task_guess_info", lambda t: info if t.pk == task.pk else None)
     assert api(alice).get(url(task)).json()["labels"][0][0] == 3
     r = api(alice).post(url(task, True), {"labels": guess.tolist(), "revision": 0}, format="json")
     assert r.status_code == 200 and r.json()["differ_from_guess"] == 0

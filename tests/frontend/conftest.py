@@ -63,6 +63,16 @@ def alice_chip(page_chip, alice):
 
 
 @pytest.fixture
+def sceneless_chip(alice_chip):
+    """Alice's chip with no scene rows left: the one case where a task has no guess at all (every chip with a scene
+    gets at least the rule-based guess)."""
+    from imagery.models import Scene
+
+    Scene.objects.filter(chip=alice_chip).delete()
+    return alice_chip
+
+
+@pytest.fixture
 def guess(alice_chip):
     """The chip's guess label (256×256), so tasks open pre-filled."""
     from tests.frontend.page_data import make_guess

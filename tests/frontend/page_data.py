@@ -82,12 +82,13 @@ def guess_raster() -> np.ndarray:
         return src.read(1).astype(np.uint8)
 
 
-def make_guess(chip: Chip) -> np.ndarray:
-    """Store a 256×256 guess label for the chip, as the guess-label pipeline does; returns it."""
+def make_guess(chip: Chip, labels: np.ndarray | None = None) -> np.ndarray:
+    """Store a 256×256 guess label for the chip (guess_raster() unless given), as the guess-label pipeline does;
+    returns it."""
     from guesslabels.lib.raster import write_label_tif
     from guesslabels.models import GuessLabel
 
-    labels = guess_raster()
+    labels = guess_raster() if labels is None else labels
     name = default_storage.save(f"guess/{chip.tile_id}/{chip.pk}.tif",
                                 ContentFile(write_label_tif(labels, chip.epsg, chip.transform)))
     GuessLabel.objects.create(chip=chip, file=name)

@@ -9,6 +9,7 @@ from annotation.services import label_save
 from imagery.models import Task
 
 from tests.frontend.conftest import canvas_pixels, click_pixel, log_in, pixel_center
+from tests.frontend.page_data import make_guess
 
 pytestmark = pytest.mark.browser
 
@@ -52,9 +53,10 @@ def test_a_stale_revision_shows_a_conflict_and_keep_mine_then_submits_the_page_l
 
 
 def test_a_validation_error_is_shown_with_the_server_message_and_the_labels_stay(page, live_server, alice, alice_chip):
+    make_guess(alice_chip, np.zeros((256, 256), np.uint8))  # a model's guess with no class anywhere (0, no data)
     log_in(page, live_server, "alice")
     page.keyboard.press("1")
-    click_pixel(page, 3, 4)  # one water pixel; the rest is still 0 (no data) over real imagery
+    click_pixel(page, 3, 4)  # one water pixel; the rest is still 0 (no data) on a task that has data
     page.keyboard.press("Enter")
     error = page.locator(".banner.error", has_text="did not accept")
     error.wait_for()

@@ -70,7 +70,7 @@ def test_a_submitted_task_asks_before_editing_and_undo_restores_it(page, live_se
     assert np.array_equal(labels_from_bytes(row.labels), submitted)
 
 
-def test_a_task_without_a_guess_says_so_and_offers_fill_all(page, live_server, alice, alice_chip):
+def test_a_task_without_a_guess_says_so_and_offers_fill_all(page, live_server, alice, sceneless_chip):
     bad_requests = []
     page.on("response", lambda r: r.status == 400 and bad_requests.append(r.url))
     log_in(page, live_server, "alice")

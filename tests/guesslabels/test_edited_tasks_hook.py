@@ -11,7 +11,7 @@ def test_no_task_is_kept_before_anyone_saves(db, make_chip):
 def test_guess_keep_marks_the_task_once(db, make_chip):
     chip = make_chip()
     task = chip.tasks.first()
-    services.guess_keep(task_id=task.pk)
-    services.guess_keep(task_id=task.pk)  # idempotent: a second first-save race changes nothing
+    services.guess_keep(task_id=task.pk, source=GuessSource.RULE, run_id=None)
+    services.guess_keep(task_id=task.pk, source=GuessSource.TILE, run_id=None)  # a racing first save changes nothing
     kept = KeptGuess.objects.get(task=task)
-    assert kept.source == GuessSource.RULE and kept.run is None  # no stored guess: the rule's, computed live
+    assert kept.source == GuessSource.RULE and kept.run is None

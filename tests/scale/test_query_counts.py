@@ -12,7 +12,7 @@ PINNED = {
     "annotator: GET me/tasks/?status=pending": 2,
     "annotator: GET me/tasks/": 2,
     "annotator: GET tasks/<id>/annotation/": 2,
-    "annotator: PUT tasks/<id>/annotation/ (first save)": 8,
+    "annotator: PUT tasks/<id>/annotation/ (first save)": 9,  # + the rule guess reads the chip's scenes
     "annotator: PUT tasks/<id>/annotation/ (later save)": 2,
     "expert: GET expert/suggested-tasks/": 2,
     "expert: GET me/tasks/next/": 2,
