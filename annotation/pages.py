@@ -13,6 +13,8 @@ from django.urls import reverse
 
 from imagery.lib.domain import BANDS, CHIP_SIZE, CLASS_COLORS, CLASS_NAMES, SCL_INVALID, TASK_SIZE, TASKS_PER_SIDE
 from imagery.lib.render import COMPOSITE_BANDS, INDEX_LAYERS, LAYERS
+from lcnet_site.errors import AppError
+from lcnet_site.request_guard import error_response
 from lcnet_site.roles import ANNOTATOR, EXPERT, EXPORTER, has_role, is_admin
 
 from annotation.models import COMMENT_MAX_LENGTH, FlagReason
@@ -36,9 +38,18 @@ def layer_config(name: str) -> dict:
     return out
 
 
+def initial_task(request) -> int | None:
+    """`?task=` as a task id; anything but ASCII digits is a 400 (str.isdigit also accepts "²", which int refuses)."""
+    task = request.GET.get("task", "")
+    if not task:
+        return None
+    if not (task.isascii() and task.isdigit() and len(task) <= 18):
+        raise AppError("task must be a task id (digits)", field="task")
+    return int(task)
+
+
 def page_config(request) -> dict:
     layers = sorted(LAYERS, key=lambda k: LAYER_ORDER.index(k) if k in LAYER_ORDER else len(LAYER_ORDER))
-    task = request.GET.get("task", "")
     return {
         "classes": [
             {"code": code, "name": CLASS_NAMES[code], "color": list(CLASS_COLORS[code])} for code in sorted(CLASS_NAMES)
@@ -52,7 +63,7 @@ def page_config(request) -> dict:
         "contexts": CONTEXTS,
         "flagReasons": [{"id": value, "label": label} for value, label in FlagReason.choices],
         "commentMaxLength": COMMENT_MAX_LENGTH,
-        "initialTask": int(task) if task.isdigit() else None,
+        "initialTask": initial_task(request),
         "user": {"name": request.user.get_username(), "expert": has_role(request.user, EXPERT),
                  "labeler": is_labeler(request.user)},
     }
@@ -78,4 +89,8 @@ def elsewhere_links(user) -> list[dict]:
 def label_page(request):
     if not is_labeler(request.user):
         return render(request, "annotation/no_labeling.html", {"elsewhere": elsewhere_links(request.user)})
-    return render(request, "annotation/label.html", {"config": page_config(request), "modules": MODULES})
+    try:
+        config = page_config(request)
+    except AppError as exc:
+        return error_response(request, exc)
+    return render(request, "annotation/label.html", {"config": config, "modules": MODULES})

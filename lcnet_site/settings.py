@@ -41,6 +41,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "lcnet_site.request_guard.RequestGuardMiddleware",  # NUL bytes and oversized API bodies, before any view
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -132,6 +133,11 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
+    "DEFAULT_PARSER_CLASSES": [
+        "lcnet_site.parsers.JSONParser",  # DRF's, with too-deep nesting a 400 too
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -152,6 +158,8 @@ SPECTACULAR_SETTINGS = {
 
 # lcnet (deployment settings; the campaign's own knobs are LCNET_CAMPAIGN below)
 LCNET_IMAGERY_CACHE_MB = env.int("LCNET_IMAGERY_CACHE_MB", default=256)  # decoded scenes kept per process
+# API request bodies above this many bytes get a 413 unread (a save is ~2.2 KB; lcnet_site/request_guard.py).
+LCNET_API_MAX_BODY_BYTES = env.int("LCNET_API_MAX_BODY_BYTES", default=256 * 1024)
 LCNET_TOKEN_CACHE_SECONDS = env.int("LCNET_TOKEN_CACHE_SECONDS", default=30)  # API token lookups cached this long
 # On Postgres the submit path runs hand-written prepared SQL (annotation/sql.py); false: the ORM (benchmarking).
 LCNET_SUBMIT_SQL = env.bool("LCNET_SUBMIT_SQL", default=True)

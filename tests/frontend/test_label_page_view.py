@@ -2,6 +2,8 @@
 import json
 import re
 
+import pytest
+
 from annotation.models import FlagReason
 from imagery.lib.domain import CHIP_SIZE, CLASS_COLORS, CLASS_NAMES, TASK_SIZE
 from imagery.lib.render import LAYERS
@@ -52,6 +54,13 @@ def test_admins_and_exporters_get_their_entry_points_instead_of_the_tools(client
     assert "lcnet-config" not in html and 'id="stage"' not in html and "/api/export/chips/" in html
 
 
-def test_a_task_parameter_that_is_not_a_number_is_ignored(client, alice):
+@pytest.mark.parametrize("task", ["1;drop", "²", "١٢", "-3", "1" * 40])
+def test_a_task_parameter_that_is_not_a_task_id_is_a_400(client, alice, task):
     client.force_login(alice)
-    assert page_config(client.get("/label/?task=1;drop").content.decode())["initialTask"] is None
+    response = client.get("/label/", {"task": task})
+    assert response.status_code == 400 and b"task must be a task id" in response.content
+
+
+def test_an_empty_task_parameter_opens_the_queue(client, alice):
+    client.force_login(alice)
+    assert page_config(client.get("/label/?task=").content.decode())["initialTask"] is None
