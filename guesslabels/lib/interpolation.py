@@ -16,6 +16,9 @@ import numpy as np
 # Pixels per block: small enough that a block's data stays in cache (L2/L3), large enough that the ~150 numpy calls
 # per block cost little (best of 1024..16384: bench/guesslabels.py --block N).
 BLOCK = 4096
+# Off-date targets: the straddling-pair path pays when at least this share of a block's entries have both
+# observations of their pair valid (measured: faster at 5-20 % cloud, slower past ~35 %).
+PAIR_PATH_MIN_SHARE = 0.6
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,12 @@ class Plan:
     after_row: np.ndarray  # (K,) intp
     rows_are_ranks: bool  # coincide with distinct positions: target k reads row k of both (the common case)
     ext_pos: np.ndarray  # (3T,) float32 positions of extended ranks (previous year, this year, next year)
+    # Each target's straddling pair: the ranks of the observations right before and right after it (wrapping round
+    # the year) and the float32 weight between them. Where both are valid — most entries — that pair is the answer
+    # for every pixel alike, so it is one contiguous multiply-add per target; only the rest needs gathers.
+    pair_before: np.ndarray  # (K,) intp rank
+    pair_after: np.ndarray  # (K,) intp rank
+    pair_weight: np.ndarray  # (K,) float32
 
     @property
     def t_count(self) -> int:
@@ -47,6 +56,10 @@ def make_plan(positions: np.ndarray, targets: np.ndarray) -> Plan:
     cut = np.searchsorted(pos, targets, side="right")  # ranks at or before each target
     before_row = np.where(cut > 0, cut - 1, t_count)
     coincide = bool(np.array_equal(targets, pos))
+    ext_pos = np.concatenate([pos - 1.0, pos, pos + 1.0]).astype(np.float32)
+    ext_before = np.where(cut > 0, cut - 1 + t_count, t_count - 1)  # none before: the previous year's last
+    ext_after = np.where(cut < t_count, cut + t_count, 2 * t_count)  # none after: the next year's first
+    p0, p1 = ext_pos[ext_before], ext_pos[ext_after]
     return Plan(
         order=order,
         sorted_already=bool((order == np.arange(t_count)).all()),
@@ -56,7 +69,10 @@ def make_plan(positions: np.ndarray, targets: np.ndarray) -> Plan:
         after_row=cut,
         # An invalid entry's next valid rank is the same from row k as from row k + 1 (= cut), the one target k reads.
         rows_are_ranks=coincide and bool((before_row == np.arange(t_count)).all()),
-        ext_pos=np.concatenate([pos - 1.0, pos, pos + 1.0]).astype(np.float32),
+        ext_pos=ext_pos,
+        pair_before=ext_before % t_count,
+        pair_after=ext_after % t_count,
+        pair_weight=(targets.astype(np.float32) - p0) / (p1 - p0),  # the float32 arithmetic of _blend
     )
 
 
@@ -121,14 +137,47 @@ def interpolate_block(
     else:
         src = scratch.get("src", (n_bands, t_count, n), np.float32)
         _scaled_in_rank_order(plan, values, scale, src)
-        pixel = np.arange(n)
-        shape = (len(plan.targets), n)  # entries of last / first read for each target and pixel
-        before_at = np.add(plan.before_row[:, None] * n, pixel, out=scratch.get("before_at", shape, np.intp))
-        after_at = np.add(plan.after_row[:, None] * n, pixel, out=scratch.get("after_at", shape, np.intp))
-        block[...] = _blend(plan, src.reshape(n_bands, -1), n, last.reshape(-1), before_at, first.reshape(-1),
-                            after_at, plan.targets[:, None], pixel, scratch)
+        pair_valid = np.logical_and(valid_ranked.take(plan.pair_before, axis=0),
+                                    valid_ranked.take(plan.pair_after, axis=0),
+                                    out=scratch.get("pair_valid", (len(plan.targets), n), bool))
+        pair_valid |= ~has_obs  # pixels without observations are zeroed below
+        if pair_valid.mean() >= PAIR_PATH_MIN_SHARE:
+            _blend_by_pairs(plan, src, valid_ranked, last, first, pair_valid, out, start, scratch)
+        else:  # a cloudy block: gathering every entry costs less than computing most entries twice
+            pixel = np.arange(n)
+            shape = (len(plan.targets), n)  # entries of last / first read for each target and pixel
+            before_at = np.add(plan.before_row[:, None] * n, pixel, out=scratch.get("before_at", shape, np.intp))
+            after_at = np.add(plan.after_row[:, None] * n, pixel, out=scratch.get("after_at", shape, np.intp))
+            block[...] = _blend(plan, src.reshape(n_bands, -1), n, last.reshape(-1), before_at, first.reshape(-1),
+                                after_at, plan.targets[:, None], pixel, scratch)
     if not has_obs.all():
         block[:, :, ~has_obs] = 0.0
+
+
+def _blend_by_pairs(plan: Plan, src, valid_ranked, last, first, pair_valid, out, start, scratch) -> None:
+    """Targets off the observations' dates: every entry from its target's straddling pair (one contiguous
+    multiply-add per target, right wherever both are valid), then the entries where one of the pair is invalid
+    (pair_valid False) from their nearest valid neighbours, gathered. Same float32 arithmetic as _blend."""
+    n_bands, _, n = src.shape
+    n_pix = out.shape[-1]
+    for k, (r0, r1, weight) in enumerate(zip(plan.pair_before, plan.pair_after, plan.pair_weight)):
+        dest = out[:, k, start : start + n]
+        np.subtract(src[:, r1], src[:, r0], out=dest)
+        dest *= weight
+        dest += src[:, r0]  # v0 + (v1 - v0) * w
+    entries = np.flatnonzero(~pair_valid)  # k*n + pixel
+    m = len(entries)
+    k, pixel = scratch.get("k", (m,), np.intp), scratch.get("pixel", (m,), np.intp)
+    np.divmod(entries, n, out=(k, pixel))
+    before_at, after_at = plan.before_row.take(k) * n + pixel, plan.after_row.take(k) * n + pixel
+    values_at = _blend(plan, src.reshape(n_bands, -1), n, last.reshape(-1), before_at, first.reshape(-1), after_at,
+                       plan.targets.take(k), pixel, scratch)
+    rows = out.reshape(n_bands, -1)
+    k *= n_pix
+    k += start
+    k += pixel  # column of entry (k, pixel) in out's rows
+    for b in range(n_bands):
+        rows[b][k] = values_at[b]
 
 
 def _scaled_in_rank_order(plan: Plan, values: np.ndarray, scale: float, dest: np.ndarray) -> None:
