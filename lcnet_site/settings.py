@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "lcnet_site.health.DatabaseOutageMiddleware",  # a database outage met by a view: 503, not a 500
 ]
 
 ROOT_URLCONF = "lcnet_site.urls"

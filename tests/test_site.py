@@ -69,7 +69,7 @@ def test_roles_are_read_from_groups(alice, admin_user, make_user):
 
 
 def test_health_endpoint_answers(client, db):
-    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/healthz").json() == {"status": "ok", "database": "ok", "broker": "in-process"}
 
 
 def test_openapi_schema_is_served(client, admin_user):
