@@ -131,8 +131,8 @@ def build(n_chips: int, *, log=print) -> dict:
                FROM bench_chip b, generate_series(0, %(ns)s - 1) d""",
             {"d0": date(2018, 1, 1), "files": files, "nf": len(files), "ns": SCENES_PER_CHIP})
         cur.execute(
-            """INSERT INTO guesslabels_guesslabel (chip_id, file, kept_tasks, class_counts, updated_at)
-               SELECT id, %s, 0, '{}', now() FROM bench_chip""", [guess_name])
+            """INSERT INTO guesslabels_guesslabel (chip_id, file, source, kept_tasks, class_counts, updated_at)
+               SELECT id, %s, 'tile', 0, '{}', now() FROM bench_chip""", [guess_name])
         # three annotators per chip: slot s of chip i goes to annotator (i + s - 1) mod 30 (ann00 gets the fresh chips)
         cur.execute(
             """INSERT INTO annotation_assignment (chip_id, user_id, slot, created_at)
@@ -166,8 +166,8 @@ def build(n_chips: int, *, log=print) -> dict:
                SELECT t.id, decode(repeat('ff', 128), 'hex'), %s, now()
                FROM imagery_task t JOIN bench_chip b ON b.id = t.chip_id WHERE b.i < %s""",
             [SCENES_PER_CHIP, n_chips])
-        cur.execute("INSERT INTO guesslabels_keptguess (task_id, created_at) "
-                    "SELECT DISTINCT task_id, now() FROM annotation_annotation", {})
+        cur.execute("INSERT INTO guesslabels_keptguess (task_id, source, created_at) "
+                    "SELECT DISTINCT task_id, 'tile', now() FROM annotation_annotation", {})
         timings[f"{n_annotations:,} annotations, masks"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         n_refs = min(540, done_n * 64 // 4)
