@@ -10,8 +10,8 @@ from imagery.lib.domain import CLASS_NAMES
 from lcnet_site.admin_paging import ScaleAdminMixin
 from lcnet_site.roles import is_admin
 
-from consensus import tasks
-from consensus.models import AnnotatorAccuracy, ConsensusLabel
+from consensus import run_selectors, runs, tasks
+from consensus.models import AnnotatorAccuracy, ConsensusLabel, ConsensusRun
 from consensus.lib.plots import confusion_png, consensus_png
 from annotation.lib.labels import labels_from_bytes
 from consensus.lib.codec import score_from_bytes
@@ -114,12 +114,12 @@ class LeaderboardAdmin(LcnetAdminOnly):
 
 @admin.register(ConsensusLabel)
 class ConsensusLabelAdmin(LcnetAdminOnly):
-    list_display = ["task", "method", "mean_score", "disagreement", "computed_at"]
+    list_display = ["task", "run_id", "method", "mean_score", "disagreement", "computed_at"]
     list_filter = ["method", "task__chip__tile"]
     search_fields = ["task__chip__id"]
     exact_search_fields = ("task__chip_id",)
     search_help_text = "a chip id (exact)"
-    readonly_fields = ["task", "method", "mean_score", "disagreement", "inputs", "computed_at", "figure"]
+    readonly_fields = ["task", "run_id", "method", "mean_score", "disagreement", "inputs", "computed_at", "figure"]
     fields = readonly_fields
     list_select_related = ["task"]
 
@@ -127,3 +127,63 @@ class ConsensusLabelAdmin(LcnetAdminOnly):
     def figure(self, row):
         png = consensus_png(labels_from_bytes(row.label), score_from_bytes(row.score))
         return format_html('<img alt="consensus label and score" src="data:image/png;base64,{}">', png)
+
+
+@admin.register(ConsensusRun)
+class ConsensusRunAdmin(LcnetAdminOnly):
+    """Runs: what each recorded, how two compare (?compare=<run id> on a run's page; default its parent), and which
+    one the export serves."""
+
+    list_display = ["id", "method", "live", "exported", "created_at", "frozen_at", "parent", "note"]
+    readonly_fields = ["method", "live", "exported", "created_at", "frozen_at", "parent", "note", "parameters",
+                       "reference_tasks", "weights_shown", "storage", "comparison"]
+    fields = readonly_fields
+    actions = ["export_this_run"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("weights", "reference", "calibration")
+
+    def get_object(self, request, object_id, from_field=None):
+        run = super().get_object(request, object_id, from_field)
+        if run is not None:
+            compare = request.GET.get("compare", "")
+            run.compare_with = int(compare) if compare.isdigit() else None  # per request: the admin is shared
+        return run
+
+    @admin.display(description="reference set")
+    def reference_tasks(self, run):
+        ref = run.reference or {}
+        return f"{len(ref)} reference tasks (task id → expert label revision recorded)" if ref else "— (live: recorded when frozen)"
+
+    @admin.display(description="weights used")
+    def weights_shown(self, run):
+        if run.method == "dawid-skene":
+            return f"confusion matrices of {run.tile_fits.count()} tiles"
+        return ", ".join(f"{a}: {w:.3f}" for a, w in list((run.weights or {}).items())[:50]) or "— (each row keeps its own)"
+
+    @admin.display(description="storage of its own")
+    def storage(self, run):
+        kept = run_selectors.run_storage(run)
+        return f"{kept['live_rows']} live rows written under it, {kept['versions']} kept versions"
+
+    @admin.display(description="comparison (pixels whose label changed, per class)")
+    def comparison(self, run):
+        other_id = getattr(run, "compare_with", None) or run.parent_id
+        other = ConsensusRun.objects.filter(pk=other_id).first() if other_id else None
+        if other is None:
+            return "— (no parent; add ?compare=<run id> to the address)"
+        diff = run_selectors.runs_compare(other, run)
+        rows = format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", (
+            (c["name"], c["pixels_a"], c["pixels_b"], c["changed_from"], c["changed_to"]) for c in diff["per_class"]))
+        return format_html(
+            "run {} → run {}: {} pixels changed in {} of {} tasks compared<table><tr><th>class</th><th>pixels in {}</th>"
+            "<th>pixels in {}</th><th>changed from</th><th>changed to</th></tr>{}</table>",
+            other.pk, run.pk, diff["pixels_changed"], diff["tasks_changed"], diff["tasks_compared"], other.pk, run.pk, rows)
+
+    @admin.action(description="Export this run (the export serves it from now on)")
+    def export_this_run(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Choose exactly one run to export.", messages.ERROR)
+            return
+        run = runs.consensus_run_export_choose(run_id=queryset.get().pk)
+        self.message_user(request, f"The export now serves run {run.pk}.", messages.SUCCESS)

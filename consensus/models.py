@@ -44,10 +44,51 @@ class AnnotatorAccuracy(models.Model):
         return f"{self.annotator} accuracy {self.accuracy}"
 
 
+class ConsensusRun(models.Model):
+    """One version of the campaign's consensus: what it was computed with, and from what.
+
+    Exactly one run is live: recomputes after a submit update its rows in place (ConsensusLabel, one row per task).
+    A new run (compute_consensus --new-run, or a recompute with another method) freezes the live one; a frozen run
+    keeps its rows by copy-on-write: the first time the new run overwrites or deletes a task's row written under an
+    older run, that row is kept as a ConsensusVersion of the run that wrote it. A frozen run's consensus of a task is
+    therefore its live row if that row was written under this run or an earlier one, else its newest version of a
+    run at most this one (a version with present=False: no consensus). docs/consensus.md, "Runs".
+    """
+
+    method = models.CharField(max_length=16, choices=Method.choices)
+    parameters = models.JSONField(default=dict, help_text="Prior accuracy, weight clip, EM tolerance, annotators per chip")
+    weights = models.JSONField(default=dict, help_text="Bayes: {annotator id: weight} when frozen (each row keeps "
+                               "the weights it used in inputs); Dawid–Skene: see the run's TileFits")
+    reference = models.JSONField(default=dict, help_text="{task id: {expert_label, revision}} of the reference set "
+                                 "when frozen")
+    calibration = models.JSONField(default=dict, help_text="Per method: isotonic map score → P(label right), "
+                                   "held-out ECE and reliability (consensus.lib.calibration.cross_validated)")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    note = models.CharField(max_length=200, blank=True)
+    live = models.BooleanField(default=True)
+    exported = models.BooleanField(default=False, help_text="The run the export serves (none: the live run)")
+    created_at = models.DateTimeField()
+    frozen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["live"], condition=Q(live=True), name="consensusrun_one_live"),
+            models.UniqueConstraint(fields=["exported"], condition=Q(exported=True), name="consensusrun_one_exported"),
+            models.CheckConstraint(condition=Q(method__in=[m.value for m in Method]), name="consensusrun_method_known"),
+        ]
+
+    def __str__(self):
+        return f"run {self.pk} ({self.method}{', live' if self.live else ''}{', exported' if self.exported else ''})"
+
+
 class ConsensusLabel(models.Model):
-    """The merged label of one task and its per-pixel consensus score."""
+    """The merged label of one task and its per-pixel consensus score, in the live run.
+
+    `run` is the run whose recompute last wrote the row (null: written before any run existed, i.e. the first run's)."""
 
     task = models.OneToOneField(Task, primary_key=True, on_delete=models.CASCADE, related_name="consensus")
+    run = models.ForeignKey(ConsensusRun, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     label = models.BinaryField(max_length=1024)
     score = models.BinaryField(max_length=4096)
     method = models.CharField(max_length=16, choices=Method.choices)
@@ -67,3 +108,39 @@ class ConsensusLabel(models.Model):
     def __str__(self):
         return f"consensus {self.task} ({self.method}, mean {self.mean_score:.2f})"
 
+
+
+class ConsensusVersion(models.Model):
+    """A task's consensus as an older run left it (copy-on-write, see ConsensusRun); never updated once its run is
+    frozen. present=False: the run had no consensus for this task (label and score empty)."""
+
+    run = models.ForeignKey(ConsensusRun, on_delete=models.CASCADE, related_name="versions")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="+")
+    present = models.BooleanField(default=True)
+    label = models.BinaryField(max_length=1024, default=bytes)
+    score = models.BinaryField(max_length=4096, default=bytes)
+    method = models.CharField(max_length=16, blank=True)
+    inputs = models.JSONField(default=dict)
+    mean_score = models.FloatField(default=0.0)
+    disagreement = models.FloatField(default=0.0)
+    computed_at = models.DateTimeField(null=True)
+
+    class Meta:
+        ordering = ["task", "run"]
+        constraints = [models.UniqueConstraint(fields=["task", "run"], name="consensusversion_task_run")]
+
+    def __str__(self):
+        return f"{self.task} in run {self.run_id}{'' if self.present else ' (none)'}"
+
+
+class TileFit(models.Model):
+    """Dawid–Skene's confusion matrices of one tile in one run (the last fit of the tile while the run was live)."""
+
+    run = models.ForeignKey(ConsensusRun, on_delete=models.CASCADE, related_name="tile_fits")
+    tile_id = models.CharField(max_length=8)
+    annotators = models.JSONField(help_text="Annotator ids, in the order of the matrices")
+    confusion = models.JSONField(help_text="(annotators, 7, 7): row true class 1..7, column the annotator's class")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["run", "tile_id"], name="tilefit_run_tile")]

@@ -11,20 +11,27 @@ from annotation.models import Annotation, ExpertLabel, Status
 from imagery.lib.domain import CHIP_SIZE, TASK_SIZE
 from imagery.models import Chip, Task
 
+from consensus import run_selectors
 from consensus.lib.codec import score_from_bytes
 from consensus.models import AnnotatorAccuracy, ConsensusLabel
 from lcnet_site.campaign import campaign
 
 
 
-def chip_consensus(chip: Chip) -> tuple[np.ndarray, np.ndarray, bool]:
-    """The chip's 256×256 consensus label (uint8) and score (float32) assembled from its tasks' ConsensusLabels.
+def chip_consensus(chip: Chip, run=None) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The chip's 256×256 consensus label (uint8) and score (float32) assembled from its tasks' ConsensusLabels
+    (of the live run; `run`: of that run, live or frozen).
 
     Tasks without consensus stay 0; complete is True when every task with data has one.
     """
     label = np.zeros((CHIP_SIZE, CHIP_SIZE), np.uint8)
     score = np.zeros((CHIP_SIZE, CHIP_SIZE), np.float32)
-    rows = ConsensusLabel.objects.filter(task__chip=chip).values_list("task__row", "task__col", "label", "score")
+    if run is None or run.live:
+        rows = ConsensusLabel.objects.filter(task__chip=chip).values_list("task__row", "task__col", "label", "score")
+    else:
+        found = run_selectors.run_rows(run, chip_id=chip.pk)
+        cells = {pk: (r, c) for pk, r, c in Task.objects.filter(pk__in=list(found)).values_list("pk", "row", "col")}
+        rows = [(*cells[t], r.label, r.score) for t, r in found.items()]
     done = set()
     for row, col, raw_label, raw_score in rows:  # 64 tasks at most
         window = np.s_[row * TASK_SIZE : (row + 1) * TASK_SIZE, col * TASK_SIZE : (col + 1) * TASK_SIZE]

@@ -8,7 +8,7 @@ import numpy as np
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -21,9 +21,9 @@ from lcnet_site.roles import ANNOTATOR
 
 from consensus.lib import engine
 from consensus.lib.codec import score_to_bytes
-from consensus import selectors
+from consensus import runs, selectors
 from consensus.events import consensus_changed
-from consensus.models import AnnotatorAccuracy, ConsensusLabel, Method
+from consensus.models import AnnotatorAccuracy, ConsensusLabel, ConsensusRun, Method
 from lcnet_site.campaign import campaign
 from lcnet_site.errors import AppError
 
@@ -180,7 +180,10 @@ def _recompute(method: str, task_ids: list[int] | None, tile_id: str | None, onl
     written = _drop_incomplete(task_ids, tile_id, set(ids))
     todo = _changed(ids, method) if only_changed else ids
     if method == Method.DAWID_SKENE:
-        return written + (_store(_dawid_skene(*_read(ids)), method) if todo else 0)
+        if not todo:
+            return written
+        results, fit = _dawid_skene(*_read(ids), tile_id=tile_id)
+        return written + _store(results, method, fit)
     for start in range(0, len(todo), BATCH_TASKS):
         batch = todo[start : start + BATCH_TASKS]  # labels are read batch by batch: memory bounded by the batch
         written += _store(_bayes(*_read(batch)), method)
@@ -218,12 +221,12 @@ def _bayes(ids, complete) -> list[tuple]:
     ]
 
 
-def _dawid_skene(ids, complete) -> list[tuple]:
+def _dawid_skene(ids, complete, *, tile_id=None) -> tuple[list[tuple], tuple | None]:
     """One EM over the given tasks (a tile), expert labels held as truth. Each pixel's three (annotator, label)
     pairs go to the engine as they are (dawid_skene_sparse): memory grows with the tile's pixels, not with its
     pixels × annotators."""
     if not ids:
-        return []
+        return [], None
     annotator_ids = sorted({a.annotator_id for t in ids for a in complete[t]})
     row_of = {a: i for i, a in enumerate(annotator_ids)}
     n_px = TASK_SIZE * TASK_SIZE
@@ -234,8 +237,8 @@ def _dawid_skene(ids, complete) -> list[tuple]:
     for i, t in enumerate(ids):
         if t in refs:
             reference[i] = labels_from_bytes(refs[t].labels).ravel()
-    label, score, _ = engine.dawid_skene_sparse(who, stack.reshape(annotators_per_chip(), -1), reference.ravel(),
-                                                n_annotators=len(annotator_ids))
+    label, score, confusion = engine.dawid_skene_sparse(who, stack.reshape(annotators_per_chip(), -1),
+                                                        reference.ravel(), n_annotators=len(annotator_ids))
     label, score = label.reshape(len(ids), n_px), score.reshape(len(ids), n_px)
     split = engine.disagreement(stack)
     results = []
@@ -246,7 +249,7 @@ def _dawid_skene(ids, complete) -> list[tuple]:
             "reference": {"expert_label": ref.id, "revision": ref.revision} if ref else None,
         }
         results.append((t, label[i].reshape(TASK_SIZE, TASK_SIZE), score[i].reshape(TASK_SIZE, TASK_SIZE), split[i], used))
-    return results
+    return results, ((tile_id, annotator_ids, confusion) if tile_id else None)
 
 
 def _stack(ids, complete) -> np.ndarray:
@@ -259,10 +262,12 @@ def _revisions(annotations) -> list[dict]:
     return [{"annotation": a.id, "annotator": a.annotator_id, "revision": a.revision} for a in annotations]
 
 
-def _store(results, method: str) -> int:
-    """Write the results that differ from what is stored; returns how many rows were written.
+def _store(results, method: str, fit=None) -> int:
+    """Write the results that differ from what is stored, into the live run; returns how many rows were written.
 
-    Higher layers hear which chips changed (consensus_changed, inside the same transaction)."""
+    A row written under an older run is kept as that run's version first (copy-on-write: consensus.runs). Higher
+    layers hear which chips changed (consensus_changed, inside the same transaction). `fit`: Dawid–Skene's
+    (tile, annotator ids, confusion matrices), recorded with the run."""
     if not results:
         return 0
     stored = {c.task_id: c for c in ConsensusLabel.objects.filter(task_id__in=[r[0] for r in results])}
@@ -283,13 +288,34 @@ def _store(results, method: str) -> int:
         ))
     if not writes:
         return 0
-    with transaction.atomic():
+
+    def write(run):
+        runs.keep_versions({w.task_id: stored[w.task_id] for w in writes if w.task_id in stored}, run.pk)
+        if fit is not None:
+            runs.tile_fit_store(run.pk, *fit)
+        for w in writes:
+            w.run_id = run.pk
         ConsensusLabel.objects.bulk_create(
             writes, update_conflicts=True, unique_fields=["task"],
-            update_fields=["label", "score", "method", "inputs", "mean_score", "disagreement", "computed_at"],
+            update_fields=["run", "label", "score", "method", "inputs", "mean_score", "disagreement", "computed_at"],
         )
         _announce([w.task_id for w in writes])
+
+    _in_live_run(method, write)
     return len(writes)
+
+
+def _in_live_run(method: str, write) -> None:
+    """write(live run) in one transaction holding the live run share-locked; a method other than the live run's
+    starts a new run first (the old run stays as it was)."""
+    for _ in range(2):
+        try:
+            with transaction.atomic():
+                write(runs.live_run_locked(method))
+                return
+        except runs.MethodChanged:
+            runs.consensus_run_start(method=method, note=f"method changed to {method}")
+    raise AppError("the consensus method changed twice during one write; try again")
 
 
 def _without_weights(inputs: dict) -> dict:
@@ -297,19 +323,30 @@ def _without_weights(inputs: dict) -> dict:
 
 
 def _drop_incomplete(task_ids, tile_id, keep: set[int]) -> int:
-    """Delete consensus of tasks in scope that no longer have three submissions (an annotator left the chip)."""
+    """Delete consensus of tasks in scope that no longer have three submissions (an annotator left the chip); the
+    run that wrote a row keeps it as a version (consensus.runs)."""
     rows = ConsensusLabel.objects.exclude(task_id__in=keep).filter(task__chip__freeze__isnull=True)
     if task_ids is not None:
         rows = rows.filter(task_id__in=task_ids)
     if tile_id is not None:
         rows = rows.filter(task__chip__tile_id=tile_id)
-    with transaction.atomic():
-        gone = list(rows.values_list("task_id", "task__chip_id"))
-        if not gone:
-            return 0
-        deleted = ConsensusLabel.objects.filter(task_id__in=[t for t, _ in gone]).delete()[0]
-        consensus_changed.send(sender=ConsensusLabel, chip_ids={c for _, c in gone})
-    return deleted
+    gone = list(rows.select_related(None).annotate(chip_id=F("task__chip_id")))
+    if not gone:
+        return 0
+    deleted = [0]
+
+    def write(run):
+        runs.keep_versions({r.task_id: r for r in gone}, run.pk, deleted=[r.task_id for r in gone])
+        deleted[0] = ConsensusLabel.objects.filter(task_id__in=[r.task_id for r in gone]).delete()[0]
+        consensus_changed.send(sender=ConsensusLabel, chip_ids={r.chip_id for r in gone})
+
+    _in_live_run(_live_method(), write)
+    return deleted[0]
+
+
+def _live_method() -> str:
+    """Deleting rows is no recompute: it happens in the live run whatever its method."""
+    return ConsensusRun.objects.filter(live=True).values_list("method", flat=True).first() or consensus_method()
 
 
 def _announce(task_ids) -> None:

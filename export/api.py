@@ -20,7 +20,7 @@ from export import files as export_files, scenes as export_scenes
 from export.lib import stats as stats_core
 from export.lib.ranges import Unsatisfiable, parse_range
 from export.access import CanExport, IsLcnetAdmin
-from export.selectors import ExportFilters, chip_export, exportable_chips, get_chip
+from export.selectors import ExportFilters, chip_export, export_run, exportable_chips, get_chip
 from export.stats_selectors import dataset_stats, progress, summaries_version
 
 FILTER_PARAMS = [
@@ -71,7 +71,7 @@ def file_response(data: bytes, content_type: str, filename: str) -> HttpResponse
 
 def load_chip(request, chip_id, **kw):
     filters = parse_filters(request.query_params, allowed=("partial",))
-    return chip_export(get_chip(chip_id), partial=filters.partial, **kw)
+    return chip_export(get_chip(chip_id), partial=filters.partial, run=export_run(), **kw)
 
 
 class ExportChipOut(serializers.Serializer):
@@ -98,7 +98,7 @@ class ExportChips(generics.ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return exportable_chips(parse_filters(self.request.query_params, extra=("page",)))
+        return exportable_chips(parse_filters(self.request.query_params, extra=("page",)), export_run())
 
 
 CHIP_PARAMS = [FILTER_PARAMS[2]]

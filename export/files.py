@@ -20,11 +20,12 @@ from imagery.lib.domain import CLASS_NAMES
 from export.lib import product as core
 from export.lib.zipstream import ZipStream
 from export.scenes import scene_url
-from export.selectors import ChipExport, ExportFilters, chip_export, exportable_chips
+from export.selectors import ChipExport, ExportFilters, chip_export, export_run, exportable_chips
 from lcnet_site.campaign import campaign
 
 TIF, DATES, STAC = "labels.tif", "source_dates.csv", "stac.json"
 HASH_PROPERTY = "lcnet:content_hash"
+RUN_PROPERTY = "lcnet:consensus_run"  # the consensus run the files come from (compute_consensus, admin › runs)
 
 
 def collection_id() -> str:
@@ -39,7 +40,7 @@ def chip_content_hash(ex: ChipExport, base: str) -> str:
     meta = json.dumps(
         [collection_id(), chip.id, chip.tile_id, chip.epsg, chip.transform, chip.bounds, ex.methods,
          ex.computed_at.isoformat() if ex.computed_at else None, [str(d) for d in ex.dates], ex.scene_files,
-         ex.complete, base],
+         ex.complete, base, ex.run_id],
         default=str,
     ).encode()
     return core.content_hash(ex.label.tobytes(), ex.score.tobytes(), meta)
@@ -66,7 +67,7 @@ def chip_stac(ex: ChipExport, *, base: str, tif: bytes | None = None) -> dict:
         source_links=[(scene_url(base, chip.id, d), d.isoformat()) for d in ex.dates],
         extra_properties={
             "lcnet:complete": ex.complete, "lcnet:methods": ex.methods, "lcnet:tile": chip.tile_id,
-            HASH_PROPERTY: chip_content_hash(ex, base),
+            HASH_PROPERTY: chip_content_hash(ex, base), RUN_PROPERTY: ex.run_id,
         },
     )
     if tif is not None:
@@ -88,7 +89,7 @@ def chip_json(ex: ChipExport, *, with_annotators: bool) -> dict:
     out = {
         "chip_id": chip.id, "tile_id": chip.tile_id, "crs": f"EPSG:{chip.epsg}", "epsg": chip.epsg,
         "transform": chip.transform, "bounds": chip.bounds, "shape": [chip.height, chip.width],
-        "complete": ex.complete, "methods": ex.methods,
+        "complete": ex.complete, "methods": ex.methods, "consensus_run": ex.run_id,
         "computed_at": ex.computed_at.isoformat() if ex.computed_at else None,
         "source_dates": [d.isoformat() for d in ex.dates],
         "classes": {str(code): name for code, name in CLASS_NAMES.items()},
@@ -105,7 +106,8 @@ class DatasetIndex:
     the only part of the export that grows with the dataset), the bbox and the date range. Item ids come back from
     the summary's chip_id column at the end."""
 
-    def __init__(self):
+    def __init__(self, run_id: int | None = None):
+        self.run_id = run_id
         self._packer = zlib.compressobj(6, zlib.DEFLATED, -15)
         self._summary = bytearray(self._packer.compress(core.csv_line(core.SUMMARY_FIELDS).encode()))
         self.bbox = None
@@ -129,20 +131,24 @@ class DatasetIndex:
             item_ids=(core.item_id(collection_id(), c) for c in chip_ids), bbox=self.bbox,
             interval=(self.start, self.end), license=campaign().export_license,
         )
+        collection[RUN_PROPERTY] = self.run_id
         return {"collection.json": json.dumps(collection, indent=2).encode(), "summary.csv": summary}
 
 
-def iter_chip_exports(filters: ExportFilters) -> Iterator[ChipExport]:
-    for chip in exportable_chips(filters).select_related("tile").iterator(chunk_size=100):
+def iter_chip_exports(filters: ExportFilters, run=None) -> Iterator[ChipExport]:
+    """The chips of `run` (the exported run: export_run()) one at a time."""
+    chips = exportable_chips(filters, run)
+    chips = chips if isinstance(chips, list) else chips.select_related("tile").iterator(chunk_size=100)
+    for chip in chips:
         # partial=True: the chip was selected already; a consensus changing meanwhile must not break a stream
-        yield chip_export(chip, partial=True)
+        yield chip_export(chip, partial=True, run=run)
 
 
 def dataset_zip_chunks(filters: ExportFilters, base: str) -> Iterator[bytes]:
     """The whole dataset as a zip, one chunk per file: `<collection id>/<item id>/...`, collection, summary."""
-    root = collection_id()
-    index, archive = DatasetIndex(), ZipStream(mtime=datetime.now())
-    for ex in iter_chip_exports(filters):
+    root, run = collection_id(), export_run()
+    index, archive = DatasetIndex(run.pk if run else None), ZipStream(mtime=datetime.now())
+    for ex in iter_chip_exports(filters, run):
         index.add(ex)
         folder = core.item_id(root, ex.chip.id)
         for name, data in chip_files(ex, base).items():
@@ -172,19 +178,20 @@ def _already_written(folder, content_hash: str) -> bool:
     )
 
 
-def write_tree(out_dir, filters: ExportFilters, *, base: str, progress=None) -> dict:
+def write_tree(out_dir, filters: ExportFilters, *, base: str, progress=None, run=None) -> dict:
     """Write the export tree into `out_dir` (resumable: chips whose files hold the same content are skipped).
 
     Each file is written to a temporary name and renamed; stac.json goes last, so an interrupted chip is redone.
     `base` is the origin of the scenes' `source` links; `progress` wraps the chip iterator (e.g. tqdm).
-    Returns counts of chips written and skipped.
+    `run`: the consensus run to write (default: the exported run). Returns counts of chips written and skipped.
     """
     from pathlib import Path
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    index, written, skipped = DatasetIndex(), 0, 0
-    chips = iter_chip_exports(filters)
+    run = run or export_run()
+    index, written, skipped = DatasetIndex(run.pk if run else None), 0, 0
+    chips = iter_chip_exports(filters, run)
     for ex in progress(chips) if progress else chips:
         index.add(ex)
         folder = out / core.item_id(collection_id(), ex.chip.id)

@@ -10,7 +10,8 @@ from django.db.models import F, Max, QuerySet
 from imagery.models import Chip, Scene
 from lcnet_site.errors import NotFound
 
-from consensus.models import ConsensusLabel
+from consensus.models import ConsensusLabel, ConsensusRun
+from consensus.run_selectors import exported_run, run_chip_figures, run_rows
 from consensus.selectors import chip_consensus
 
 
@@ -34,15 +35,26 @@ class ChipExport:
     methods: list[str]
     computed_at: datetime | None
     annotator_ids: list[int] = field(default_factory=list)
+    run_id: int | None = None  # the consensus run exported (None: no run recorded yet, the live rows)
 
 
-def exportable_chips(filters: ExportFilters) -> QuerySet[Chip]:
+def export_run() -> ConsensusRun | None:
+    """The consensus run the export serves (an admin's choice, else the live run)."""
+    return exported_run()
+
+
+def exportable_chips(filters: ExportFilters, run: ConsensusRun | None = None) -> QuerySet[Chip] | list[Chip]:
     """Chips with consensus, annotated with n_tasks (tasks with data), n_done and mean_score (0..1, task mean).
+
+    `run` frozen (an older run chosen for export): a list of chips with those attributes, counted from the run's
+    rows in one aggregate query (consensus.run_selectors.run_chip_figures).
 
     Complete chips only (every task with data has a consensus) unless `partial`. Read from the chip summaries
     (export.models.ChipSummary, kept as consensus changes), one row per chip: the cost of a page does not grow with
     the campaign's tasks.
     """
+    if run is not None and not run.live:
+        return _frozen_run_chips(filters, run)
     chips = Chip.objects.filter(summary__isnull=False).annotate(
         n_tasks=F("summary__n_tasks"), n_done=F("summary__n_done"), mean_score=F("summary__mean_score"),
     )
@@ -55,20 +67,42 @@ def exportable_chips(filters: ExportFilters) -> QuerySet[Chip]:
     return chips.order_by("id")
 
 
-def chip_export(chip: Chip, *, partial: bool, with_annotators: bool = False) -> ChipExport:
-    """The chip's label, score and metadata; NotFound when it is incomplete and `partial` is not asked for."""
-    label, score, complete = chip_consensus(chip)
+def _frozen_run_chips(filters: ExportFilters, run: ConsensusRun) -> list[Chip]:
+    figures = run_chip_figures(run)
+    chips = Chip.objects.filter(pk__in=list(figures)).order_by("id")
+    if filters.tile:
+        chips = chips.filter(tile_id=filters.tile)
+    out = []
+    for chip in chips.select_related("tile"):
+        chip.n_tasks, chip.n_done, chip.mean_score = figures[chip.pk]
+        if (filters.partial or chip.n_done == chip.n_tasks) and (
+                filters.min_score_pct is None or chip.mean_score >= filters.min_score_pct / 100):
+            out.append(chip)
+    return out
+
+
+def chip_export(chip: Chip, *, partial: bool, with_annotators: bool = False,
+                run: ConsensusRun | None = None) -> ChipExport:
+    """The chip's label, score and metadata in `run` (None: the live rows); NotFound when it is incomplete and
+    `partial` is not asked for."""
+    label, score, complete = chip_consensus(chip, run=run)
     if not complete and not partial:
         raise NotFound("This chip's consensus is not complete; ask with ?partial=1 to export what exists.")
-    meta = ConsensusLabel.objects.filter(task__chip=chip)
-    summary = meta.aggregate(computed_at=Max("computed_at"))
-    methods = sorted(set(meta.values_list("method", flat=True)))
+    if run is None or run.live:
+        meta = ConsensusLabel.objects.filter(task__chip=chip)
+        computed_at = meta.aggregate(computed_at=Max("computed_at"))["computed_at"]
+        methods = sorted(set(meta.values_list("method", flat=True)))
+        inputs = list(meta.values_list("inputs", flat=True)) if with_annotators else []
+    else:
+        rows = run_rows(run, chip_id=chip.pk).values()
+        computed_at = max((r.computed_at for r in rows), default=None)
+        methods, inputs = sorted({r.method for r in rows}), [r.inputs for r in rows]
     scenes = list(Scene.objects.filter(chip=chip).order_by("date").values_list("date", "file"))
-    annotators = sorted(_annotator_ids(meta.values_list("inputs", flat=True))) if with_annotators else []
+    annotators = sorted(_annotator_ids(inputs)) if with_annotators else []
     return ChipExport(
         chip=chip, label=label, score=score, complete=complete, dates=[d for d, _ in scenes],
-        scene_files=[f for _, f in scenes], methods=methods, computed_at=summary["computed_at"],
-        annotator_ids=annotators,
+        scene_files=[f for _, f in scenes], methods=methods, computed_at=computed_at,
+        annotator_ids=annotators, run_id=run.pk if run else None,
     )
 
 
