@@ -41,13 +41,17 @@ def live_run_locked(method: str) -> ConsensusRun:
                                          "created_at": timezone.now()})
             continue
         if row[1] != method:
-            raise MethodChanged(row[0])
+            raise MethodChanged(f"the live run {row[0]} computes {row[1]}, not {method}")
         return ConsensusRun(pk=row[0], method=row[1], live=True)
     raise AppError("no live consensus run could be found or created; try again")
 
 
-class MethodChanged(Exception):
-    """Raised inside the writer's transaction: the caller rolls back, starts a run and retries."""
+class MethodChanged(AppError):
+    """Raised inside the writer's transaction: the caller rolls back, starts a run and retries (never reaches a
+    request)."""
+
+    code = "consensus_method_changed"
+    status = 409
 
 
 def consensus_run_start(*, method: str, note: str = "") -> ConsensusRun:
