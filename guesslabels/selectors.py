@@ -3,6 +3,8 @@ guess, stored (a run's or the rule's) or, for a chip nobody filled yet, the rule
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 from django.db.models import Exists, OuterRef
 
@@ -14,6 +16,8 @@ from guesslabels.lib import raster as core_raster
 from guesslabels.lib.features import ChipFeatures, chip_features
 from guesslabels.lib.rules import rule_guess
 from guesslabels.models import GuessLabel, GuessSource, KeptGuess, LandCoverMap
+
+log = logging.getLogger(__name__)
 
 __all__ = ["read_guess", "chip_guess", "chip_features_of", "task_guess", "task_guess_info",
            "chip_has_guess", "land_cover_map_tile_ids"]
@@ -59,13 +63,21 @@ def task_guess_info(task) -> dict | None:
     """The task's guess with where it came from: labels, source (models.GuessSource), run (None for the rule),
     updated_at. A task someone started reports the source its kept guess came from."""
     guess = GuessLabel.objects.filter(chip_id=task.chip_id).first()
+    labels = None
+    if guess is not None:
+        try:
+            labels = read_guess(guess, task.window)
+        except OSError as exc:  # the row outlived its file (storage restored, a failed copy): never block labeling
+            log.error("guess label of chip %s unreadable (%s): task %s falls back to the rule", task.chip_id, exc,
+                      task.pk)
+            guess = None
     if guess is None:
         labels = _rule_window(task)
         if labels is None:
             return None
         info = {"labels": labels, "source": GuessSource.RULE.value, "run": None, "updated_at": None}
     else:
-        info = {"labels": read_guess(guess, task.window), "source": guess.source, "run": guess.run_id,
+        info = {"labels": labels, "source": guess.source, "run": guess.run_id,
                 "updated_at": guess.updated_at}
     kept = KeptGuess.objects.filter(task_id=task.pk).exclude(source="").first()
     if kept is not None:

@@ -55,6 +55,19 @@ def test_has_guess_tells_whether_the_chip_has_a_guess_label_before_and_after_a_s
     assert client.get(f"/api/tasks/{task.pk}/guess/").status_code == 200
 
 
+def test_a_guess_row_whose_file_is_gone_falls_back_to_the_rule_and_never_answers_500(api, alice, task, chip):
+    from guesslabels.models import GuessLabel, KeptGuess
+
+    GuessLabel.objects.create(chip=chip, file="guess/lost/never-written.tif")  # the row outlived its file
+    client = api(alice)
+    opened = client.get(url(task))
+    assert opened.status_code == 200 and opened.json()["revision"] == 0
+    assert client.get(f"/api/tasks/{task.pk}/guess/").status_code in (200, 404)  # the rule's, or none: no 500
+    saved = client.put(url(task), {"labels": grid(2), "revision": 0}, format="json")
+    assert saved.status_code == 200, saved.content
+    assert KeptGuess.objects.get(task=task).source == ""  # this chip has no scene: it started from no guess at all
+
+
 def test_a_draft_then_a_submit_each_add_a_revision_and_keep_history(api, alice, task):
     client = api(alice)
     draft = grid(0)
