@@ -6,6 +6,7 @@ from django.db.models import Avg, Count, F, OuterRef, Subquery
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from lcnet_site.admin_read_only import ReadOnlyPermissions
 from lcnet_site.admin_paging import ScaleAdminMixin
 from lcnet_site.roles import ANNOTATOR
 
@@ -130,19 +131,6 @@ class AssignmentAdmin(ScaleAdminMixin, admin.ModelAdmin):
         skipped = queryset.count() - len(active)
         messages.success(request, f"{len(active)} assignment{'' if len(active) == 1 else 's'} ended (labels kept)"
                                   + (f"; {skipped} had already ended." if skipped else "."))
-
-
-class ReadOnlyPermissions:
-    """Admin pages that show the record and never write it (history, figures)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ReadOnly(ReadOnlyPermissions, ScaleAdminMixin, admin.ModelAdmin):

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import Count, Q
 
 from lcnet_site.admin_paging import ScaleAdminMixin
+from lcnet_site.admin_read_only import AdminReadOnlyInline
 from lcnet_site.roles import is_admin
 
 from imagery.models import Chip, ChipAcquisition, Scene, SceneAcquisition, Task, Tile
@@ -70,7 +71,7 @@ class SceneReasons:
         return _acquired(obj, "item_id")
 
 
-class SceneInline(SceneReasons, admin.TabularInline):
+class SceneInline(SceneReasons, AdminReadOnlyInline, admin.TabularInline):
     model = Scene
     fields = ("date", "pick", "tile_cloud", "chip_cloud", "chip_nodata", "cloud_fraction", "has_scl",
               "has_cloud_mask", "item", "file")
@@ -78,41 +79,19 @@ class SceneInline(SceneReasons, admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("acquisition")
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return is_admin(request.user)
 
 
-class AcquisitionInline(admin.StackedInline):
+class AcquisitionInline(AdminReadOnlyInline, admin.StackedInline):
     """The chip's acquisition report: catalog, year, and what the year lacked."""
 
     model = ChipAcquisition
     fields = ("catalog_url", "collection", "year", "n_items", "n_probed", "n_usable", "missing", "short_by",
               "created_at")
     readonly_fields = fields
-    extra = 0
-    can_delete = False
 
     @admin.display(description="months without a usable scene")
     def missing(self, obj):
         return ", ".join(MONTHS[m - 1] for m in obj.missing_months) or "none"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_view_permission(self, request, obj=None):
-        return is_admin(request.user)
 
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -8,19 +8,11 @@ from annotation.models import Annotation
 from annotation.services import label_save
 from imagery.models import Task
 
-from tests.frontend.conftest import canvas_pixels, click_pixel, log_in, pixel_center
+from tests.frontend.conftest import canvas_pixels, click_pixel, fill_task, log_in, pixel_center
 from tests.frontend.page_data import make_guess
 
 pytestmark = pytest.mark.browser
 
-
-def fill_task(page, key="7"):
-    page.keyboard.press(key)
-    page.keyboard.press("r")
-    page.mouse.move(*pixel_center(page, 0, 0))
-    page.mouse.down()
-    page.mouse.move(*pixel_center(page, 31, 31), steps=3)
-    page.mouse.up()
 
 
 def test_a_stale_revision_shows_a_conflict_and_keep_mine_then_submits_the_page_labels(

@@ -10,19 +10,11 @@ from imagery.lib import render
 from imagery.lib.domain import BAND_INDEX
 from imagery.models import Task
 
-from tests.frontend.conftest import canvas_pixels, click_pixel, log_in, pixel_center
+from tests.frontend.conftest import canvas_pixels, click_pixel, fill_task, log_in, pixel_center
 from tests.frontend.page_data import real_scenes
 
 pytestmark = pytest.mark.browser
 
-
-def fill_task(page, key):
-    page.keyboard.press(key)
-    page.keyboard.press("r")
-    page.mouse.move(*pixel_center(page, 0, 0))
-    page.mouse.down()
-    page.mouse.move(*pixel_center(page, 31, 31), steps=3)
-    page.mouse.up()
 
 
 def wait_until(predicate, timeout=5.0):
