@@ -10,7 +10,7 @@ from imagery.lib.domain import CLASS_NAMES
 from lcnet_site.admin_paging import ScaleAdminMixin
 from lcnet_site.roles import is_admin
 
-from consensus import run_selectors, runs, tasks
+from consensus import jobs, run_selectors, runs
 from consensus.models import AnnotatorAccuracy, ConsensusLabel, ConsensusRun
 from consensus.lib.plots import confusion_png, consensus_png
 from annotation.lib.labels import labels_from_bytes
@@ -106,9 +106,9 @@ class LeaderboardAdmin(LcnetAdminOnly):
                               f"{campaign().prior_accuracy:.2f}.", messages.INFO)
         return super().changelist_view(request, extra_context)
 
-    @admin.action(description="Recompute scores and the consensus they affect (Celery)")
+    @admin.action(description="Recompute scores and the consensus they affect (background job)")
     def recompute(self, request, queryset):
-        tasks.annotator_accuracies_recompute.delay()
+        jobs.accuracies_enqueue()
         self.message_user(request, "Recompute queued.", messages.SUCCESS)
 
 

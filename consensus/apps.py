@@ -15,6 +15,7 @@ class ConsensusConfig(AppConfig):
             expert_label_withdrawn,
         )
 
+        from consensus import jobs
         from consensus.signals import (
             on_annotation_submitted,
             on_annotation_withdrawn,
@@ -31,3 +32,4 @@ class ConsensusConfig(AppConfig):
         # annotation sends no signal when an assignment ends or a reference is removed: its models' signals are the hooks
         post_save.connect(on_assignment_saved, sender=Assignment, dispatch_uid="consensus.assignment_saved")
         post_delete.connect(on_reference_task_deleted, sender=ReferenceTask, dispatch_uid="consensus.reference_deleted")
+        jobs.register()  # the outbox jobs this app owns, and its sweeper

@@ -50,14 +50,15 @@ def tile_retrain_due(tile_id: str) -> bool:
 
 
 def tile_retrain(tile_id: str, *, seed: int = 0) -> TrainingRun | None:
-    """Retrain the tile's model on its consensus labels so far, here (the caller is a Celery task). None when the
-    tile has no consensus yet or a run of it is already active (the next final chip asks again)."""
+    """Retrain the tile's model on its consensus labels so far, as its own background job (heartbeating; eager:
+    here). None when the tile has no consensus yet or a run of it is already active (the next final chip asks
+    again)."""
     labels, final = tile_final_labels(tile_id)
     if not labels or not any(a.any() for a in labels.values()):
         return None
     try:
         return guess_services.training_run_consensus(tile_id=tile_id, labels=labels, final_chip_ids=final, seed=seed,
-                                                     sync=True)
+                                                     sync=False)
     except AppError as exc:
         log.info("retraining tile %s on consensus labels not started: %s", tile_id, exc.message)
         return None

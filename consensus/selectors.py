@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, F, Max, Q
 
 from annotation.lib.labels import labels_from_bytes
 from annotation.selectors import submitted_annotations
@@ -47,6 +47,15 @@ def complete_task_ids(task_ids=None, *, tile_id=None, count: int) -> list[int]:
     rows = submitted_annotations(task_ids, tile_id=tile_id).filter(task__chip__freeze__isnull=True)
     done = rows.values("task_id").annotate(n=Count("annotator_id", distinct=True)).filter(n=count)
     return sorted(done.values_list("task_id", flat=True))
+
+
+def stale_task_ids(*, count: int, limit: int) -> list[int]:
+    """Tasks on chips not frozen with `count` submissions whose consensus is missing or older than their latest
+    submission (candidates: the caller checks the revisions), oldest first. One aggregate query, no labels read."""
+    rows = submitted_annotations().filter(task__chip__freeze__isnull=True).values("task_id").annotate(
+        n=Count("annotator_id", distinct=True), last=Max("submitted_at"), at=Max("task__consensus__computed_at"))
+    stale = rows.filter(n=count).filter(Q(at__isnull=True) | Q(at__lt=F("last")))
+    return list(stale.order_by("last").values_list("task_id", flat=True)[:limit])
 
 
 def submissions(task_ids) -> dict[int, list[Annotation]]:

@@ -125,13 +125,22 @@ def _accuracy_fields(annotations, refs) -> dict:
 # ---------------------------------------------------------------------------------------------- consensus
 
 
-def task_consensus_recompute(*, task_id: int, method: str | None = None) -> int:
-    """Recompute one task's consensus (Dawid–Skene: its whole tile, whose tasks share the confusion matrices)."""
+def task_consensus_recompute(*, task_id: int, method: str | None = None, only_changed: bool = False) -> int:
+    """Recompute one task's consensus (Dawid–Skene: its whole tile, whose tasks share the confusion matrices).
+    only_changed: not if its stored consensus already came from its current submissions (a submit's job that a
+    racing twin already did)."""
     method = consensus_method(method)
     if method == Method.DAWID_SKENE:
         tile_id = Task.objects.filter(pk=task_id).values_list("chip__tile_id", flat=True).first()
-        return consensus_recompute(method=method, tile_id=tile_id) if tile_id else 0
-    return consensus_recompute(method=method, task_ids=[task_id])
+        return consensus_recompute(method=method, tile_id=tile_id, only_changed=only_changed) if tile_id else 0
+    return consensus_recompute(method=method, task_ids=[task_id], only_changed=only_changed)
+
+
+def stale_task_ids(*, limit: int = 500) -> list[int]:
+    """Tasks with all their submissions whose stored consensus is missing or not from those submissions: the work
+    of a job that was lost (the sweep enqueues them)."""
+    ids = selectors.stale_task_ids(count=annotators_per_chip(), limit=limit)
+    return _changed(ids, consensus_method())
 
 
 def tile_consensus_refresh(*, task_id: int) -> int:

@@ -1,11 +1,10 @@
-"""Receivers of the annotation app's signals (connected in ConsensusConfig.ready()). They run after commit and only
-enqueue Celery work."""
-from django.db import transaction
-
+"""Receivers of the annotation app's signals (connected in ConsensusConfig.ready()). They only enqueue outbox jobs
+(consensus.jobs): those sent after commit write their job row at once, those sent by a model signal inside the
+caller's transaction (an ended assignment, a removed reference) write it in that transaction."""
 from annotation.models import ReferenceTask
 from annotation.policy import annotators_per_chip
 
-from consensus import services, tasks
+from consensus import jobs, services
 from consensus.models import Method
 from lcnet_site.campaign import campaign
 
@@ -17,37 +16,35 @@ def _is_reference(task_id, is_reference) -> bool:
 
 def on_annotation_submitted(sender, task_id, submitted_count=None, is_reference=None, **kwargs):
     if _is_reference(task_id, is_reference):
-        tasks.annotator_accuracies_recompute.delay()  # a blind label of a reference task: this annotator's accuracy
+        jobs.accuracies_enqueue()  # a blind label of a reference task: this annotator's accuracy
     if submitted_count is None or submitted_count >= annotators_per_chip():
         if services.consensus_method() == Method.DAWID_SKENE:
             # a tile's fit covers every submit made before it starts: refit once per burst, not once per submit
-            tasks.tile_consensus_refresh.apply_async((task_id,), countdown=campaign().dawid_skene_refit_delay_s)
+            jobs.task_refresh_enqueue(task_id, delay_s=campaign().dawid_skene_refit_delay_s)
         else:
-            tasks.task_consensus_recompute.delay(task_id)
+            jobs.task_refresh_enqueue(task_id)
 
 
 def on_annotation_withdrawn(sender, task_id, is_reference=None, **kwargs):
     """A submitted annotation went back to draft: the recompute drops the consensus it completed."""
     if _is_reference(task_id, is_reference):
-        tasks.annotator_accuracies_recompute.delay()
-    tasks.task_consensus_recompute.delay(task_id)
+        jobs.accuracies_enqueue()
+    jobs.task_recompute_enqueue(task_id)
 
 
 def on_expert_label_submitted(sender, task_id, **kwargs):
-    tasks.annotator_accuracies_recompute.delay()
+    jobs.accuracies_enqueue()
     if services.consensus_method() == Method.DAWID_SKENE:  # expert labels are Dawid–Skene's truth, not only weights
-        tasks.task_consensus_recompute.delay(task_id)
+        jobs.task_recompute_enqueue(task_id)
 
 
 def on_reference_task_deleted(sender, instance, **kwargs):
     """A task removed from the references: its expert label stops scoring annotators (and being DS truth)."""
-    task_id = instance.task_id
-    transaction.on_commit(lambda: on_expert_label_submitted(sender, task_id=task_id))
+    on_expert_label_submitted(sender, task_id=instance.task_id)
 
 
 def on_assignment_saved(sender, instance, created, update_fields=None, **kwargs):
     """An ended assignment (annotator unassigned): the chip's tasks lose the consensus their submissions made."""
     if created or instance.ended_at is None or (update_fields is not None and "ended_at" not in update_fields):
         return
-    chip_id = instance.chip_id
-    transaction.on_commit(lambda: tasks.chip_consensus_recompute.delay(chip_id))
+    jobs.chip_recompute_enqueue(instance.chip_id)

@@ -65,6 +65,7 @@ class TrainingRun(models.Model):
     plot_file = models.FileField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="Last sign of life of a running training")
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -32,7 +32,7 @@ from guesslabels.lib.pipeline import MAX_PIXELS_PER_CLASS, TrainingSample, keep_
 from guesslabels.lib.plots import metrics_png
 from guesslabels.lib.rules import rule_guess
 from guesslabels.models import GuessLabel, GuessSource, KeptGuess, LandCoverMap, RunStatus, TrainingRun
-from guesslabels.tasks import train_guess_labels_task
+from guesslabels.jobs import train_enqueue
 
 log = logging.getLogger(__name__)
 
@@ -184,7 +184,8 @@ def _create_run(tile: Tile | None, source: str, seed: int, **fields) -> Training
 def _launch(run: TrainingRun, sync: bool, progress: Progress) -> TrainingRun:
     if sync:
         return training_run_execute(run_id=run.pk, progress=progress)
-    transaction.on_commit(lambda: train_guess_labels_task.delay(run.pk))
+    train_enqueue(run.pk)  # an outbox job, handed to Celery after commit (eager: run here, then read back)
+    run.refresh_from_db()
     return run
 
 
@@ -273,9 +274,10 @@ def training_run_execute(*, run_id: int, progress: Progress = _no_progress) -> T
     run = TrainingRun.objects.select_related("tile").get(pk=run_id)
     if run.status in (RunStatus.DONE, RunStatus.FAILED):
         return run
-    TrainingRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, started_at=timezone.now())
+    TrainingRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, started_at=timezone.now(),
+                                                 heartbeat_at=timezone.now())
     try:
-        result = _train_and_predict(run, progress)
+        result = _train_and_predict(run, _beating(run, progress))
     except AppError as exc:
         return _finish(run, RunStatus.FAILED, error=exc.message)
     except Exception as exc:
@@ -283,6 +285,21 @@ def training_run_execute(*, run_id: int, progress: Progress = _no_progress) -> T
         raise
     _store(run, *result)
     return _finish(run, RunStatus.DONE)
+
+
+def _beating(run: TrainingRun, progress: Progress) -> Progress:
+    """The caller's progress, plus the run's heartbeat at every step (at most every few seconds): the sweep requeues
+    only runs that went quiet (guesslabels.jobs.stuck_runs_requeue)."""
+    last = [timezone.now()]
+
+    def wrapped(items, label):
+        for item in progress(items, label):
+            if (timezone.now() - last[0]).total_seconds() >= 5:
+                last[0] = timezone.now()
+                TrainingRun.objects.filter(pk=run.pk).update(heartbeat_at=last[0])
+            yield item
+
+    return wrapped
 
 
 def _finish(run: TrainingRun, status: str, error: str = "") -> TrainingRun:

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "lcnet_site.outbox",  # background jobs as rows (below every app: each may enqueue)
     "imagery",
     "guesslabels",
     "annotation",
@@ -127,6 +128,20 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+# A message a lost worker never acknowledged comes back after the visibility timeout: just above the longest task
+# (a guess-label training run), so a live worker's message is never handed to a second one meanwhile.
+LCNET_LONGEST_TASK_S = env.int("LCNET_LONGEST_TASK_S", default=1800)
+CELERY_TASK_TIME_LIMIT = LCNET_LONGEST_TASK_S
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": LCNET_LONGEST_TASK_S + 60}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2  # a broker that is down answers the hand-off fast (the sweep redoes it)
+# Outbox (lcnet_site/outbox, docs/operations.md "Reliability"): leases, retries and the sweep run by Celery beat.
+OUTBOX_LEASE_S = env.int("OUTBOX_LEASE_S", default=300)  # a running job not done (nor heartbeating) by then is redone
+OUTBOX_HEARTBEAT_S = env.float("OUTBOX_HEARTBEAT_S", default=5)
+OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=5)
+OUTBOX_RETRY_BASE_S = env.float("OUTBOX_RETRY_BASE_S", default=5)  # backoff: base × 2^(attempt−1), at most 300 s
+OUTBOX_HANDOFF_GRACE_S = env.float("OUTBOX_HANDOFF_GRACE_S", default=60)  # pending longer than this: handed again
+OUTBOX_SWEEP_S = env.float("OUTBOX_SWEEP_S", default=60)
+CELERY_BEAT_SCHEDULE = {"outbox-sweep": {"task": "outbox.sweep", "schedule": OUTBOX_SWEEP_S}}
 
 # API
 REST_FRAMEWORK = {

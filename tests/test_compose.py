@@ -12,12 +12,13 @@ from tests.conftest import REPO_ROOT
 def test_compose_file_has_web_and_worker_sharing_only_postgres_redis_and_s3():
     spec = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
     services = spec["services"]
-    assert {"postgres", "redis", "s3", "web", "worker"} <= set(services)
+    assert {"postgres", "redis", "s3", "web", "worker", "beat"} <= set(services)
+    assert services["beat"]["command"][:4] == ["celery", "-A", "lcnet_site", "beat"]  # the outbox sweep
     assert "gunicorn" in services["web"]["command"]
     assert services["worker"]["command"][:3] == ["celery", "-A", "lcnet_site"]
     assert services["s3"]["image"].startswith("chrislusf/seaweedfs") and "-s3" in services["s3"]["command"]
     assert "-master.telemetry=false" in services["s3"]["command"]
-    for name in ("web", "worker"):
+    for name in ("web", "worker", "beat"):
         env = services[name]["environment"]
         assert env["DATABASE_URL"].startswith("postgres://") and env["CELERY_BROKER_URL"].startswith("redis://")
         assert env["LCNET_S3_BUCKET"] and "s3:8333" in env["AWS_S3_ENDPOINT_URL"]

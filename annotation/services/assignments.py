@@ -1,6 +1,4 @@
 """Handing chips to annotators (all or nothing) and taking them back."""
-from functools import partial
-
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -8,8 +6,10 @@ from django.utils import timezone
 
 from imagery.models import Chip
 from lcnet_site.errors import AppError
+from lcnet_site.outbox.services import job_enqueue
 from lcnet_site.roles import ANNOTATOR
 
+from annotation.jobs import CHIP_MASKS
 from annotation.models import Assignment
 from annotation.policy import annotators_per_chip
 
@@ -48,16 +48,10 @@ def assignments_create(*, chip_ids, user_ids=None, auto: bool = False, by=None) 
             rows = Assignment.objects.bulk_create(created)
             # a worker reads the chips' scenes for their data masks now, not an annotator's first submit later
             for chip_id in sorted({a.chip_id for a in rows}):
-                transaction.on_commit(partial(_build_masks, chip_id))
+                job_enqueue(kind=CHIP_MASKS, key=chip_id, payload={"chip_id": chip_id})
             return rows
     except IntegrityError:  # a concurrent assignment took the slot first
         raise AssignmentError("the chips' assignments changed meanwhile; try again") from None
-
-
-def _build_masks(chip_id: str) -> None:
-    from annotation.tasks import chip_data_masks_build  # Celery's task module imports these services
-
-    chip_data_masks_build.delay(chip_id)
 
 
 def _active_by_chip(chip_ids) -> dict[str, list[tuple[int, int]]]:

@@ -32,6 +32,10 @@ def test_unassigning_an_annotator_drops_the_consensus_their_submissions_complete
 ):
     from annotation.models import Assignment
     from annotation.services import assignment_end
+    from lcnet_site.outbox.models import Job
+
+    def jobs():
+        return list(Job.objects.filter(kind="consensus.chip_recompute").values_list("key", "state"))
 
     done, other = Task.objects.filter(chip=chip).order_by("pk")[:2]
     for user, value in zip(crew, (2, 2, 5)):
@@ -40,13 +44,13 @@ def test_unassigning_an_annotator_drops_the_consensus_their_submissions_complete
     annotation_submitted.send(sender=Annotation, task_id=done.pk, annotator_id=crew[2].pk, revision=1,
                               submitted_count=3)
     assert ConsensusLabel.objects.filter(task=done).exists()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         assignment_end(assignment=Assignment.objects.get(chip=chip, user=crew[2]))
-    assert len(callbacks) == 1
+    assert jobs() == [(chip.pk, "done")]  # one job, written with the assignment's change, run (eagerly)
     assert not ConsensusLabel.objects.filter(task__chip=chip).exists()
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:  # already ended: nothing more to do
+    with django_capture_on_commit_callbacks(execute=True):  # already ended: nothing more to do
         assignment_end(assignment=Assignment.objects.get(chip=chip, user=crew[2]))
-    assert callbacks == []
+    assert jobs() == [(chip.pk, "done")]
 
 
 def test_a_reference_task_removed_by_an_admin_no_longer_scores_its_annotators(
@@ -65,19 +69,26 @@ def test_a_reference_task_removed_by_an_admin_no_longer_scores_its_annotators(
     assert (score.accuracy, score.n_reference_tasks) == (None, 0)  # the prior applies again
 
 
-def test_a_submitted_reference_task_rescores_annotators_without_asking_the_database(
-    chip, crew, monkeypatch, django_assert_num_queries
-):
+def test_a_submitted_reference_task_rescores_annotators_without_asking_the_database(chip, crew):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     from consensus import signals
+    from lcnet_site.outbox.models import Job
 
     reference = Task.objects.filter(chip=chip).first()
-    enqueued = []  # what the receiver enqueues; the recompute itself is tested above
-    monkeypatch.setattr(signals.tasks.annotator_accuracies_recompute, "delay", lambda: enqueued.append("scores"))
-    with django_assert_num_queries(0):  # the signal says it is a reference task
-        signals.on_annotation_submitted(Annotation, task_id=reference.pk, submitted_count=1, is_reference=True)
-    with django_assert_num_queries(1):  # a sender without is_reference: looked up (and not one)
-        signals.on_annotation_submitted(Annotation, task_id=reference.pk, submitted_count=1)
-    assert enqueued == ["scores"]
+
+    def reference_lookups(**kwargs):
+        """Queries of the receiver itself: those before it enqueues (the job then runs here, eagerly)."""
+        with CaptureQueriesContext(connection) as queries:
+            signals.on_annotation_submitted(Annotation, task_id=reference.pk, submitted_count=1, **kwargs)
+        sql = [q["sql"] for q in queries.captured_queries]
+        own = sql[: next((i for i, q in enumerate(sql) if '"outbox_job"' in q), len(sql))]
+        return sum('"annotation_referencetask"' in q for q in own)
+
+    assert reference_lookups(is_reference=True) == 0  # the signal says it is a reference task
+    assert reference_lookups() == 1  # a sender without is_reference: looked up (and not one)
+    assert list(Job.objects.values_list("kind", flat=True)) == ["consensus.accuracies"]  # what was enqueued: once
 
 
 @pytest.mark.django_db(transaction=True)

@@ -205,7 +205,7 @@ def deployment(tmp_path, seaweedfs, shared_data, settings):
                 if worker.proc.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"{worker.name} did not start:\n{worker.log[-3000:]}", pytrace=False)
                 time.sleep(0.3)
-        killer = KillOnReceipt(workers, "guesslabels.train_tile")
+        killer = KillOnReceipt(workers, "outbox.run")  # the first job: the run queued above
         killer.start()
         assert prepare.proc.wait(timeout=max(deadline - time.monotonic(), 1)) == 0, prepare.log
         yield deploy, webs, workers, killer, (seaweedfs, bucket, prefix)
@@ -238,7 +238,7 @@ def test_a_campaign_slice_runs_on_processes_sharing_only_postgres_redis_and_s3_a
 
     # The worker that took the run was killed as it began (its pool processes, SIGKILL): the run is not lost.
     wait_for_worker(lambda: killer.victim, "take the run", 120)
-    assert "succeeded" not in killer.log_at_kill.split("Task guesslabels.train_tile[", 1)[1], "killed too late"
+    assert "succeeded" not in killer.log_at_kill.split("Task outbox.run[", 1)[1], "killed too late"
     run = TrainingRun.objects.get()
 
     # Meanwhile the campaign goes on: assignment and submits over HTTP, to both web processes.
