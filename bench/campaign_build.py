@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import importlib
 import time
-from datetime import date, timedelta
+from datetime import date
 
 import numpy as np
 

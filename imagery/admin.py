@@ -1,13 +1,13 @@
 """Read-only admin for imagery: rows come from ingest_chips only (COG files and rows must stay in step)."""
 
 from django.contrib import admin
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from lcnet_site.admin_paging import ScaleAdminMixin
 from lcnet_site.admin_read_only import AdminReadOnlyInline
 from lcnet_site.roles import is_admin
 
-from imagery.models import Chip, ChipAcquisition, Scene, SceneAcquisition, Task, Tile
+from imagery.models import Chip, ChipAcquisition, Scene, Task, Tile
 from imagery.services import chip_delete
 
 

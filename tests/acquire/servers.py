@@ -4,7 +4,6 @@ by their owner (context managers)."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
 import subprocess

@@ -1,6 +1,5 @@
 """Pure tests of guesslabels.lib.pipeline (training sample, kept windows) and core_raster (grid checks, I/O)."""
 import numpy as np
-import pytest
 import rasterio
 
 from guesslabels.lib.pipeline import TrainingSample, keep_task_windows

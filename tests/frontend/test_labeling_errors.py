@@ -8,7 +8,7 @@ from annotation.models import Annotation
 from annotation.services import label_save
 from imagery.models import Task
 
-from tests.frontend.conftest import canvas_pixels, click_pixel, fill_task, log_in, pixel_center
+from tests.frontend.conftest import canvas_pixels, click_pixel, fill_task, log_in
 from tests.frontend.page_data import make_guess
 
 pytestmark = pytest.mark.browser

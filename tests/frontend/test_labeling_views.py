@@ -10,7 +10,7 @@ from imagery.lib import render
 from imagery.lib.domain import BAND_INDEX
 from imagery.models import Task
 
-from tests.frontend.conftest import canvas_pixels, click_pixel, fill_task, log_in, pixel_center
+from tests.frontend.conftest import canvas_pixels, click_pixel, fill_task, log_in
 from tests.frontend.page_data import real_scenes
 
 pytestmark = pytest.mark.browser

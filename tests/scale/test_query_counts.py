@@ -2,7 +2,6 @@
 chips, then of 6; each must run the same queries at both sizes, and exactly the number pinned here. A change that
 makes a request read per chip, per task or per row fails (raise the pin only for a fixed cost, never a loop)."""
 import numpy as np
-import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
