@@ -12,7 +12,7 @@ from lcnet_site.roles import is_admin
 
 from consensus import jobs, run_selectors, runs
 from consensus.models import AnnotatorAccuracy, ConsensusLabel, ConsensusRun
-from consensus.lib.plots import confusion_png, consensus_png
+from consensus.lib.plots import confusion_png, consensus_png, reliability_png
 from annotation.lib.labels import labels_from_bytes
 from consensus.lib.codec import score_from_bytes
 from lcnet_site.campaign import campaign
@@ -136,12 +136,33 @@ class ConsensusRunAdmin(LcnetAdminOnly):
 
     list_display = ["id", "method", "live", "exported", "created_at", "frozen_at", "parent", "note"]
     readonly_fields = ["method", "live", "exported", "created_at", "frozen_at", "parent", "note", "parameters",
-                       "reference_tasks", "weights_shown", "storage", "comparison"]
+                       "reference_tasks", "weights_shown", "calibration_shown", "reliability_plot", "storage",
+                       "comparison"]
     fields = readonly_fields
-    actions = ["export_this_run"]
+    actions = ["export_this_run", "calibrate"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("weights", "reference", "calibration")
+
+    @admin.display(description="calibration (held-out ECE per method)")
+    def calibration_shown(self, run):
+        fits = run.calibration or {}
+        if not fits:
+            return "— (fewer than 10 reference tasks with every submission: no calibrated confidence yet)"
+        return format_html_join("; ", "{}: ECE {} calibrated, {} as the score is ({} reference tasks, {} pixels)", (
+            (m, f"{f['ece']:.4f}", f"{f['ece_uncalibrated']:.4f}", f["n_reference_tasks"], f["n_pixels"])
+            for m, f in fits.items()))
+
+    @admin.display(description="reliability diagram (held-out reference pixels)")
+    def reliability_plot(self, run):
+        fits = run.calibration or {}
+        if not fits:
+            return "—"
+        curves = {}
+        for m, f in fits.items():
+            curves[f"{m} calibrated"] = f["reliability"]
+            curves[f"{m} score"] = f["reliability_uncalibrated"]
+        return format_html('<img alt="reliability diagram" src="data:image/png;base64,{}">', reliability_png(curves))
 
     def get_object(self, request, object_id, from_field=None):
         run = super().get_object(request, object_id, from_field)
@@ -187,3 +208,9 @@ class ConsensusRunAdmin(LcnetAdminOnly):
             return
         run = runs.consensus_run_export_choose(run_id=queryset.get().pk)
         self.message_user(request, f"The export now serves run {run.pk}.", messages.SUCCESS)
+
+    @admin.action(description="Measure the live run's calibration now (cross-validation over reference tasks)")
+    def calibrate(self, request, queryset):
+        fits = runs.run_calibrate()
+        self.message_user(request, "; ".join(f"{m}: held-out ECE {f['ece']:.4f}" for m, f in fits.items())
+                          or "Too few reference tasks with every submission to calibrate.", messages.INFO)

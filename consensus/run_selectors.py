@@ -147,3 +147,33 @@ def run_chip_figures(run: ConsensusRun) -> dict[str, tuple[int, int, float]]:
     with connection.cursor() as cur:
         cur.execute(_CHIP_FIGURES, {"run": run.pk})
         return {chip: (int(n), int(done), float(mean)) for chip, n, done, mean in cur.fetchall()}
+
+
+def calibration_inputs() -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
+    """What consensus.lib.calibration.cross_validated needs, from every reference task with a submitted expert label
+    and all its submissions by the chip's annotators: labels (T, n, 1024), annotators (T, n), truth (T, 1024),
+    task ids. Each pixel's label is judged against the expert's."""
+    from annotation.policy import annotators_per_chip
+    from consensus.selectors import reference_labels, submissions
+
+    refs = reference_labels()
+    subs = submissions(list(refs))
+    n = annotators_per_chip()
+    ids = sorted(t for t in refs if len(subs.get(t, ())) == n)
+    labels = np.zeros((len(ids), n, 1024), np.uint8)
+    annotators = np.full((len(ids), n), -1, np.int64)
+    truth = np.zeros((len(ids), 1024), np.uint8)
+    for i, t in enumerate(ids):
+        truth[i] = labels_from_bytes(refs[t].labels).ravel()
+        for j, ann in enumerate(subs[t]):
+            labels[i, j], annotators[i, j] = labels_from_bytes(ann.labels).ravel(), ann.annotator_id
+    return labels, annotators, truth, ids
+
+
+def probability(run: ConsensusRun | None, method: str, score: np.ndarray) -> np.ndarray | None:
+    """The calibrated probability that each pixel's label is right (float32 0..1), from the run's map for the method
+    that computed the score; None when the run has no calibration for it (too few reference tasks yet)."""
+    from consensus.lib import calibration
+
+    fit = ((run.calibration or {}) if run is not None else {}).get(method)
+    return None if not fit else calibration.apply(fit, score)

@@ -14,7 +14,7 @@ from lcnet_site.campaign import campaign
 from lcnet_site.errors import AppError, NotFound
 
 from consensus import run_selectors
-from consensus.models import AnnotatorAccuracy, ConsensusLabel, ConsensusRun, ConsensusVersion, TileFit
+from consensus.models import AnnotatorAccuracy, ConsensusLabel, ConsensusRun, ConsensusVersion, Method, TileFit
 
 WEIGHT_CLIP = 1e-3  # an annotator never right still votes a little: keeps P(j) defined (services._bayes)
 
@@ -57,6 +57,9 @@ class MethodChanged(AppError):
 def consensus_run_start(*, method: str, note: str = "") -> ConsensusRun:
     """Freeze the live run (recording the weights and the reference set it ended with) and start a new live run
     whose parent it is. Nothing is copied: the new run inherits every row until a recompute changes it."""
+    current = run_selectors.live_run()
+    if current is not None:
+        run_calibrate(run=current)  # a run is frozen with the calibration of its last state
     now = timezone.now()
     with transaction.atomic():
         old = ConsensusRun.objects.select_for_update().filter(live=True).first()
@@ -112,6 +115,29 @@ def consensus_run_export_choose(*, run_id: int) -> ConsensusRun:
     return run
 
 
-def calibration_store(*, run_id: int, calibration: dict) -> None:
-    ConsensusRun.objects.filter(pk=run_id).update(calibration=calibration)
+MIN_CALIBRATION_TASKS = 10  # fewer reference tasks (with all submissions): no map, no confidence.tif
+
+
+def run_calibrate(*, run: ConsensusRun | None = None, k: int = 5) -> dict:
+    """Fit and measure, for both methods, the map from score to the probability that the label is right, by k-fold
+    cross-validation over the reference tasks (consensus.lib.calibration.cross_validated), and store it with the
+    run (default: the live run). Returns {method: {"ece", "ece_uncalibrated", "n_reference_tasks", ...}}; {} when
+    there are fewer than MIN_CALIBRATION_TASKS reference tasks with every submission."""
+    from consensus.lib import calibration
+
+    run = run or run_selectors.live_run()
+    if run is None:
+        return {}
+    if not run.live:
+        raise AppError(f"run {run.pk} is frozen: its calibration stays as it was measured", code="frozen")
+    labels, annotators, truth, ids = run_selectors.calibration_inputs()
+    if len(ids) < MIN_CALIBRATION_TASKS:
+        return {}
+    prior = campaign().prior_accuracy
+    result = {m: calibration.cross_validated(m, labels, annotators, truth, k=k, prior_accuracy=prior,
+                                             min_weight=WEIGHT_CLIP) for m in Method.values}
+    for fit in result.values():
+        fit["reference_tasks"] = ids[:2000]  # which tasks judged it (first 2,000)
+    ConsensusRun.objects.filter(pk=run.pk).update(calibration=result)
+    return result
 

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from imagery.lib.geo import GeoError, parse_tile_id
 from lcnet_site.http_cache import IMMUTABLE, not_modified
+from lcnet_site.errors import NotFound
 from lcnet_site.roles import is_admin
 
 from export import files as export_files, scenes as export_scenes
@@ -112,6 +113,22 @@ class ChipLabelsTif(APIView):
     def get(self, request, chip_id):
         ex = load_chip(request, chip_id)
         return file_response(export_files.chip_tif(ex), "image/tiff", f"{ex.chip.id}_labels.tif")
+
+
+class ChipConfidenceTif(APIView):
+    """The calibrated probability that each pixel's label is right, uint8 percent (255: no label); 404 while the
+    exported run has no calibration (too few reference tasks)."""
+
+    permission_classes = [CanExport]
+    content_negotiation_class = FileNegotiation
+
+    @extend_schema(parameters=CHIP_PARAMS, responses={(200, "image/tiff"): OpenApiTypes.BINARY})
+    def get(self, request, chip_id):
+        ex = load_chip(request, chip_id)
+        data = export_files.chip_confidence_tif(ex)
+        if data is None:
+            raise NotFound("The exported consensus run has no calibrated confidence yet (too few reference tasks).")
+        return file_response(data, "image/tiff", f"{ex.chip.id}_confidence.tif")
 
 
 class ChipSourceDates(APIView):

@@ -23,7 +23,7 @@ from export.scenes import scene_url
 from export.selectors import ChipExport, ExportFilters, chip_export, export_run, exportable_chips
 from lcnet_site.campaign import campaign
 
-TIF, DATES, STAC = "labels.tif", "source_dates.csv", "stac.json"
+TIF, DATES, STAC, CONFIDENCE = "labels.tif", "source_dates.csv", "stac.json", "confidence.tif"
 HASH_PROPERTY = "lcnet:content_hash"
 RUN_PROPERTY = "lcnet:consensus_run"  # the consensus run the files come from (compute_consensus, admin › runs)
 
@@ -43,18 +43,26 @@ def chip_content_hash(ex: ChipExport, base: str) -> str:
          ex.complete, base, ex.run_id],
         default=str,
     ).encode()
-    return core.content_hash(ex.label.tobytes(), ex.score.tobytes(), meta)
+    confidence = b"" if ex.confidence is None else ex.confidence.tobytes()
+    return core.content_hash(ex.label.tobytes(), ex.score.tobytes(), meta, confidence)
 
 
 def chip_tif(ex: ChipExport) -> bytes:
     return core.labels_tif(ex.label, ex.score, epsg=ex.chip.epsg, transform=ex.chip.transform)
 
 
+def chip_confidence_tif(ex: ChipExport) -> bytes | None:
+    """confidence.tif (uint8 percent), or None when the run has no calibration yet."""
+    if ex.confidence is None:
+        return None
+    return core.confidence_tif(ex.label, ex.confidence, epsg=ex.chip.epsg, transform=ex.chip.transform)
+
+
 def chip_source_dates(ex: ChipExport) -> bytes:
     return core.source_dates_csv(ex.dates, ex.chip.tile_id).encode()
 
 
-def chip_stac(ex: ChipExport, *, base: str, tif: bytes | None = None) -> dict:
+def chip_stac(ex: ChipExport, *, base: str, tif: bytes | None = None, confidence: bytes | None = None) -> dict:
     """The chip's STAC Item; with the GeoTIFF's bytes, its asset carries a sha2-256 `file:checksum` (multihash).
 
     Links inside the export tree are relative; the `source` links leave it, so they are absolute URLs of the scene
@@ -73,14 +81,23 @@ def chip_stac(ex: ChipExport, *, base: str, tif: bytes | None = None) -> dict:
     if tif is not None:
         item["assets"]["labels"]["file:checksum"] = "1220" + core.content_hash_raw(tif)
         item["assets"]["labels"]["file:size"] = len(tif)
+    item["properties"]["lcnet:calibrated"] = ex.confidence is not None
+    if ex.confidence is not None:  # band 2 of labels.tif stays the paper's score; the probability is its own asset
+        item["assets"]["confidence"] = dict(core.CONFIDENCE_ASSET)
+        if confidence is not None:
+            item["assets"]["confidence"]["file:checksum"] = "1220" + core.content_hash_raw(confidence)
+            item["assets"]["confidence"]["file:size"] = len(confidence)
     return item
 
 
 def chip_files(ex: ChipExport, base: str) -> dict[str, bytes]:
     """{file name: bytes} of one chip's folder, the STAC Item last (it names the others' checksums)."""
-    tif = chip_tif(ex)
-    stac = json.dumps(chip_stac(ex, base=base, tif=tif), indent=2).encode()
-    return {TIF: tif, DATES: chip_source_dates(ex), STAC: stac}
+    tif, confidence = chip_tif(ex), chip_confidence_tif(ex)
+    stac = json.dumps(chip_stac(ex, base=base, tif=tif, confidence=confidence), indent=2).encode()
+    files = {TIF: tif, DATES: chip_source_dates(ex)}
+    if confidence is not None:
+        files[CONFIDENCE] = confidence
+    return {**files, STAC: stac}
 
 
 def chip_json(ex: ChipExport, *, with_annotators: bool) -> dict:
@@ -152,7 +169,8 @@ def dataset_zip_chunks(filters: ExportFilters, base: str) -> Iterator[bytes]:
         index.add(ex)
         folder = core.item_id(root, ex.chip.id)
         for name, data in chip_files(ex, base).items():
-            yield archive.add(f"{root}/{folder}/{name}", data, compress=name != TIF)  # the tif is deflated already
+            # the tifs are deflated already
+            yield archive.add(f"{root}/{folder}/{name}", data, compress=name not in (TIF, CONFIDENCE))
     for name, data in index.files().items():
         yield archive.add(f"{root}/{name}", data)
     yield archive.close()

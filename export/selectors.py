@@ -5,13 +5,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import numpy as np
-from django.db.models import F, Max, QuerySet
+from django.db.models import F, QuerySet
 
 from imagery.models import Chip, Scene
 from lcnet_site.errors import NotFound
 
 from consensus.models import ConsensusLabel, ConsensusRun
-from consensus.run_selectors import exported_run, run_chip_figures, run_rows
+from consensus.run_selectors import exported_run, probability, run_chip_figures, run_rows
+from imagery.lib.domain import TASK_SIZE
+from imagery.models import Task
 from consensus.selectors import chip_consensus
 
 
@@ -36,6 +38,7 @@ class ChipExport:
     computed_at: datetime | None
     annotator_ids: list[int] = field(default_factory=list)
     run_id: int | None = None  # the consensus run exported (None: no run recorded yet, the live rows)
+    confidence: np.ndarray | None = None  # (256, 256) float32: calibrated P(label right); None: run not calibrated
 
 
 def export_run() -> ConsensusRun | None:
@@ -90,20 +93,35 @@ def chip_export(chip: Chip, *, partial: bool, with_annotators: bool = False,
         raise NotFound("This chip's consensus is not complete; ask with ?partial=1 to export what exists.")
     if run is None or run.live:
         meta = ConsensusLabel.objects.filter(task__chip=chip)
-        computed_at = meta.aggregate(computed_at=Max("computed_at"))["computed_at"]
-        methods = sorted(set(meta.values_list("method", flat=True)))
+        cells = list(meta.values_list("task__row", "task__col", "method", "computed_at"))
         inputs = list(meta.values_list("inputs", flat=True)) if with_annotators else []
     else:
-        rows = run_rows(run, chip_id=chip.pk).values()
-        computed_at = max((r.computed_at for r in rows), default=None)
-        methods, inputs = sorted({r.method for r in rows}), [r.inputs for r in rows]
+        rows = run_rows(run, chip_id=chip.pk)
+        where = dict((pk, (r, c)) for pk, r, c in Task.objects.filter(pk__in=list(rows)).values_list("pk", "row", "col"))
+        cells = [(*where[t], r.method, r.computed_at) for t, r in rows.items()]
+        inputs = [r.inputs for r in rows.values()]
+    computed_at = max((c[3] for c in cells), default=None)
+    methods = sorted({c[2] for c in cells})
     scenes = list(Scene.objects.filter(chip=chip).order_by("date").values_list("date", "file"))
     annotators = sorted(_annotator_ids(inputs)) if with_annotators else []
     return ChipExport(
         chip=chip, label=label, score=score, complete=complete, dates=[d for d, _ in scenes],
         scene_files=[f for _, f in scenes], methods=methods, computed_at=computed_at,
-        annotator_ids=annotators, run_id=run.pk if run else None,
+        annotator_ids=annotators, run_id=run.pk if run else None, confidence=_confidence(run, score, cells),
     )
+
+
+def _confidence(run, score, cells) -> np.ndarray | None:
+    """Each task's scores through the run's calibration map of the method that computed them (0 where no label);
+    None unless the run has a map for every method present."""
+    out = np.zeros_like(score, dtype=np.float32)
+    for row, col, method, _ in cells:
+        window = np.s_[row * TASK_SIZE : (row + 1) * TASK_SIZE, col * TASK_SIZE : (col + 1) * TASK_SIZE]
+        p = probability(run, method, score[window])
+        if p is None:
+            return None
+        out[window] = p
+    return out
 
 
 def _annotator_ids(inputs) -> set[int]:

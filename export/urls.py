@@ -6,6 +6,8 @@ from export import api as export_api, stats_pages
 urlpatterns = [
     path("export/chips/", export_api.ExportChips.as_view(), name="export-chips"),
     path("export/chips/<str:chip_id>/labels.tif", export_api.ChipLabelsTif.as_view(), name="export-chip-tif"),
+    path("export/chips/<str:chip_id>/confidence.tif", export_api.ChipConfidenceTif.as_view(),
+         name="export-chip-confidence"),
     path("export/chips/<str:chip_id>/labels.json", export_api.ChipLabelsJson.as_view(), name="export-chip-json"),
     path("export/chips/<str:chip_id>/stac.json", export_api.ChipStac.as_view(), name="export-chip-stac"),
     path(

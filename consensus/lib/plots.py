@@ -49,3 +49,23 @@ def consensus_png(label: np.ndarray, score: np.ndarray) -> str:
     fig.savefig(buffer, format="png", dpi=90)
     plt.close(fig)
     return base64.b64encode(buffer.getvalue()).decode()
+
+
+def reliability_png(curves: dict) -> str:
+    """Reliability diagram as a base64 PNG: {name: rows of calibration.reliability()} → mean confidence against the
+    share of labels right per bin, with the diagonal (perfect calibration)."""
+    fig, ax = plt.subplots(figsize=(4.4, 4.0))
+    ax.plot([0, 1], [0, 1], color="0.6", lw=1, ls="--", label="perfect")
+    for name, rows in curves.items():
+        rows = [r for r in rows if r.get("pixels")]
+        ax.plot([r["confidence"] for r in rows], [r["accuracy"] for r in rows], marker="o", ms=3, label=name)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("confidence (held-out reference pixels)")
+    ax.set_ylabel("share of labels right")
+    ax.legend(fontsize=7, loc="upper left")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90)
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode()

@@ -79,6 +79,40 @@ def labels_tif(label: np.ndarray, score: np.ndarray, *, epsg: int, transform: Se
         return mem.read()
 
 
+CONFIDENCE_NODATA = 255
+
+
+def confidence_percent(label: np.ndarray, probability: np.ndarray) -> np.ndarray:
+    """Calibrated probability 0..1 as uint8 percent 0..100; 255 (nodata) exactly where the class is no data."""
+    pct = np.rint(np.clip(np.asarray(probability, np.float64), 0, 1) * 100).astype(np.uint8)
+    return np.where(np.asarray(label) == NO_DATA, CONFIDENCE_NODATA, pct).astype(np.uint8)
+
+
+def confidence_tif(label: np.ndarray, probability: np.ndarray, *, epsg: int, transform: Sequence[float]) -> bytes:
+    """`confidence.tif`: one band uint8, the calibrated probability that the chip's label is right, in percent
+    (nodata 255 where there is no label); deflate, one 256 px tile (COG layout, as labels.tif)."""
+    label = np.asarray(label)
+    if np.shape(probability) != label.shape or label.ndim != 2:
+        raise ValueError(f"label {label.shape} and probability {np.shape(probability)} must be the same 2-D shape")
+    profile = dict(
+        driver="GTiff", width=label.shape[1], height=label.shape[0], count=1, dtype="uint8",
+        nodata=CONFIDENCE_NODATA, crs=CRS.from_epsg(epsg), transform=Affine(*transform[:6]),
+        tiled=True, blockxsize=COG_BLOCK, blockysize=COG_BLOCK, compress="deflate",
+    )
+    with MemoryFile() as mem:
+        with mem.open(**profile) as dst:
+            dst.set_band_description(1, "calibrated probability that the label is right (percent)")
+            dst.update_tags(1, UNITS="percent", RANGE="0-100")
+            dst.write(confidence_percent(label, probability)[None])
+        return mem.read()
+
+
+CONFIDENCE_ASSET = {
+    "href": "confidence.tif", "type": LABEL_MEDIA_TYPE, "roles": ["data", "quality"],
+    "title": "Calibrated confidence: probability that the label is right (percent, 255 = no label)",
+}
+
+
 def class_counts(label: np.ndarray) -> np.ndarray:
     """(8,) int64 pixel count per class code 0..7."""
     return np.bincount(np.asarray(label, np.uint8).ravel(), minlength=N_CLASSES)[:N_CLASSES]

@@ -39,8 +39,8 @@ def test_the_command_limits_itself_to_a_tile_and_takes_a_method(labeled, make_ch
     assert "0 consensus labels written" in run("--tile", "33ABC")
     assert "dawid-skene: " in run("--tile", "32NLP", "--method", "dawid-skene")
     assert set(ConsensusLabel.objects.values_list("method", flat=True)) == {"dawid-skene"}
-    assert run("--tile", "33ABC").endswith("; 0 tasks have consensus\n")  # 32NLP's five are not this tile's
-    assert run().endswith("; 5 tasks have consensus\n")
+    assert "; 0 tasks have consensus\n" in run("--tile", "33ABC")  # 32NLP's five are not this tile's
+    assert "; 5 tasks have consensus\n" in run()
 
 
 def test_an_unknown_tile_is_a_clear_error(db):

@@ -44,6 +44,13 @@ class Command(BaseCommand):
             f"{method}: {len(changed)} annotator accuracies changed; {written} consensus labels written or removed; "
             f"{selectors.consensus_count(tile)} tasks have consensus"
         )
+        fits = runs.run_calibrate()
+        if not fits:
+            self.stdout.write(f"calibration: fewer than {runs.MIN_CALIBRATION_TASKS} reference tasks with every "
+                              "submission yet: no calibrated confidence")
+        for name, fit in fits.items():
+            self.stdout.write(f"calibration {name}: held-out ECE {fit['ece']:.4f} (score as it is: "
+                              f"{fit['ece_uncalibrated']:.4f}) on {fit['n_reference_tasks']} reference tasks")
 
     def _reproduce(self, run_id):
         try:
