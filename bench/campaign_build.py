@@ -160,6 +160,8 @@ def build(n_chips: int, *, log=print) -> dict:
             {"n": n_chips, "done": done_n, "nb": POOL_BASES, "nv": POOL_VARIANTS})
         n_annotations = cur.rowcount
         cur.execute("ALTER TABLE annotation_annotation ENABLE TRIGGER annotation_counts")
+        cur.execute("ANALYZE imagery_task; ANALYZE annotation_annotation; ANALYZE annotation_assignment")  # else
+        # the recount's correlated subqueries are planned on empty-table statistics: sequential scans, minutes
         cur.execute(importlib.import_module("annotation.migrations.0004_assignment_counters")._RECOUNT)
         cur.execute(
             """INSERT INTO annotation_taskdatamask (task_id, mask, n_scenes, computed_at)
