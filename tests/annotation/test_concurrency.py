@@ -1,39 +1,28 @@
 """Two real threads on Postgres saving the same revision: exactly one wins, the other is stale, history is whole."""
-import threading
-
 import numpy as np
 import pytest
-from django.db import connection
 
 from annotation.access import access_label_target
 from annotation.models import Annotation, AnnotationRevision
 from annotation.services import StaleRevision, label_save
+from tests.threads import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def race(user, task_id, values, revision):
     """Both threads read the caller's state first, then save at the same moment (so both pass the Python check)."""
-    barrier = threading.Barrier(len(values))
-    results = [None] * len(values)
 
-    def run(i):
+    def save(i, go):
         try:
             target = access_label_target(user, task_id)
-            barrier.wait(timeout=10)
+            go()
             labels = np.full((32, 32), values[i], np.uint8)
-            results[i] = label_save(user=user, target=target, labels=labels, revision=revision, submit=True).revision
+            return label_save(user=user, target=target, labels=labels, revision=revision, submit=True).revision
         except StaleRevision as exc:
-            results[i] = ("stale", exc.current)
-        finally:
-            connection.close()
+            return ("stale", exc.current)
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(values))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
-    return results
+    return at_once(len(values), save)
 
 
 @pytest.fixture
@@ -80,21 +69,14 @@ def test_a_task_completed_by_two_simultaneous_submits_is_announced_as_complete(c
                 label_save(user=user, target=access_label_target(user, task.pk), labels=labels, revision=0,
                            submit=False)
         for task in tasks:
-            barrier = threading.Barrier(2)
 
-            def run(user, task=task, barrier=barrier):
-                try:
-                    target = access_label_target(user, task.pk)
-                    barrier.wait(timeout=10)
-                    label_save(user=user, target=target, labels=labels, revision=1, submit=True)
-                finally:
-                    connection.close()
+            def submit(i, go, task=task):
+                user = (bob, carol)[i]
+                target = access_label_target(user, task.pk)
+                go()
+                label_save(user=user, target=target, labels=labels, revision=1, submit=True)
 
-            threads = [threading.Thread(target=run, args=(u,)) for u in (bob, carol)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(timeout=30)
+            at_once(2, submit, timeout=10)
         complete = {kw["task_id"] for kw in heard if kw["submitted_count"] == 3}
         assert complete == {t.pk for t in tasks}
     finally:

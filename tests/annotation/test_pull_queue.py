@@ -1,36 +1,25 @@
 """The pull queue on Postgres: concurrent requests never give a chip a fourth annotator nor one person twice."""
-import threading
-
 import pytest
-from django.db import connection
 
 from annotation.models import Annotation, Assignment
 from annotation.services import assignment_pull, assignment_end
 from lcnet_site.errors import AppError
+from tests.threads import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def pull_at_once(users):
     """Every user pulls at the same moment, each from its own thread and connection."""
-    barrier = threading.Barrier(len(users))
-    results = [None] * len(users)
 
-    def run(i):
+    def pull(i, go):
+        go()
         try:
-            barrier.wait(timeout=20)
-            results[i] = assignment_pull(user=users[i]).chip_id
+            return assignment_pull(user=users[i]).chip_id
         except AppError as exc:
-            results[i] = exc.code
-        finally:
-            connection.close()
+            return exc.code
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(users))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
+    return at_once(len(users), pull, timeout=20)
 
 
 @pytest.fixture
