@@ -30,6 +30,9 @@ class AnnotatorAccuracy(models.Model):
     task_accuracies = models.JSONField(default=dict, help_text="{task id: fraction of expert pixels labeled alike}")
     confusion = models.JSONField(default=list, help_text="8×8 pixel counts: row expert code, column annotator code")
     inputs = models.JSONField(default=dict, help_text="Revisions of the annotations and expert labels used")
+    task_pixels = models.JSONField(default=dict, help_text="{task id: [expert pixels labeled alike, expert pixels]}")
+    pooled = models.JSONField(null=True, blank=True, help_text="Pooled accuracy over reference tasks with enough "
+                              "expert pixels: accuracy, low, high (95 % Beta), effective_pixels; null: too few pixels")
     computed_at = models.DateTimeField()
 
     class Meta:
@@ -144,3 +147,18 @@ class TileFit(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["run", "tile_id"], name="tilefit_run_tile")]
+
+
+class AccuracySnapshot(models.Model):
+    """An annotator's accuracy as it was after a change (their profile's history). Append-only."""
+
+    annotator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    at = models.DateTimeField()
+    accuracy = models.FloatField(null=True, help_text="Mean of per-task accuracies (Eq. 1's weight)")
+    pooled = models.JSONField(null=True)
+    n_reference_tasks = models.PositiveIntegerField()
+    n_reference_pixels = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["annotator", "at"]
+        indexes = [models.Index(fields=["annotator", "at"], name="accuracysnapshot_annotator")]

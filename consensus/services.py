@@ -19,11 +19,11 @@ from imagery.lib.domain import N_CLASSES, NO_DATA, TASK_SIZE
 from imagery.models import Task
 from lcnet_site.roles import ANNOTATOR
 
-from consensus.lib import engine
+from consensus.lib import accuracy as accuracy_core, engine
 from consensus.lib.codec import score_to_bytes
 from consensus import runs, selectors
 from consensus.events import consensus_changed
-from consensus.models import AnnotatorAccuracy, ConsensusLabel, ConsensusRun, Method
+from consensus.models import AccuracySnapshot, AnnotatorAccuracy, ConsensusLabel, ConsensusRun, Method
 from lcnet_site.campaign import campaign
 from lcnet_site.errors import AppError
 
@@ -57,7 +57,7 @@ def annotator_accuracies_recompute() -> set[int]:
         User.objects.filter(groups__name=ANNOTATOR).filter(Exists(labeled)).values_list("pk", flat=True)
     )
     stored = {s.annotator_id: s for s in AnnotatorAccuracy.objects.filter(annotator_id__in=everyone)}
-    changed, now = set(), timezone.now()
+    changed, now, history = set(), timezone.now(), []
     with transaction.atomic():  # readers see all new accuracies or none
         for annotator_id in sorted(everyone):
             fields = _accuracy_fields(per_annotator.get(annotator_id, []), refs)
@@ -66,7 +66,12 @@ def annotator_accuracies_recompute() -> set[int]:
                 continue
             if old is None or old.accuracy != fields["accuracy"]:
                 changed.add(annotator_id)
+            if old is None or (old.accuracy, old.pooled) != (fields["accuracy"], fields["pooled"]):
+                history.append(AccuracySnapshot(
+                    annotator_id=annotator_id, at=now, accuracy=fields["accuracy"], pooled=fields["pooled"],
+                    n_reference_tasks=fields["n_reference_tasks"], n_reference_pixels=fields["n_reference_pixels"]))
             AnnotatorAccuracy.objects.update_or_create(annotator_id=annotator_id, defaults={**fields, "computed_at": now})
+        AccuracySnapshot.objects.bulk_create(history)
     return changed
 
 
@@ -101,11 +106,14 @@ def consensus_reweigh(annotator_ids, *, enqueue=None) -> int:
 
 def _accuracy_fields(annotations, refs) -> dict:
     scores, confusion, pixels, inputs = {}, np.zeros((N_CLASSES, N_CLASSES), np.int64), 0, {}
+    task_pixels = {}
     for ann in annotations:
         ref = refs[ann.task_id]
         labels, reference = labels_from_bytes(ann.labels), labels_from_bytes(ref.labels)
-        if not (reference != NO_DATA).any():
+        expert = reference != NO_DATA
+        if not expert.any():
             continue
+        task_pixels[str(ann.task_id)] = [int((labels[expert] == reference[expert]).sum()), int(expert.sum())]
         scores[str(ann.task_id)] = engine.task_accuracy(labels, reference)
         confusion += engine.class_confusion(labels, reference)
         pixels += int((reference != NO_DATA).sum())
@@ -119,7 +127,20 @@ def _accuracy_fields(annotations, refs) -> dict:
         "task_accuracies": scores,
         "confusion": confusion.tolist(),
         "inputs": inputs,
+        "task_pixels": task_pixels,
+        "pooled": _pooled(task_pixels),
     }
+
+
+def _pooled(task_pixels: dict) -> dict | None:
+    """Pooled accuracy with its 95 % Beta interval over the reference tasks with enough expert pixels (campaign
+    accuracy_min_task_pixels); None below accuracy_min_pixels pooled pixels (a number that would mean nothing)."""
+    c = campaign()
+    kept = [(k, n) for k, n in task_pixels.values() if n >= c.accuracy_min_task_pixels]
+    if not kept or sum(n for _, n in kept) < c.accuracy_min_pixels:
+        return None
+    correct, total = np.array(kept, np.float64).T
+    return {k: round(v, 6) for k, v in accuracy_core.pooled_accuracy(correct, total).items()} | {"n_tasks": len(kept)}
 
 
 # ---------------------------------------------------------------------------------------------- consensus

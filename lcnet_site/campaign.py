@@ -18,6 +18,14 @@ class Campaign:
     consensus_method: str = "bayes"  # bayes (the paper's Eq. 1) | dawid-skene
     prior_accuracy: float = 0.7  # weight of an annotator who has no reference task yet
     dawid_skene_refit_delay_s: int = 30  # a submit refits its tile's Dawid–Skene this much later, once per burst
+    # Accuracy with uncertainty (docs/consensus.md): pooled reference pixels, Beta credible interval.
+    accuracy_min_task_pixels: int = 100  # a reference task counts in the pooled accuracy with this many expert pixels
+    accuracy_min_pixels: int = 3000  # fewer pooled reference pixels (~3 tasks): "not enough reference pixels yet"
+    # Effort where labels are uncertain (docs/consensus.md, "Policies"): a task is weak when more than
+    # weak_task_pixels of its labeled pixels have a calibrated probability under weak_task_probability.
+    weak_task_pixels: int = 200
+    weak_task_probability: float = 0.6
+    weak_task_action: str = "annotator"  # annotator (a fourth, for that task only) | expert (their queue) | off
     export_collection_id: str = "lcnet_labels"  # STAC Collection id of the exported dataset
     export_license: str = "CC-BY-4.0"  # licence named in the exported STAC Items and Collection
     # Scene selection of acquire_chips (docs/acquisition.md): the paper's 24 scenes a year, judged on the chip.

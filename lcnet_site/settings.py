@@ -189,6 +189,11 @@ LCNET_CAMPAIGN = {
         ("prior_accuracy", "LCNET_PRIOR_ACCURACY", float),  # annotators without references
         ("annotators_per_chip", "LCNET_ANNOTATORS_PER_CHIP", int),
         ("reference_tasks", "LCNET_REFERENCE_TASKS", int),
+        ("accuracy_min_task_pixels", "LCNET_ACCURACY_MIN_TASK_PIXELS", int),
+        ("accuracy_min_pixels", "LCNET_ACCURACY_MIN_PIXELS", int),
+        ("weak_task_pixels", "LCNET_WEAK_TASK_PIXELS", int),
+        ("weak_task_probability", "LCNET_WEAK_TASK_PROBABILITY", float),
+        ("weak_task_action", "LCNET_WEAK_TASK_ACTION", str),  # annotator | expert | off
         ("export_collection_id", "LCNET_EXPORT_COLLECTION_ID", str),
         ("export_license", "LCNET_EXPORT_LICENSE", str),
         ("acquire_scenes_per_chip", "LCNET_ACQUIRE_SCENES_PER_CHIP", int),
