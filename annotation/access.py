@@ -10,7 +10,7 @@ from imagery.models import Task
 from lcnet_site.roles import EXPERT
 
 from annotation import sql
-from annotation.models import Annotation, Assignment, ChipFreeze, ExpertLabel, ReferenceTask
+from annotation.models import Annotation, Assignment, ChipFreeze, ExpertLabel, ExtraAnnotator, ReferenceTask
 from annotation.selectors import tasks_visible_to
 
 ANNOTATION = "annotation"
@@ -69,7 +69,8 @@ def _access_row_orm(*, user_id: int, task_id: int, expert_group: str) -> dict | 
         Task.objects.filter(pk=task_id)
         .annotate(
             assigned=Exists(Assignment.objects.filter(chip_id=OuterRef("chip_id"), user_id=user_id,
-                                                      ended_at__isnull=True)),
+                                                      ended_at__isnull=True))
+            | Exists(ExtraAnnotator.objects.filter(task_id=OuterRef("pk"), user_id=user_id, ended_at__isnull=True)),
             is_reference=Exists(ReferenceTask.objects.filter(task_id=OuterRef("pk"))),
             is_expert=Exists(get_user_model().groups.through.objects.filter(user_id=user_id,
                                                                             group__name=expert_group)),

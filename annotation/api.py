@@ -59,6 +59,17 @@ class MyTasks(generics.ListAPIView):
         return selectors.my_tasks(self.request.user, chip_id=self.request.query_params.get("chip"), status=status_)
 
 
+class MyExtraTasks(APIView):
+    """Tasks given to the caller alone, beyond their chips (a weak consensus: docs/consensus.md, "Policies"), with
+    the status of their own annotation of each (null: not started). Label them at tasks/<id>/annotation/."""
+
+    authentication_classes = AUTH
+
+    @extend_schema(responses={200: OpenApiResponse(description="[{task, chip, row, col, status}]")})
+    def get(self, request):
+        return Response(selectors.my_extra_tasks(request.user))
+
+
 class NextTask(APIView):
     authentication_classes = AUTH
 

@@ -115,6 +115,28 @@ class ReferenceTask(models.Model):
         return f"reference {self.task}"
 
 
+class ExtraAnnotator(models.Model):
+    """One more annotator for one task only (a weak consensus, docs/consensus.md "Policies"): they may label that
+    task, and their submission counts toward its consensus beside the chip's annotators'. Never someone who labeled
+    the task or holds the chip. Ending it keeps the row (history)."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="extra_tasks")
+    reason = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["task", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["task"], condition=Q(ended_at__isnull=True), name="extraannotator_one_active"),
+        ]
+        indexes = [models.Index(fields=["user", "task"], name="extraannotator_user_task")]
+
+    def __str__(self):
+        return f"extra annotator {self.user_id} on {self.task_id}"
+
+
 class TaskDataMask(models.Model):
     """Which pixels of a task have imagery (any reflectance band non-zero on any scene), packed 128 bytes.
 

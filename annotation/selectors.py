@@ -10,7 +10,8 @@ from imagery.models import Task
 from lcnet_site.roles import ANNOTATOR, EXPERT, has_role, is_admin
 
 from annotation.lib.labels import empty_labels, labels_from_bytes
-from annotation.models import Annotation, Assignment, ChipFreeze, ExpertLabel, ReferenceTask, Status, TaskWork
+from annotation.models import (Annotation, Assignment, ChipFreeze, ExpertLabel, ExtraAnnotator, ReferenceTask, Status,
+                               TaskWork)
 
 
 def active_assignments(user) -> QuerySet[Assignment]:
@@ -58,13 +59,14 @@ def chip_has_guess(chip_id) -> bool:
 
 
 def submitted_annotations(task_ids=None, *, tile_id=None) -> QuerySet[Annotation]:
-    """Submitted annotations by their chip's active annotators (assignment and annotation matched on the same chip):
-    what counts toward a task's consensus. The one definition; annotation.sql counts the same on the submit path."""
-    rows = Annotation.objects.filter(
-        status=Status.SUBMITTED,
-        annotator__assignments__chip=F("task__chip"),
-        annotator__assignments__ended_at__isnull=True,
-    )
+    """Submitted annotations by their chip's active annotators (assignment and annotation matched on the same chip)
+    or by the task's active extra annotator (ExtraAnnotator): what counts toward a task's consensus. The one
+    definition; annotation.sql counts the chip's annotators on the submit path (enough to know a task is complete)."""
+    crew = Assignment.objects.filter(chip_id=OuterRef("task__chip_id"), user_id=OuterRef("annotator_id"),
+                                     ended_at__isnull=True)
+    extra = ExtraAnnotator.objects.filter(task_id=OuterRef("task_id"), user_id=OuterRef("annotator_id"),
+                                          ended_at__isnull=True)
+    rows = Annotation.objects.filter(Q(Exists(crew)) | Q(Exists(extra)), status=Status.SUBMITTED)
     if task_ids is not None:
         rows = rows.filter(task_id__in=list(task_ids))
     if tile_id is not None:
@@ -196,3 +198,12 @@ def chip_labels_of(user, *, chip_id: str, kind: str) -> np.ndarray:
     for row, col, raw in rows.values_list("task__row", "task__col", "labels"):
         chip[row * TASK_SIZE:(row + 1) * TASK_SIZE, col * TASK_SIZE:(col + 1) * TASK_SIZE] = labels_from_bytes(raw)
     return chip
+
+
+def my_extra_tasks(user) -> list[dict]:
+    """The user's active extra tasks (ExtraAnnotator) with their own annotation's status, one query."""
+    mine = Annotation.objects.filter(task_id=OuterRef("task_id"), annotator_id=user.pk).values("status")[:1]
+    rows = (ExtraAnnotator.objects.filter(user_id=user.pk, ended_at__isnull=True).order_by("task_id")
+            .annotate(status=Subquery(mine)).values("task_id", "task__chip_id", "task__row", "task__col", "status"))
+    return [{"task": r["task_id"], "chip": r["task__chip_id"], "row": r["task__row"], "col": r["task__col"],
+             "status": r["status"]} for r in rows]

@@ -16,7 +16,7 @@ from django.db import connection
 
 from imagery.models import Task
 
-from annotation.models import Annotation, Assignment, ChipFreeze, ReferenceTask, TaskDataMask
+from annotation.models import Annotation, Assignment, ChipFreeze, ExtraAnnotator, ReferenceTask, TaskDataMask
 
 _prepared: "weakref.WeakKeyDictionary[object, set[str]]" = weakref.WeakKeyDictionary()
 
@@ -56,7 +56,9 @@ def access_row(*, user_id: int, task_id: int, expert_group: str) -> dict | None:
     sql = f"""
         SELECT t.chip_id, t.has_data,
           EXISTS (SELECT 1 FROM {_t(Assignment)} s
-                  WHERE s.chip_id = t.chip_id AND s.user_id = %(user)s AND s.ended_at IS NULL),
+                  WHERE s.chip_id = t.chip_id AND s.user_id = %(user)s AND s.ended_at IS NULL)
+          OR EXISTS (SELECT 1 FROM {_t(ExtraAnnotator)} x
+                     WHERE x.task_id = t.id AND x.user_id = %(user)s AND x.ended_at IS NULL),
           EXISTS (SELECT 1 FROM {_t(ReferenceTask)} r WHERE r.task_id = t.id),
           EXISTS (SELECT 1 FROM {user_groups} ug JOIN {_t(Group)} g ON g.id = ug.group_id
                   WHERE ug.user_id = %(user)s AND g.name = %(expert)s),

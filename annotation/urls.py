@@ -21,6 +21,7 @@ register_converter(SignedInt, "signed")
 urlpatterns = [
     path("me/tasks/", api.MyTasks.as_view(), name="my-tasks"),
     path("me/tasks/next/", api.NextTask.as_view(), name="my-next-task"),
+    path("me/extra-tasks/", api.MyExtraTasks.as_view(), name="my-extra-tasks"),
     path("me/chips/next/", api.PullChip.as_view(), name="my-next-chip"),
     path("tasks/<int:task_id>/annotation/", api.TaskAnnotation.as_view(), name="task-annotation"),
     path("tasks/<int:task_id>/annotation/submit/", api.TaskAnnotationSubmit.as_view(), name="task-annotation-submit"),

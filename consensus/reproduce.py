@@ -12,7 +12,7 @@ from annotation.models import AnnotationRevision, ExpertLabelRevision
 from imagery.lib.domain import TASK_SIZE
 from imagery.models import Task
 
-from consensus.lib import engine
+from consensus.lib import engine, policy
 from consensus.lib.codec import score_to_bytes
 from consensus.models import ConsensusRun, Method
 from consensus.run_selectors import RunRow, run_rows
@@ -29,8 +29,10 @@ def run_reproduce(run: ConsensusRun) -> dict:
         total += len(rows)
         bayes = [r for r in rows.values() if r.method == Method.BAYES]
         ds = [r for r in rows.values() if r.method == Method.DAWID_SKENE]
-        for start in range(0, len(bayes), BATCH):
-            differ += _check(bayes[start : start + BATCH], _bayes)
+        for n in sorted({len(r.inputs["annotations"]) for r in bayes}):  # 3, or 4 with an extra annotator
+            group = [r for r in bayes if len(r.inputs["annotations"]) == n]
+            for start in range(0, len(group), BATCH):
+                differ += _check(group[start : start + BATCH], _bayes)
         if ds:
             differ += _check(ds, _dawid_skene)
     return {"run": run.pk, "tasks": total, "identical": total - len(differ), "differ": sorted(differ)}
@@ -43,7 +45,7 @@ def _check(rows: list[RunRow], recompute) -> list[int]:
 
 
 def _stack(rows: list[RunRow]) -> np.ndarray:
-    """(n, T, 32, 32): each row's recorded annotation revisions, in the recorded order."""
+    """(n, T, 32, 32): each row's recorded annotation revisions, in the recorded order (rows with n each)."""
     wanted = [(a["annotation"], a["revision"]) for r in rows for a in r.inputs["annotations"]]
     found = {(a, rev): raw for a, rev, raw in AnnotationRevision.objects.filter(
         annotation_id__in={a for a, _ in wanted}, revision__in={rev for _, rev in wanted})
@@ -56,17 +58,39 @@ def _stack(rows: list[RunRow]) -> np.ndarray:
 def _bayes(rows):
     labels = _stack(rows)
     weights = np.array([r.inputs["weights"] for r in rows], np.float64).T  # as stored: clipped already
-    return engine.bayesian_consensus(labels, weights[:, :, None, None])
+    label, score = engine.bayesian_consensus(labels, weights[:, :, None, None])
+    overrides = {r.inputs["expert_override"]["expert_label"]: r.inputs["expert_override"]["revision"]
+                 for r in rows if r.inputs.get("expert_override")}
+    expert = _expert_revisions(overrides)
+    out_label, out_score = list(label), list(score)
+    for i, r in enumerate(rows):
+        if r.inputs.get("expert_override"):
+            e = expert[r.inputs["expert_override"]["expert_label"]]
+            out_label[i], out_score[i] = policy.expert_override(label[i], score[i], np.frombuffer(bytes(e), np.uint8))
+    return out_label, out_score
+
+
+def _expert_revisions(wanted: dict) -> dict:
+    """{expert label id: labels of the recorded revision}."""
+    if not wanted:
+        return {}
+    return {e: lab for e, rev, lab in ExpertLabelRevision.objects.filter(expert_label_id__in=list(wanted))
+            .values_list("expert_label_id", "revision", "labels") if rev == wanted[e]}
 
 
 def _dawid_skene(given):
     rows = sorted(given, key=lambda r: r.task_id)  # the service fits a tile's tasks in id order
-    stack = _stack(rows)
     annotator_ids = sorted({a["annotator"] for r in rows for a in r.inputs["annotations"]})
     row_of = {a: i for i, a in enumerate(annotator_ids)}
     n_px = TASK_SIZE * TASK_SIZE
-    who = np.repeat(np.array([[row_of[a["annotator"]] for a in r.inputs["annotations"]] for r in rows],
-                             np.int32).T, n_px, axis=1)
+    k = max(len(r.inputs["annotations"]) for r in rows)  # fewer labels pad with "no label", as the service does
+    stack = np.zeros((k, len(rows), TASK_SIZE, TASK_SIZE), np.uint8)
+    who = np.zeros((k, len(rows)), np.int32)
+    for n in {len(r.inputs["annotations"]) for r in rows}:
+        at = [i for i, r in enumerate(rows) if len(r.inputs["annotations"]) == n]
+        stack[:n, at] = _stack([rows[i] for i in at])
+        who[:n, at] = np.array([[row_of[a["annotator"]] for a in rows[i].inputs["annotations"]] for i in at]).T
+    who = np.repeat(who, n_px, axis=1)
     refs = {(r.inputs.get("reference") or {}).get("expert_label"): r for r in rows if r.inputs.get("reference")}
     raw = {e: lab for e, rev, lab in ExpertLabelRevision.objects.filter(expert_label_id__in=list(refs))
            .values_list("expert_label_id", "revision", "labels") if rev == refs[e].inputs["reference"]["revision"]}
@@ -74,7 +98,7 @@ def _dawid_skene(given):
     for i, r in enumerate(rows):
         if r.inputs.get("reference"):
             reference[i] = np.frombuffer(bytes(raw[r.inputs["reference"]["expert_label"]]), np.uint8)
-    label, score, _ = engine.dawid_skene_sparse(who, stack.reshape(stack.shape[0], -1), reference.ravel(),
+    label, score, _ = engine.dawid_skene_sparse(who, stack.reshape(k, -1), reference.ravel(),
                                                 n_annotators=len(annotator_ids))
     shape = (len(rows), TASK_SIZE, TASK_SIZE)
     label, score = label.reshape(shape), score.reshape(shape)

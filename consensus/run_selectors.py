@@ -156,7 +156,12 @@ def calibration_inputs() -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]
     from annotation.policy import annotators_per_chip
     from consensus.selectors import reference_labels, submissions
 
-    refs = reference_labels()
+    from annotation.models import ReferenceTask
+    from consensus.selectors import WEAK_CONSENSUS
+
+    # tasks sent to the experts for their weak consensus are no random sample: they would bias the map
+    weak = set(ReferenceTask.objects.filter(chosen_by=WEAK_CONSENSUS).values_list("task_id", flat=True))
+    refs = {t: e for t, e in reference_labels().items() if t not in weak}
     subs = submissions(list(refs))
     n = annotators_per_chip()
     ids = sorted(t for t in refs if len(subs.get(t, ())) == n)

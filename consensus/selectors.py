@@ -45,7 +45,8 @@ def complete_task_ids(task_ids=None, *, tile_id=None, count: int) -> list[int]:
     """Ids (sorted) of the given tasks (or a tile's, or all) on chips not frozen with `count` submissions by the
     chip's active annotators: one aggregate query, no labels read."""
     rows = submitted_annotations(task_ids, tile_id=tile_id).filter(task__chip__freeze__isnull=True)
-    done = rows.values("task_id").annotate(n=Count("annotator_id", distinct=True)).filter(n=count)
+    # n > count: the task's extra annotator (a weak consensus) submitted too
+    done = rows.values("task_id").annotate(n=Count("annotator_id", distinct=True)).filter(n__gte=count)
     return sorted(done.values_list("task_id", flat=True))
 
 
@@ -54,7 +55,7 @@ def stale_task_ids(*, count: int, limit: int) -> list[int]:
     submission (candidates: the caller checks the revisions), oldest first. One aggregate query, no labels read."""
     rows = submitted_annotations().filter(task__chip__freeze__isnull=True).values("task_id").annotate(
         n=Count("annotator_id", distinct=True), last=Max("submitted_at"), at=Max("task__consensus__computed_at"))
-    stale = rows.filter(n=count).filter(Q(at__isnull=True) | Q(at__lt=F("last")))
+    stale = rows.filter(n__gte=count).filter(Q(at__isnull=True) | Q(at__lt=F("last")))
     return list(stale.order_by("last").values_list("task_id", flat=True)[:limit])
 
 
@@ -135,3 +136,22 @@ def consensus_count(tile_id: str | None = None) -> int:
     """How many tasks (of a tile, or all) have a consensus label."""
     rows = ConsensusLabel.objects.all()
     return (rows.filter(task__chip__tile_id=tile_id) if tile_id else rows).count()
+
+
+def weak_override_references(task_ids) -> dict[int, ExpertLabel]:
+    """{task id: latest submitted expert label} of tasks sent to the experts because their consensus was weak: that
+    label overrides their consensus (docs/consensus.md, "Policies")."""
+    from annotation.models import ReferenceTask
+
+    weak = ReferenceTask.objects.filter(task_id__in=list(task_ids), chosen_by=WEAK_CONSENSUS).values("task_id")
+    rows = ExpertLabel.objects.filter(status=Status.SUBMITTED, task_id__in=weak).order_by("task_id", "submitted_at", "pk")
+    return {label.task_id: label for label in rows}
+
+
+WEAK_CONSENSUS = "weak consensus"  # ReferenceTask.chosen_by of a task the policy sent to the experts
+
+
+def is_weak_reference(task_id) -> bool:
+    from annotation.models import ReferenceTask
+
+    return ReferenceTask.objects.filter(task_id=task_id, chosen_by=WEAK_CONSENSUS).exists()

@@ -19,9 +19,9 @@ from imagery.lib.domain import N_CLASSES, NO_DATA, TASK_SIZE
 from imagery.models import Task
 from lcnet_site.roles import ANNOTATOR
 
-from consensus.lib import accuracy as accuracy_core, engine
+from consensus.lib import accuracy as accuracy_core, engine, policy as policy_core
 from consensus.lib.codec import score_to_bytes
-from consensus import runs, selectors
+from consensus import policy, runs, selectors
 from consensus.events import consensus_changed
 from consensus.models import AccuracySnapshot, AnnotatorAccuracy, ConsensusLabel, ConsensusRun, Method
 from lcnet_site.campaign import campaign
@@ -229,48 +229,82 @@ def _changed(ids: list[int], method: str) -> list[int]:
 
 
 def _read(ids) -> tuple[list[int], dict]:
-    """The tasks' submissions; a task that lost one since it was counted waits for its next recompute."""
+    """The tasks' submissions; a task that lost one since it was counted waits for its next recompute. A task may
+    have one more than the chip's annotators: its extra annotator's (a weak consensus, consensus.policy)."""
     subs = selectors.submissions(ids)
-    return [t for t in ids if len(subs.get(t, ())) == annotators_per_chip()], subs
+    return [t for t in ids if len(subs.get(t, ())) >= annotators_per_chip()], subs
+
+
+def _by_count(ids, complete) -> dict[int, list[int]]:
+    groups: dict[int, list[int]] = {}
+    for t in ids:
+        groups.setdefault(len(complete[t]), []).append(t)
+    return groups
 
 
 def _bayes(ids, complete) -> list[tuple]:
-    """One grouped engine call for a batch of tasks, each with its own three annotators' weights."""
+    """One grouped engine call per number of annotators (3; 4 where an extra annotator submitted) for a batch of
+    tasks, each with its own annotators' weights; a weak task an expert labeled takes the expert's label."""
     if not ids:
         return []
-    labels = _stack(ids, complete)  # (3, T, 32, 32)
-    annotators = [[a.annotator_id for a in complete[t]] for t in ids]
-    weight_of = selectors.annotator_weights({a for row in annotators for a in row})
-    weights = np.array([[weight_of[a] for a in row] for row in annotators]).T  # (3, T)
-    weights = np.clip(weights, 1e-3, 1.0)  # an annotator never right still votes a little: keeps P(j) defined
-    label, score = engine.bayesian_consensus(labels, weights[:, :, None, None])
-    split = engine.disagreement(labels)
-    return [
-        (t, label[i], score[i], split[i], {"annotations": _revisions(complete[t]), "weights": weights[:, i].tolist()})
-        for i, t in enumerate(ids)
-    ]
+    weight_of = selectors.annotator_weights({a.annotator_id for t in ids for a in complete[t]})
+    results = []
+    for group in _by_count(ids, complete).values():
+        labels = _stack(group, complete)  # (n, T, 32, 32)
+        weights = np.array([[weight_of[a.annotator_id] for a in complete[t]] for t in group]).T  # (n, T)
+        weights = np.clip(weights, runs.WEIGHT_CLIP, 1.0)  # never right still votes a little: P(j) stays defined
+        label, score = engine.bayesian_consensus(labels, weights[:, :, None, None])
+        split = engine.disagreement(labels)
+        results += [(t, label[i], score[i], split[i],
+                     {"annotations": _revisions(complete[t]), "weights": weights[:, i].tolist()})
+                    for i, t in enumerate(group)]
+    return _overridden(results)
+
+
+def _overridden(results) -> list[tuple]:
+    """Tasks the policy sent to the experts: the expert's label overrides the consensus, recorded in inputs."""
+    experts = selectors.weak_override_references([r[0] for r in results])
+    if not experts:
+        return results
+    out = []
+    for t, label, score, split, used in results:
+        if t in experts:
+            e = experts[t]
+            label, score = policy_core.expert_override(label, score, labels_from_bytes(e.labels))
+            used = {**used, "expert_override": {"expert_label": e.id, "revision": e.revision}}
+        out.append((t, label, score, split, used))
+    return out
 
 
 def _dawid_skene(ids, complete, *, tile_id=None) -> tuple[list[tuple], tuple | None]:
-    """One EM over the given tasks (a tile), expert labels held as truth. Each pixel's three (annotator, label)
-    pairs go to the engine as they are (dawid_skene_sparse): memory grows with the tile's pixels, not with its
-    pixels × annotators."""
+    """One EM over the given tasks (a tile), expert labels held as truth. Each pixel's (annotator, label) pairs go
+    to the engine as they are (dawid_skene_sparse; a task with fewer labels than the most pads with "no label"):
+    memory grows with the tile's pixels, not with its pixels × annotators."""
     if not ids:
         return [], None
     annotator_ids = sorted({a.annotator_id for t in ids for a in complete[t]})
     row_of = {a: i for i, a in enumerate(annotator_ids)}
     n_px = TASK_SIZE * TASK_SIZE
-    stack = _stack(ids, complete)  # (3, T, 32, 32): each task's submissions in annotator order
-    who = np.repeat(np.array([[row_of[a.annotator_id] for a in complete[t]] for t in ids], np.int32).T, n_px, axis=1)
+    k = max(len(complete[t]) for t in ids)
+    stack = np.zeros((k, len(ids), TASK_SIZE, TASK_SIZE), np.uint8)
+    who = np.zeros((k, len(ids)), np.int32)
+    split = {}
+    position = {t: i for i, t in enumerate(ids)}
+    for group in _by_count(ids, complete).values():
+        part = _stack(group, complete)  # (n, T', 32, 32): each task's submissions in annotator order
+        at = [position[t] for t in group]
+        stack[: part.shape[0], at] = part
+        who[: part.shape[0], at] = np.array([[row_of[a.annotator_id] for a in complete[t]] for t in group]).T
+        split.update(zip(group, engine.disagreement(part)))
+    who = np.repeat(who, n_px, axis=1)
     refs = selectors.reference_labels(ids)
     reference = np.zeros((len(ids), n_px), np.uint8)
     for i, t in enumerate(ids):
         if t in refs:
             reference[i] = labels_from_bytes(refs[t].labels).ravel()
-    label, score, confusion = engine.dawid_skene_sparse(who, stack.reshape(annotators_per_chip(), -1),
-                                                        reference.ravel(), n_annotators=len(annotator_ids))
+    label, score, confusion = engine.dawid_skene_sparse(who, stack.reshape(k, -1), reference.ravel(),
+                                                        n_annotators=len(annotator_ids))
     label, score = label.reshape(len(ids), n_px), score.reshape(len(ids), n_px)
-    split = engine.disagreement(stack)
     results = []
     for i, t in enumerate(ids):
         ref = refs.get(t)
@@ -278,13 +312,15 @@ def _dawid_skene(ids, complete, *, tile_id=None) -> tuple[list[tuple], tuple | N
             "annotations": _revisions(complete[t]),
             "reference": {"expert_label": ref.id, "revision": ref.revision} if ref else None,
         }
-        results.append((t, label[i].reshape(TASK_SIZE, TASK_SIZE), score[i].reshape(TASK_SIZE, TASK_SIZE), split[i], used))
+        results.append((t, label[i].reshape(TASK_SIZE, TASK_SIZE), score[i].reshape(TASK_SIZE, TASK_SIZE), split[t], used))
     return results, ((tile_id, annotator_ids, confusion) if tile_id else None)
 
 
 def _stack(ids, complete) -> np.ndarray:
+    """(n, T, 32, 32) of tasks that all have n submissions, in annotator order."""
+    n = len(complete[ids[0]])
     per_task = labels_stack_from_bytes(a.labels for t in ids for a in complete[t])
-    per_task = per_task.reshape(len(ids), annotators_per_chip(), TASK_SIZE, TASK_SIZE)
+    per_task = per_task.reshape(len(ids), n, TASK_SIZE, TASK_SIZE)
     return per_task.transpose(1, 0, 2, 3)
 
 
@@ -332,6 +368,7 @@ def _store(results, method: str, fit=None) -> int:
         _announce([w.task_id for w in writes])
 
     _in_live_run(method, write)
+    policy.weak_tasks_route(writes)  # effort where the labels are uncertain (campaign weak_task_*)
     return len(writes)
 
 

@@ -4,7 +4,7 @@ caller's transaction (an ended assignment, a removed reference) write it in that
 from annotation.models import ReferenceTask
 from annotation.policy import annotators_per_chip
 
-from consensus import jobs, services
+from consensus import jobs, selectors, services
 from consensus.models import Method
 from lcnet_site.campaign import campaign
 
@@ -34,7 +34,9 @@ def on_annotation_withdrawn(sender, task_id, is_reference=None, **kwargs):
 
 def on_expert_label_submitted(sender, task_id, **kwargs):
     jobs.accuracies_enqueue()
-    if services.consensus_method() == Method.DAWID_SKENE:  # expert labels are Dawid–Skene's truth, not only weights
+    # expert labels are Dawid–Skene's truth, not only weights; on a task sent to the experts for its weak
+    # consensus the expert's label overrides the consensus (consensus.policy)
+    if services.consensus_method() == Method.DAWID_SKENE or selectors.is_weak_reference(task_id):
         jobs.task_recompute_enqueue(task_id)
 
 

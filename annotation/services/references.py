@@ -37,6 +37,6 @@ def reference_tasks_select(*, count: int, seed: int = 0, progress=None) -> list[
     return ReferenceTask.objects.bulk_create(refs, ignore_conflicts=True)
 
 
-def reference_task_add(*, task_id: int, expert=None) -> ReferenceTask:
-    ref, _ = ReferenceTask.objects.get_or_create(task_id=task_id, defaults={"expert": expert, "chosen_by": "admin"})
+def reference_task_add(*, task_id: int, expert=None, chosen_by: str = "admin") -> ReferenceTask:
+    ref, _ = ReferenceTask.objects.get_or_create(task_id=task_id, defaults={"expert": expert, "chosen_by": chosen_by})
     return ref
