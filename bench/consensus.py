@@ -5,9 +5,12 @@ gets three annotators whose accuracies are drawn in 0.6..0.95 and who replace a 
 Chips are processed one call at a time (each with its own annotators' weights), as the Django service does, so memory
 stays bounded by one chip however many chips there are.
 
-    .venv/bin/python bench/consensus.py [--chips 256] [--vote-sample 500000] [--ds-sample 100000]
+    .venv/bin/python bench/consensus.py [--chips 256] [--vote-sample 500000] [--ds-sample 100000] [--runs-chips 64]
 
-Needs crowd-kit (see bench/requirements.txt). Prints figures and writes bench/out/consensus.png.
+Needs crowd-kit (see bench/requirements.txt). Prints figures and writes bench/out/consensus.png. Then calibration
+(held-out ECE per method, bench/out/consensus_reliability.png) and the cost of a versioned run at LandCoverNet scale
+(time and storage, measured in a throw-away Postgres database on --runs-chips chips and extrapolated): see
+bench/consensus_runs.py.
 """
 from __future__ import annotations
 
@@ -166,6 +169,8 @@ def main() -> None:
     parser.add_argument("--chips", type=int, default=256, help="chips of 65,536 px (256 = 50.3 M pixel-annotations)")
     parser.add_argument("--vote-sample", type=int, default=500_000, help="pixels given to crowd-kit MajorityVote")
     parser.add_argument("--ds-sample", type=int, default=100_000, help="pixels given to crowd-kit DawidSkene")
+    parser.add_argument("--runs-chips", type=int, default=64,
+                        help="chips of the versioned-run sample in a throw-away database (0: skip it)")
     args = parser.parse_args()
 
     labels, weights, truth = simulate(args.chips)
@@ -193,6 +198,12 @@ def main() -> None:
     print(f"dawid_skene (all chips at once, 3 annotator slots): {ds_seconds:.3f} s CPU ({ds_wall:.3f} s wall), "
           f"{n_pix / ds_seconds / 1e6:,.1f} M pixels/s; accuracy vs truth {np.mean(ds_label == truth):.4f}; "
           f"working memory {ds_peak / 1e6:.1f} MB beyond its outputs")
+
+    from bench import consensus_runs  # calibration and versioned runs (Django, Postgres)
+
+    consensus_runs.calibration(Path(__file__).resolve().parent / "out" / "consensus_reliability.png")
+    if args.runs_chips:
+        consensus_runs.runs(args.runs_chips)
 
     figures = {"lcnet bayesian_consensus": bayes_rate}
     try:

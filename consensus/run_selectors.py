@@ -76,8 +76,12 @@ def run_rows(run: ConsensusRun | None, *, chip_id=None, tile_id=None, task_ids=N
     if run is None or run.live:
         return out
     versions = (ConsensusVersion.objects.filter(where, run_id__lte=run.pk).exclude(task_id__in=list(out))
-                .order_by("task_id", "-run_id").distinct("task_id").values_list(*fields, "run_id", "present"))
-    for *values, present in versions:
+                .order_by("task_id", "-run_id").values_list(*fields, "run_id", "present"))
+    seen = set()
+    for *values, present in versions:  # newest version of each task first (a task has a few at most)
+        if values[0] in seen:
+            continue
+        seen.add(values[0])
         if present:
             out[values[0]] = RunRow(*(bytes(v) if isinstance(v, memoryview) else v for v in values))
     return dict(sorted(out.items()))
@@ -124,9 +128,10 @@ _CHIP_FIGURES = """
 WITH live AS (
     SELECT c.task_id, c.mean_score FROM consensus_consensuslabel c WHERE COALESCE(c.run_id, 0) <= %(run)s
 ), kept AS (
-    SELECT DISTINCT ON (v.task_id) v.task_id, v.mean_score, v.present FROM consensus_consensusversion v
-    WHERE v.run_id <= %(run)s AND NOT EXISTS (SELECT 1 FROM live WHERE live.task_id = v.task_id)
-    ORDER BY v.task_id, v.run_id DESC
+    SELECT v.task_id, v.mean_score, v.present FROM consensus_consensusversion v
+    WHERE v.run_id = (SELECT MAX(w.run_id) FROM consensus_consensusversion w
+                      WHERE w.task_id = v.task_id AND w.run_id <= %(run)s)
+      AND NOT EXISTS (SELECT 1 FROM live WHERE live.task_id = v.task_id)
 ), state AS (
     SELECT task_id, mean_score FROM live UNION ALL SELECT task_id, mean_score FROM kept WHERE present
 ), done AS (

@@ -31,8 +31,10 @@ def live_run_locked(method: str) -> ConsensusRun:
     writers wait for it); created if there is none; a recompute with another method than the live run's starts a
     new run first (the old one stays as it was). Call inside transaction.atomic()."""
     for _ in range(3):
+        # Postgres: a share lock that a run being frozen (FOR UPDATE) waits for; SQLite locks the whole database
+        lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
         with connection.cursor() as cur:
-            cur.execute("SELECT id, method FROM consensus_consensusrun WHERE live FOR KEY SHARE")
+            cur.execute(f"SELECT id, method FROM consensus_consensusrun WHERE live{lock}")
             row = cur.fetchone()
         if row is None:
             with transaction.atomic():
