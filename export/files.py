@@ -123,8 +123,11 @@ class DatasetIndex:
     the only part of the export that grows with the dataset), the bbox and the date range. Item ids come back from
     the summary's chip_id column at the end."""
 
-    def __init__(self, run_id: int | None = None):
-        self.run_id = run_id
+    def __init__(self, run=None):
+        self.run_id = run.pk if run is not None else None
+        # the calibration the release's confidence.tif comes from, measured on held-out reference tasks
+        self.calibration = {m: {k: f[k] for k in ("ece", "ece_uncalibrated", "n_reference_tasks", "n_pixels")}
+                            for m, f in ((run.calibration or {}) if run is not None else {}).items()}
         self._packer = zlib.compressobj(6, zlib.DEFLATED, -15)
         self._summary = bytearray(self._packer.compress(core.csv_line(core.SUMMARY_FIELDS).encode()))
         self.bbox = None
@@ -149,6 +152,7 @@ class DatasetIndex:
             interval=(self.start, self.end), license=campaign().export_license,
         )
         collection[RUN_PROPERTY] = self.run_id
+        collection["lcnet:calibration"] = self.calibration
         return {"collection.json": json.dumps(collection, indent=2).encode(), "summary.csv": summary}
 
 
@@ -164,7 +168,7 @@ def iter_chip_exports(filters: ExportFilters, run=None) -> Iterator[ChipExport]:
 def dataset_zip_chunks(filters: ExportFilters, base: str) -> Iterator[bytes]:
     """The whole dataset as a zip, one chunk per file: `<collection id>/<item id>/...`, collection, summary."""
     root, run = collection_id(), export_run()
-    index, archive = DatasetIndex(run.pk if run else None), ZipStream(mtime=datetime.now())
+    index, archive = DatasetIndex(run), ZipStream(mtime=datetime.now())
     for ex in iter_chip_exports(filters, run):
         index.add(ex)
         folder = core.item_id(root, ex.chip.id)
@@ -208,7 +212,7 @@ def write_tree(out_dir, filters: ExportFilters, *, base: str, progress=None, run
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     run = run or export_run()
-    index, written, skipped = DatasetIndex(run.pk if run else None), 0, 0
+    index, written, skipped = DatasetIndex(run), 0, 0
     chips = iter_chip_exports(filters, run)
     for ex in progress(chips) if progress else chips:
         index.add(ex)

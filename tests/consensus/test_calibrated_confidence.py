@@ -65,6 +65,13 @@ def test_eq1_score_is_unchanged_bit_for_bit_and_travels_in_band_2(campaign, admi
     assert (pct[label == 0] == 255).all()
     stac = client.get(f"/api/export/chips/{chip.pk}/stac.json").json()
     assert stac["assets"]["confidence"]["href"] == "confidence.tif" and stac["properties"]["lcnet:calibrated"]
+    import json
+    import zipfile
+
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(client.get("/api/export/dataset.zip?partial=1").streaming_content)))
+    collection = json.loads(archive.read("lcnet_labels/collection.json"))
+    assert collection["lcnet:calibration"]["bayes"]["ece"] == run.calibration["bayes"]["ece"]
+    assert any(n.endswith("/confidence.tif") for n in archive.namelist())
 
 
 def test_a_frozen_run_keeps_its_calibration_and_the_admin_shows_it(campaign, client, admin_user):
