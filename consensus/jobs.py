@@ -6,6 +6,7 @@ from django.db import IntegrityError
 
 from imagery.models import Task
 from lcnet_site.outbox.locks import advisory_lock
+from lcnet_site.outbox.models import Job, JobState
 from lcnet_site.outbox.services import job_enqueue
 
 from consensus import guess_feedback, services
@@ -75,8 +76,11 @@ def guess_retrain(payload: dict, heartbeat) -> int | None:
 
 
 def stale_tasks_enqueue() -> int:
-    """Sweeper: tasks with all their submissions and no consensus from them (their job was lost) get one."""
-    ids = services.stale_task_ids()
+    """Sweeper: tasks with all their submissions and no consensus from them (their job was lost) get one; a task
+    whose job is still pending or running (the sweep hands or redoes that one) is left to it."""
+    live = set(Job.objects.filter(kind__in=[TASK_REFRESH, TASK_RECOMPUTE], state__in=[JobState.PENDING, JobState.RUNNING])
+               .values_list("key", flat=True))
+    ids = [t for t in services.stale_task_ids() if str(t) not in live]
     for task_id in ids:
         task_refresh_enqueue(task_id)
     return len(ids)

@@ -81,7 +81,7 @@ def _hand_off(job_id: int, countdown: float = 0) -> bool:
 # --- running ---------------------------------------------------------------------------------------------------
 
 
-def _claim(job_id: int, owner: str) -> Job | None:
+def _claim(job_id: int, owner: str, interrupted: str = "") -> Job | None:
     """Take the job if it is pending, or running on a lease that expired (its worker was lost), or running under
     this Celery task id (a retry of the same delivery)."""
     now = timezone.now()
@@ -94,7 +94,10 @@ def _claim(job_id: int, owner: str) -> Job | None:
             return None
         job.state, job.attempts, job.claimed_by = JobState.RUNNING, job.attempts + 1, owner
         job.lease_until, job.heartbeat_at = now + _lease(job.kind), now
-        job.save(update_fields=["state", "attempts", "claimed_by", "lease_until", "heartbeat_at", "updated_at"])
+        if interrupted:  # the previous attempt could not write its error: the database was away
+            job.last_error = f"attempt {job.attempts - 1} interrupted: {interrupted}"
+        job.save(update_fields=["state", "attempts", "claimed_by", "lease_until", "heartbeat_at", "last_error",
+                                "updated_at"])
     return job
 
 
@@ -113,11 +116,11 @@ class _Heartbeat:
             lease_until=now + self.lease, heartbeat_at=now)
 
 
-def job_run(*, job_id: int, owner: str = "") -> str:
+def job_run(*, job_id: int, owner: str = "", interrupted: str = "") -> str:
     """Run one job (a Celery task calls this). Returns the state it left the job in, or "skipped" when another
     worker holds it or it is finished. Raises only a transient error that kept it from recording the outcome
-    (the caller retries; the lease brings it back otherwise)."""
-    job = _claim(job_id, owner)
+    (the caller retries, passing it as `interrupted`; the lease brings it back otherwise)."""
+    job = _claim(job_id, owner, interrupted)
     if job is None:
         return "skipped"
     handler = registry.handler(job.kind)
@@ -134,9 +137,11 @@ def job_run(*, job_id: int, owner: str = "") -> str:
 
 
 def _finish(job: Job, state: str, *, error: str = "", result=None) -> str:
-    Job.objects.filter(pk=job.pk, claimed_by=job.claimed_by).update(
-        state=state, last_error=error[-10000:], result=result, lease_until=None, finished_at=timezone.now(),
-        updated_at=timezone.now())
+    """Record the outcome (a job done after retries keeps the error of its last interrupted attempt)."""
+    fields = dict(state=state, result=result, lease_until=None, finished_at=timezone.now(), updated_at=timezone.now())
+    if error:
+        fields["last_error"] = error[-10000:]
+    Job.objects.filter(pk=job.pk, claimed_by=job.claimed_by).update(**fields)
     return state
 
 
@@ -188,7 +193,8 @@ def jobs_sweep() -> dict:
             # back to pending so it can be claimed; a pending twin (same kind and key) already carries the work
             with transaction.atomic():
                 moved = Job.objects.filter(pk=pk, state=JobState.RUNNING, lease_until__lt=now).update(
-                    state=JobState.PENDING, lease_until=None, not_before=now, updated_at=now)
+                    state=JobState.PENDING, lease_until=None, not_before=now, updated_at=now,
+                    last_error=f"attempt {attempts}: lease expired (its worker was lost or cut off)")
         except IntegrityError:
             moved = Job.objects.filter(pk=pk, state=JobState.RUNNING, lease_until__lt=now).update(
                 state=JobState.DONE, lease_until=None, finished_at=now, result="superseded", updated_at=now)
