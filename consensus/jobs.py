@@ -32,6 +32,7 @@ def _serialized(task_id: int, tile_id: str | None):
 
 
 def _then_retrain(written: int, tile_id: str | None) -> int:
+    # after the lock's transaction: a job holds no table lock while it locks an outbox row
     if written and tile_id:
         job_enqueue(kind=GUESS_RETRAIN, key=tile_id, payload={"tile_id": tile_id})
     return written
@@ -45,14 +46,15 @@ def task_refresh(payload: dict, heartbeat) -> int:
             written = services.tile_consensus_refresh(task_id=task_id)
         else:
             written = services.task_consensus_recompute(task_id=task_id, only_changed=True)
-        return _then_retrain(written, tile_id)
+    return _then_retrain(written, tile_id)
 
 
 def task_recompute(payload: dict, heartbeat) -> int:
     task_id = payload["task_id"]
     tile_id = _tile_of(task_id)
     with _serialized(task_id, tile_id):
-        return _then_retrain(services.task_consensus_recompute(task_id=task_id), tile_id)
+        written = services.task_consensus_recompute(task_id=task_id)
+    return _then_retrain(written, tile_id)
 
 
 def chip_recompute(payload: dict, heartbeat) -> int:

@@ -116,6 +116,7 @@ def broker(tmp_path, transactional_db):
 
 def _use_broker(app, broker_url, backend_url, eager):
     app.conf.broker_url, app.conf.result_backend, app.conf.task_always_eager = broker_url, backend_url, eager
+    app.conf.broker_write_url = app.conf.broker_read_url = broker_url  # filled from broker_url once a pool exists
     # the next publish opens connections to this broker (kombu keeps each broker's pool: none is closed here)
     app._pool = None
     app.amqp._producer_pool = None

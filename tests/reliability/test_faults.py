@@ -3,7 +3,6 @@ real Celery worker processes (solo pool, embedded beat running the outbox sweep 
 conftest.FAST_OUTBOX). Each fault is compared with a clean run of the same work on the same chip.
 
 Run them: pytest -m reliability tests/reliability"""
-import threading
 import time
 
 import numpy as np
@@ -15,6 +14,7 @@ from lcnet_site.outbox.locks import _lock_id
 from lcnet_site.outbox.models import Job, JobState
 from tests.reliability.conftest import consensus_of, submit
 from tests.tcp_proxy import TcpProxy
+from tests.threads import at_once
 from tests.worker_wait import wait_for_worker
 
 pytestmark = [pytest.mark.reliability, pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -174,24 +174,13 @@ def test_racing_last_submits_give_one_consensus_computation(labeling, monkeypatc
                    revision=0, submit=True)
 
     for task in tasks:
-        barrier, errors = threading.Barrier(2), []
+        def work(i, go, task=task):
+            user, value = ((bob, 3), (carol, 2))[i]
+            target = access_label_target(user, task.pk)
+            go()
+            return label_save(user=user, target=target, labels=np.full((32, 32), value, np.uint8), revision=0,
+                              submit=True).revision
 
-        def run(user, value):
-            try:
-                target = access_label_target(user, task.pk)
-                barrier.wait(timeout=10)
-                label_save(user=user, target=target, labels=np.full((32, 32), value, np.uint8), revision=0,
-                           submit=True)
-            except Exception as exc:  # noqa: BLE001 — reported below
-                errors.append(exc)
-            finally:
-                connection.close()
-
-        threads = [threading.Thread(target=run, args=(u, v)) for u, v in ((bob, 3), (carol, 2))]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(timeout=60)
-        assert not errors, errors
+        assert at_once(2, work) == [1, 1]
     assert all(consensus_of(t) is not None for t in tasks)
     assert sorted(computed) == sorted(t.pk for t in tasks)  # each task once, however many jobs its submits made
