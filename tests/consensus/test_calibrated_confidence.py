@@ -95,3 +95,22 @@ def test_without_enough_reference_tasks_there_is_no_confidence_asset(make_chip, 
     assert client.get(f"/api/export/chips/{chip_id}/confidence.tif").status_code == 404
     stac = client.get(f"/api/export/chips/{chip_id}/stac.json").json()
     assert "confidence" not in stac["assets"] and stac["properties"]["lcnet:calibrated"] is False
+
+
+def test_a_rerun_with_the_same_references_and_submissions_refits_nothing(campaign, monkeypatch):
+    from consensus.lib import calibration
+    from annotation.models import Annotation
+
+    compute()
+    fitted = []
+    real = calibration.cross_validated
+    monkeypatch.setattr(calibration, "cross_validated", lambda *a, **kw: fitted.append(a[0]) or real(*a, **kw))
+    before = run_selectors.live_run().calibration
+    compute()  # nothing changed: the stored fit is kept
+    assert fitted == [] and run_selectors.live_run().calibration == before
+    ann = Annotation.objects.filter(task_id__in=list(campaign.truth)).order_by("pk").first()
+    labels = bytearray(ann.labels)
+    labels[0] = 1 if labels[0] != 1 else 2
+    Annotation.objects.filter(pk=ann.pk).update(labels=bytes(labels))  # one reference pixel judged differently
+    compute()
+    assert sorted(fitted) == ["bayes", "dawid-skene"]
