@@ -6,6 +6,9 @@ run is therefore the rows changed after it, not a copy of the campaign. docs/con
 """
 from __future__ import annotations
 
+import hashlib
+
+import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -150,10 +153,6 @@ def run_calibrate(*, run: ConsensusRun | None = None, k: int = 5) -> dict:
 
 def _fingerprint(*parts) -> str:
     """A digest of the calibration's inputs (arrays by bytes, the rest by repr)."""
-    import hashlib
-
-    import numpy as np
-
     digest = hashlib.sha256()
     for part in parts:
         digest.update(np.ascontiguousarray(part).tobytes() if isinstance(part, np.ndarray) else repr(part).encode())

@@ -3,6 +3,7 @@ real Celery worker processes (solo pool, embedded beat running the outbox sweep 
 conftest.FAST_OUTBOX). Each fault is compared with a clean run of the same work on the same chip.
 
 Run them: pytest -m reliability tests/reliability"""
+import contextlib
 import time
 
 import numpy as np
@@ -56,6 +57,20 @@ class HeldLock:
             self.conn = None
 
 
+@contextlib.contextmanager
+def mid_consensus(crew, task):
+    """The crew submits `task`; a worker claims its consensus job and waits inside it (HeldLock) until the block
+    ends."""
+    lock = HeldLock(task)
+    try:
+        for user, value in zip(crew, VALUES):
+            assert submit(user, task, value).status_code == 200
+        wait_for_worker(lambda: (j := refresh_job(task)) and j.state == JobState.RUNNING, "claim the job", 30)
+        yield
+    finally:
+        lock.release()
+
+
 def test_a_third_submit_while_the_broker_is_stopped_answers_200_and_its_consensus_comes_once_it_is_back(
         broker, start_worker, labeling):
     chip, crew = labeling
@@ -78,14 +93,8 @@ def test_a_worker_killed_mid_consensus_is_redone_by_the_next_worker_within_a_min
     clean, faulty = two_tasks(chip)
     first = start_worker("w1")
     expected = clean_run(crew, clean)
-    lock = HeldLock(faulty)
-    try:
-        for user, value in zip(crew, VALUES):
-            assert submit(user, faulty, value).status_code == 200
-        wait_for_worker(lambda: (j := refresh_job(faulty)) and j.state == JobState.RUNNING, "claim the job", 30)
+    with mid_consensus(crew, faulty):
         first.kill()  # SIGKILL, mid-consensus: the job's row stays "running" with a lease nobody renews
-    finally:
-        lock.release()
     assert consensus_of(faulty) is None
     started = time.monotonic()
     start_worker("w2")
@@ -139,15 +148,9 @@ def test_a_database_refused_inside_a_job_is_retried_and_completed(broker, start_
     try:
         start_worker("w1", database_port=line.port)
         expected = clean_run(crew, clean)
-        lock = HeldLock(faulty)
-        try:
-            for user, value in zip(crew, VALUES):
-                assert submit(user, faulty, value).status_code == 200
-            wait_for_worker(lambda: (j := refresh_job(faulty)) and j.state == JobState.RUNNING, "claim the job", 30)
+        with mid_consensus(crew, faulty):
             line.close()  # the job's connection is cut and new ones are refused
             time.sleep(3)  # an outage of a few seconds: the retries meet a refusing database
-        finally:
-            lock.release()
         line.open()
         assert wait_for_worker(lambda: consensus_of(faulty), "complete the job once the database is back", 60) == expected
         job = refresh_job(faulty)  # the one job of the task: interrupted, retried, done
