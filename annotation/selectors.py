@@ -8,6 +8,7 @@ from guesslabels.selectors import task_guess_info
 from imagery.lib.domain import CHIP_SIZE, TASK_SIZE
 from imagery.models import Task
 from lcnet_site.roles import ANNOTATOR, EXPERT, has_role, is_admin
+from lcnet_site.sql import ids_in
 
 from annotation.lib.labels import empty_labels, labels_from_bytes
 from annotation.models import (Annotation, Assignment, ChipFreeze, ExpertLabel, ExtraAnnotator, ReferenceTask, Status,
@@ -62,13 +63,15 @@ def submitted_annotations(task_ids=None, *, tile_id=None) -> QuerySet[Annotation
     """Submitted annotations by their chip's active annotators (assignment and annotation matched on the same chip)
     or by the task's active extra annotator (ExtraAnnotator): what counts toward a task's consensus. The one
     definition; annotation.sql counts the chip's annotators on the submit path (enough to know a task is complete)."""
-    crew = Assignment.objects.filter(chip_id=OuterRef("task__chip_id"), user_id=OuterRef("annotator_id"),
-                                     ended_at__isnull=True)
+    # the task's chip by its primary key, not by a join: given a batch of task ids, Postgres then reads those tasks
+    # by index instead of hashing the whole task table
+    chip = Task.objects.filter(pk=OuterRef(OuterRef("task_id"))).values("chip_id")[:1]
+    crew = Assignment.objects.filter(chip_id=Subquery(chip), user_id=OuterRef("annotator_id"), ended_at__isnull=True)
     extra = ExtraAnnotator.objects.filter(task_id=OuterRef("task_id"), user_id=OuterRef("annotator_id"),
                                           ended_at__isnull=True)
     rows = Annotation.objects.filter(Q(Exists(crew)) | Q(Exists(extra)), status=Status.SUBMITTED)
     if task_ids is not None:
-        rows = rows.filter(task_id__in=list(task_ids))
+        rows = rows.filter(task_id__in=ids_in(task_ids))
     if tile_id is not None:
         rows = rows.filter(task__chip__tile_id=tile_id)
     return rows

@@ -8,6 +8,7 @@ overrides the task's consensus (recorded in its inputs as "expert_override"). Wi
 waits: it is defined on the calibrated probability, not on the score."""
 from __future__ import annotations
 
+import numpy as np
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Q
 
@@ -20,7 +21,7 @@ from lcnet_site.campaign import campaign
 from lcnet_site.errors import AppError
 from lcnet_site.roles import ANNOTATOR
 
-from annotation.lib.labels import labels_from_bytes
+from annotation.lib.labels import labels_stack_from_bytes
 from consensus import run_selectors
 from consensus.lib import policy as core
 from consensus.lib.codec import score_from_bytes
@@ -40,14 +41,21 @@ def weak_tasks_route(rows) -> dict[str, list[int]]:
         raise AppError(f"weak_task_action must be annotator, expert or off, not {c.weak_task_action!r}")
     run = run_selectors.live_run()
     weak = []
+    # judged together, one stack per method: a re-weigh writes thousands of rows at once
+    candidates: dict[str, list] = {}
+    crew = annotators_per_chip()
     for row in rows:
-        if row.inputs.get("expert_override") or len(row.inputs.get("annotations", ())) > annotators_per_chip():
+        if row.inputs.get("expert_override") or len(row.inputs.get("annotations", ())) > crew:
             continue  # an expert decided it, or its extra annotator labeled it already
-        label = labels_from_bytes(row.label)
-        probability = run_selectors.probability(run, row.method, score_from_bytes(row.score))
-        if probability is not None and core.is_weak(label, probability, p=c.weak_task_probability,
-                                                    n=c.weak_task_pixels):
-            weak.append(row.task_id)
+        candidates.setdefault(row.method, []).append(row)
+    for method, group in candidates.items():
+        scores = np.stack([score_from_bytes(r.score) for r in group])
+        probability = run_selectors.probability(run, method, scores)
+        if probability is None:
+            continue
+        labels = labels_stack_from_bytes(r.label for r in group)
+        flags = core.weak_tasks(labels, probability, p=c.weak_task_probability, n=c.weak_task_pixels)
+        weak += [r.task_id for r, flag in zip(group, flags) if flag]
     if not weak:
         return done
     handled = set(ReferenceTask.objects.filter(task_id__in=weak).values_list("task_id", flat=True))

@@ -1,8 +1,12 @@
 """Readers of consensus data (no writes here: see consensus.services)."""
 from __future__ import annotations
 
+import hashlib
+import json
+
 import numpy as np
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, F, Max, Q
 
 from annotation.lib.labels import labels_from_bytes
@@ -15,6 +19,7 @@ from consensus import run_selectors
 from consensus.lib.codec import score_from_bytes
 from consensus.models import AnnotatorAccuracy, ConsensusLabel
 from lcnet_site.campaign import campaign
+from lcnet_site.sql import ids_in
 
 
 
@@ -59,11 +64,12 @@ def stale_task_ids(*, count: int, limit: int) -> list[int]:
     return list(stale.order_by("last").values_list("task_id", flat=True)[:limit])
 
 
-def submissions(task_ids) -> dict[int, list[Annotation]]:
+def submissions(task_ids) -> dict[int, list]:
     """{task id: submitted annotations by the chip's active annotators, ordered by annotator} for these tasks."""
-    grouped: dict[int, list[Annotation]] = {}
-    rows = submitted_annotations(task_ids).distinct().order_by("task_id", "annotator_id")
-    for ann in rows.only("id", "task_id", "annotator_id", "revision", "labels"):
+    grouped: dict[int, list] = {}
+    rows = submitted_annotations(task_ids).order_by("task_id", "annotator_id")
+    # rows as named tuples with the model's attribute names: thousands per batch, no model instance each
+    for ann in rows.values_list("id", "task_id", "annotator_id", "revision", "labels", named=True):
         grouped.setdefault(ann.task_id, []).append(ann)
     return grouped
 
@@ -72,10 +78,38 @@ def submission_revisions(task_ids) -> dict[int, list[dict]]:
     """{task id: [{annotation, annotator, revision}] of its submissions by the chip's active annotators, ordered by
     annotator} (what a consensus row records in inputs["annotations"]); metadata only, no labels read."""
     grouped: dict[int, list[dict]] = {}
-    rows = submitted_annotations(task_ids).distinct().order_by("task_id", "annotator_id")
+    rows = submitted_annotations(task_ids).order_by("task_id", "annotator_id")
     for task_id, pk, annotator_id, revision in rows.values_list("task_id", "id", "annotator_id", "revision"):
         grouped.setdefault(task_id, []).append({"annotation": pk, "annotator": annotator_id, "revision": revision})
     return grouped
+
+
+def consensus_digests(task_ids) -> dict[int, tuple]:
+    """{task id: (run id, method, md5 of label, md5 of score, inputs without "weights")} of the stored consensus of
+    these tasks: what a recompute compares its result with, without reading 5 kB per task (Postgres digests the
+    bytes itself)."""
+    ids = [int(t) for t in task_ids]
+    if connection.vendor != "postgresql":
+        rows = ConsensusLabel.objects.filter(task_id__in=ids).values_list(
+            "task_id", "run_id", "method", "label", "score", "inputs")
+        return {t: (run, method, digest(label), digest(score), without_weights(used))
+                for t, run, method, label, score, used in rows}
+    with connection.cursor() as cur:
+        cur.execute("SELECT task_id, run_id, method, md5(label), md5(score), inputs - 'weights' "
+                    "FROM consensus_consensuslabel WHERE task_id = ANY(%s::bigint[])", [ids])
+        return {t: (run, method, label, score, json.loads(used) if isinstance(used, str) else used)
+                for t, run, method, label, score, used in cur.fetchall()}
+
+
+def digest(raw) -> str:
+    """The digest consensus_digests gives of a stored label or score (Postgres' md5())."""
+    return hashlib.md5(bytes(raw)).hexdigest()
+
+
+def without_weights(inputs: dict) -> dict:
+    """A consensus row's inputs but the weights: a recompute whose weights moved but whose label and score did not
+    writes nothing (the weights recorded are those of the last write that changed something)."""
+    return {k: v for k, v in (inputs or {}).items() if k != "weights"}
 
 
 def consensus_revisions(task_ids) -> dict[int, tuple[str, list[dict]]]:
@@ -143,7 +177,7 @@ def weak_override_references(task_ids) -> dict[int, ExpertLabel]:
     label overrides their consensus (docs/consensus.md, "Policies")."""
     from annotation.models import ReferenceTask
 
-    weak = ReferenceTask.objects.filter(task_id__in=list(task_ids), chosen_by=WEAK_CONSENSUS).values("task_id")
+    weak = ReferenceTask.objects.filter(task_id__in=ids_in(task_ids), chosen_by=WEAK_CONSENSUS).values("task_id")
     rows = ExpertLabel.objects.filter(status=Status.SUBMITTED, task_id__in=weak).order_by("task_id", "submitted_at", "pk")
     return {label.task_id: label for label in rows}
 

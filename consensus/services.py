@@ -2,12 +2,14 @@
 stored writes nothing (computed_at stays), so Celery redeliveries and repeated commands are harmless."""
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import numpy as np
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from tqdm import tqdm
@@ -21,11 +23,13 @@ from lcnet_site.roles import ANNOTATOR
 
 from consensus.lib import accuracy as accuracy_core, engine, policy as policy_core
 from consensus.lib.codec import score_to_bytes
-from consensus import policy, runs, selectors
+from consensus import policy, run_selectors, runs, selectors
 from consensus.events import consensus_changed
 from consensus.models import AccuracySnapshot, AnnotatorAccuracy, ConsensusLabel, ConsensusRun, Method
 from lcnet_site.campaign import campaign
+from lcnet_site import sql
 from lcnet_site.errors import AppError
+from lcnet_site.sql import ids_in
 
 BATCH_TASKS = 2048  # tasks read and merged per batch (2 M pixels)
 
@@ -232,7 +236,8 @@ def _read(ids) -> tuple[list[int], dict]:
     """The tasks' submissions; a task that lost one since it was counted waits for its next recompute. A task may
     have one more than the chip's annotators: its extra annotator's (a weak consensus, consensus.policy)."""
     subs = selectors.submissions(ids)
-    return [t for t in ids if len(subs.get(t, ())) >= annotators_per_chip()], subs
+    need = annotators_per_chip()
+    return [t for t in ids if len(subs.get(t, ())) >= need], subs
 
 
 def _by_count(ids, complete) -> dict[int, list[int]]:
@@ -328,48 +333,99 @@ def _revisions(annotations) -> list[dict]:
     return [{"annotation": a.id, "annotator": a.annotator_id, "revision": a.revision} for a in annotations]
 
 
+class Row(NamedTuple):
+    """A consensus row as written (what the weak-consensus policy judges afterwards)."""
+
+    task_id: int
+    label: bytes
+    score: bytes
+    method: str
+    inputs: dict
+    mean_score: float
+    disagreement: float
+
+
+def _rows(results, method: str) -> list[Row]:
+    """The rows to store; mean score and disagreement over labeled pixels, for a batch at once where every pixel is
+    labeled (the same float32 means as task by task)."""
+    if not results:
+        return []
+    labels = np.stack([r[1] for r in results]).reshape(len(results), -1)
+    scores = np.stack([r[2] for r in results]).reshape(len(results), -1)
+    splits = np.stack([r[3] for r in results]).reshape(len(results), -1)
+    labeled = labels != NO_DATA
+    whole = labeled.all(axis=1)
+    means, disagreements = scores.mean(axis=1), splits.mean(axis=1)
+    out = []
+    for i, (task_id, label, score, split, used) in enumerate(results):
+        if whole[i]:
+            mean, disagreement = float(means[i]), float(disagreements[i])
+        elif labeled[i].any():
+            mean, disagreement = float(scores[i][labeled[i]].mean()), float(splits[i][labeled[i]].mean())
+        else:
+            mean = disagreement = 0.0
+        out.append(Row(task_id, labels_to_bytes(label), score_to_bytes(score), method, used, mean, disagreement))
+    return out
+
+
 def _store(results, method: str, fit=None) -> int:
     """Write the results that differ from what is stored, into the live run; returns how many rows were written.
 
     A row written under an older run is kept as that run's version first (copy-on-write: consensus.runs). Higher
     layers hear which chips changed (consensus_changed, inside the same transaction). `fit`: Dawid–Skene's
-    (tile, annotator ids, confusion matrices), recorded with the run."""
+    (tile, annotator ids, confusion matrices), recorded with the run. The comparison reads digests of the stored
+    rows, and the rows go to Postgres in one COPY: a re-weigh writes thousands of rows per batch."""
     if not results:
         return 0
-    stored = {c.task_id: c for c in ConsensusLabel.objects.filter(task_id__in=[r[0] for r in results])}
-    now, writes = timezone.now(), []
-    for task_id, label, score, split, used in results:
-        label_raw, score_raw = labels_to_bytes(label), score_to_bytes(score)
-        old = stored.get(task_id)
-        # the same label and score from the same annotations: nothing to write, even if the weights moved (their
-        # value in `inputs` is the one of the last write that changed something)
-        if old and (bytes(old.label), bytes(old.score), old.method, _without_weights(old.inputs)) == (
-                label_raw, score_raw, method, _without_weights(used)):
-            continue
-        labeled = label != NO_DATA
-        writes.append(ConsensusLabel(
-            task_id=task_id, label=label_raw, score=score_raw, method=method, inputs=used,
-            mean_score=float(score[labeled].mean()) if labeled.any() else 0.0,
-            disagreement=float(split[labeled].mean()) if labeled.any() else 0.0, computed_at=now,
-        ))
+    rows = _rows(results, method)
+    stored = selectors.consensus_digests([r.task_id for r in rows])
+    # the same label and score from the same annotations: nothing to write, even if the weights moved
+    writes = [r for r in rows if (old := stored.get(r.task_id)) is None or old[1:] != (
+        method, selectors.digest(r.label), selectors.digest(r.score), selectors.without_weights(r.inputs))]
     if not writes:
         return 0
 
     def write(run):
-        runs.keep_versions({w.task_id: stored[w.task_id] for w in writes if w.task_id in stored}, run.pk)
+        first = run_selectors.first_run_id() if any(stored.get(w.task_id, (0,))[0] is None for w in writes) else None
+        older = [w.task_id for w in writes if w.task_id in stored and (stored[w.task_id][0] or first) != run.pk]
+        if older:  # rows of an older run (or of before runs): whole rows, kept as that run's versions
+            runs.keep_versions({c.task_id: c for c in ConsensusLabel.objects.filter(task_id__in=ids_in(older))},
+                               run.pk)
         if fit is not None:
             runs.tile_fit_store(run.pk, *fit)
-        for w in writes:
-            w.run_id = run.pk
-        ConsensusLabel.objects.bulk_create(
-            writes, update_conflicts=True, unique_fields=["task"],
-            update_fields=["run", "label", "score", "method", "inputs", "mean_score", "disagreement", "computed_at"],
-        )
-        _announce([w.task_id for w in writes])
+        _write_rows(writes, run.pk)
+        _announce(writes)
 
     _in_live_run(method, write)
     policy.weak_tasks_route(writes)  # effort where the labels are uncertain (campaign weak_task_*)
     return len(writes)
+
+
+_COLUMNS = ["task_id", "label", "score", "method", "inputs", "mean_score", "disagreement"]
+
+
+def _write_rows(writes: list[Row], run_id: int) -> None:
+    """Insert or overwrite these consensus rows in the live run: one binary COPY and one upsert on Postgres."""
+    now = timezone.now()
+    if connection.vendor != "postgresql":
+        ConsensusLabel.objects.bulk_create(
+            [ConsensusLabel(**w._asdict(), run_id=run_id, computed_at=now) for w in writes],
+            update_conflicts=True, unique_fields=["task"],
+            update_fields=["run", "label", "score", "method", "inputs", "mean_score", "disagreement", "computed_at"])
+        return
+    kinds = [sql.INT8, sql.BYTEA, sql.BYTEA, sql.TEXT, sql.TEXT, sql.FLOAT8, sql.FLOAT8]
+    with connection.cursor() as cur:
+        sql.copy_temp(cur, "consensus_rows_in", list(zip(_COLUMNS, kinds)),
+                      ((w.task_id, w.label, w.score, w.method, json.dumps(w.inputs), w.mean_score, w.disagreement)
+                       for w in writes))
+        cur.execute(
+            f"""INSERT INTO consensus_consensuslabel ({', '.join(_COLUMNS)}, run_id, computed_at)
+                SELECT task_id, label, score, method, inputs::jsonb, mean_score, disagreement, %s, %s
+                FROM consensus_rows_in
+                ON CONFLICT (task_id) DO UPDATE SET
+                  {', '.join(f'{c} = EXCLUDED.{c}' for c in _COLUMNS[1:] + ['run_id', 'computed_at'])}""",
+            [run_id, now])
+        cur.execute("DROP TABLE consensus_rows_in")  # several batches in one transaction (a test's, a command's)
 
 
 def _in_live_run(method: str, write) -> None:
@@ -385,16 +441,17 @@ def _in_live_run(method: str, write) -> None:
     raise AppError("the consensus method changed twice during one write; try again")
 
 
-def _without_weights(inputs: dict) -> dict:
-    return {k: v for k, v in (inputs or {}).items() if k != "weights"}
-
-
 def _drop_incomplete(task_ids, tile_id, keep: set[int]) -> int:
     """Delete consensus of tasks in scope that no longer have three submissions (an annotator left the chip); the
     run that wrote a row keeps it as a version (consensus.runs)."""
-    rows = ConsensusLabel.objects.exclude(task_id__in=keep).filter(task__chip__freeze__isnull=True)
     if task_ids is not None:
-        rows = rows.filter(task_id__in=task_ids)
+        candidates = [t for t in task_ids if t not in keep]  # usually none: no query
+        if not candidates:
+            return 0
+        rows = ConsensusLabel.objects.filter(task_id__in=ids_in(candidates))
+    else:
+        rows = ConsensusLabel.objects.exclude(task_id__in=ids_in(keep))
+    rows = rows.filter(task__chip__freeze__isnull=True)
     if tile_id is not None:
         rows = rows.filter(task__chip__tile_id=tile_id)
     gone = list(rows.select_related(None).annotate(chip_id=F("task__chip_id")))
@@ -416,6 +473,8 @@ def _live_method() -> str:
     return ConsensusRun.objects.filter(live=True).values_list("method", flat=True).first() or consensus_method()
 
 
-def _announce(task_ids) -> None:
-    chips = set(Task.objects.filter(pk__in=task_ids).values_list("chip_id", flat=True).distinct())
-    consensus_changed.send(sender=ConsensusLabel, chip_ids=chips)
+def _announce(writes: list[Row]) -> None:
+    chips = set(Task.objects.filter(pk__in=ids_in(w.task_id for w in writes)).values_list("chip_id", flat=True)
+                .distinct())
+    consensus_changed.send(sender=ConsensusLabel, chip_ids=chips,
+                           rows={w.task_id: (w.label, w.score, w.mean_score) for w in writes})

@@ -4,14 +4,21 @@ import numpy as np
 from imagery.lib.domain import NO_DATA
 
 
-def uncertain_pixels(label: np.ndarray, probability: np.ndarray, p: float) -> int:
-    """Labeled pixels whose calibrated probability of being right is under p."""
-    return int(np.count_nonzero((np.asarray(label) != NO_DATA) & (np.asarray(probability) < p)))
+def uncertain_pixels(label: np.ndarray, probability: np.ndarray, p: float) -> np.ndarray:
+    """Labeled pixels whose calibrated probability of being right is under p, per task of a stack (T, ...): (T,)."""
+    label = np.asarray(label)
+    uncertain = (label != NO_DATA) & (np.asarray(probability) < p)
+    return np.count_nonzero(uncertain.reshape(len(label), -1), axis=1)
+
+
+def weak_tasks(label: np.ndarray, probability: np.ndarray, *, p: float, n: int) -> np.ndarray:
+    """The campaign's rule, per task of a stack (T, ...): more than n labeled pixels under calibrated probability p."""
+    return uncertain_pixels(label, probability, p) > n
 
 
 def is_weak(label: np.ndarray, probability: np.ndarray, *, p: float, n: int) -> bool:
-    """The campaign's rule: more than n labeled pixels under calibrated probability p."""
-    return uncertain_pixels(label, probability, p) > n
+    """The rule for one task."""
+    return bool(weak_tasks(np.asarray(label)[None], np.asarray(probability)[None], p=p, n=n)[0])
 
 
 def expert_override(label: np.ndarray, score: np.ndarray, expert: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
