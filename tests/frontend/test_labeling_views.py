@@ -3,6 +3,7 @@ import time
 
 import numpy as np
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 
 from annotation.lib.labels import labels_from_bytes
 from annotation.models import Annotation, ExpertLabel, ReferenceTask
@@ -106,10 +107,15 @@ def test_labels_kept_while_offline_are_offered_back_from_the_browser_and_then_sa
     task = Task.objects.get(chip=alice_chip, row=0, col=0)
     log_in(page, live_server, "alice")
     context = page.context
-    context.set_offline(True)  # the network goes away, then the tab is closed
+    context.set_offline(True)  # the network goes away, then the tab dies
     fill_task(page, "2")  # Artificial Bareground
     page.locator(".banner.error", has_text="network is unreachable").wait_for()  # the failed autosave is reported
-    page.close(run_before_unload=False)
+    # The tab is killed, not closed: a closed tab's save-on-leave is a keepalive request that outlives the page and
+    # its offline emulation, so it may still reach the server (the labels are then safe, and nothing is offered).
+    with page.expect_event("crash", timeout=10_000):
+        with pytest.raises(PlaywrightError):  # the navigation is aborted: its renderer is being killed
+            page.goto("chrome://crash")
+    page.close()
     context.set_offline(False)
     assert not Annotation.objects.exists()
 
