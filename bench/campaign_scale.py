@@ -53,7 +53,7 @@ def parse_args():
 
 def plan_requests(info: dict) -> list[dict]:
     """Every request of the table: name, who, method, path (+ body), whether it may run under wrk."""
-    from annotation.models import Annotation, Assignment
+    from annotation.models import Annotation
     from consensus.models import ConsensusLabel
     from imagery.models import Task
 

@@ -1,6 +1,5 @@
 """Admin: annotator leaderboard (accuracy against experts, reference coverage, confusion matrix) and consensus rows."""
 import numpy as np
-from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Count, F
 from django.utils.html import format_html, format_html_join

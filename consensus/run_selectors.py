@@ -17,7 +17,8 @@ from consensus.models import ConsensusLabel, ConsensusRun, ConsensusVersion
 
 @dataclass(frozen=True)
 class RunRow:
-    """A task's consensus in one run (the fields of ConsensusLabel that a run's reader needs)."""
+    """A task's consensus: as a recompute writes it (its time and run still unset), or as read from a run (the
+    fields of ConsensusLabel that a run's reader needs)."""
 
     task_id: int
     label: bytes
@@ -26,8 +27,8 @@ class RunRow:
     inputs: dict
     mean_score: float
     disagreement: float
-    computed_at: object
-    written_in: int | None  # the run whose recompute wrote it
+    computed_at: object = None
+    written_in: int | None = None  # the run whose recompute wrote it
 
 
 def first_run_id() -> int | None:

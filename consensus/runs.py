@@ -17,7 +17,7 @@ from lcnet_site.campaign import campaign
 from lcnet_site.errors import AppError, NotFound
 
 from consensus import run_selectors
-from consensus.models import AnnotatorAccuracy, ConsensusLabel, ConsensusRun, ConsensusVersion, Method, TileFit
+from consensus.models import AnnotatorAccuracy, ConsensusRun, ConsensusVersion, Method, TileFit
 
 WEIGHT_CLIP = 1e-3  # an annotator never right still votes a little: keeps P(j) defined (services._bayes)
 

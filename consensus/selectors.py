@@ -5,7 +5,6 @@ import hashlib
 import json
 
 import numpy as np
-from django.conf import settings
 from django.db import connection
 from django.db.models import Count, F, Max, Q
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import NamedTuple
 
 import numpy as np
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
@@ -333,19 +331,7 @@ def _revisions(annotations) -> list[dict]:
     return [{"annotation": a.id, "annotator": a.annotator_id, "revision": a.revision} for a in annotations]
 
 
-class Row(NamedTuple):
-    """A consensus row as written (what the weak-consensus policy judges afterwards)."""
-
-    task_id: int
-    label: bytes
-    score: bytes
-    method: str
-    inputs: dict
-    mean_score: float
-    disagreement: float
-
-
-def _rows(results, method: str) -> list[Row]:
+def _rows(results, method: str) -> list[run_selectors.RunRow]:
     """The rows to store; mean score and disagreement over labeled pixels, for a batch at once where every pixel is
     labeled (the same float32 means as task by task)."""
     if not results:
@@ -364,7 +350,8 @@ def _rows(results, method: str) -> list[Row]:
             mean, disagreement = float(scores[i][labeled[i]].mean()), float(splits[i][labeled[i]].mean())
         else:
             mean = disagreement = 0.0
-        out.append(Row(task_id, labels_to_bytes(label), score_to_bytes(score), method, used, mean, disagreement))
+        out.append(run_selectors.RunRow(task_id, labels_to_bytes(label), score_to_bytes(score), method, used, mean,
+                                        disagreement))
     return out
 
 
@@ -404,12 +391,12 @@ def _store(results, method: str, fit=None) -> int:
 _COLUMNS = ["task_id", "label", "score", "method", "inputs", "mean_score", "disagreement"]
 
 
-def _write_rows(writes: list[Row], run_id: int) -> None:
+def _write_rows(writes: list[run_selectors.RunRow], run_id: int) -> None:
     """Insert or overwrite these consensus rows in the live run: one binary COPY and one upsert on Postgres."""
     now = timezone.now()
     if connection.vendor != "postgresql":
         ConsensusLabel.objects.bulk_create(
-            [ConsensusLabel(**w._asdict(), run_id=run_id, computed_at=now) for w in writes],
+            [ConsensusLabel(**{c: getattr(w, c) for c in _COLUMNS}, run_id=run_id, computed_at=now) for w in writes],
             update_conflicts=True, unique_fields=["task"],
             update_fields=["run", "label", "score", "method", "inputs", "mean_score", "disagreement", "computed_at"])
         return
@@ -473,7 +460,7 @@ def _live_method() -> str:
     return ConsensusRun.objects.filter(live=True).values_list("method", flat=True).first() or consensus_method()
 
 
-def _announce(writes: list[Row]) -> None:
+def _announce(writes: list[run_selectors.RunRow]) -> None:
     chips = set(Task.objects.filter(pk__in=ids_in(w.task_id for w in writes)).values_list("chip_id", flat=True)
                 .distinct())
     consensus_changed.send(sender=ConsensusLabel, chip_ids=chips,

@@ -13,7 +13,6 @@ import zlib
 from datetime import datetime
 from typing import Iterator
 
-from django.conf import settings
 
 from imagery.lib.domain import CLASS_NAMES
 

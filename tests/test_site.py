@@ -4,7 +4,6 @@ import os
 import subprocess
 import sys
 
-import pytest
 from django.contrib.auth.models import Group
 
 from lcnet_site.celery_app import app

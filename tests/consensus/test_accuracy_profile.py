@@ -2,7 +2,6 @@
 reference pixels yet"), per-class rates, confusions in words, history, examples; who may see what."""
 import numpy as np
 import pytest
-from django.utils import timezone
 
 from annotation.models import Assignment, ChipFreeze
 from consensus import services

@@ -10,7 +10,6 @@ from django.core.management import call_command
 from annotation.lib.labels import labels_from_bytes
 from consensus import run_selectors, runs
 from consensus.lib import engine
-from consensus.lib.codec import score_from_bytes
 from consensus.models import ConsensusLabel
 from consensus.selectors import chip_consensus, submissions
 from export.lib import product

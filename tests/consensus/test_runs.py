@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from annotation.models import Assignment
 from annotation.lib.labels import labels_from_bytes
 from consensus import run_selectors, runs, services
-from consensus.models import ConsensusLabel, ConsensusRun, ConsensusVersion
+from consensus.models import ConsensusLabel, ConsensusVersion
 from consensus.selectors import chip_consensus
 from imagery.models import Task
 

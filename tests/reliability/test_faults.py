@@ -139,7 +139,6 @@ def test_a_worker_killed_mid_training_is_redone_identically_and_the_tile_is_not_
 
 
 def test_a_database_refused_inside_a_job_is_retried_and_completed(broker, start_worker, labeling):
-    from django.conf import settings
 
     chip, crew = labeling
     clean, faulty = two_tasks(chip)
