@@ -5,6 +5,7 @@ WORKDIR /app
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 COPY . .
-RUN DATABASE_URL=sqlite:////tmp/build.sqlite3 python manage.py collectstatic --noinput
+# collectstatic needs settings, not the deployment's secret (which the image never holds)
+RUN DATABASE_URL=sqlite:////tmp/build.sqlite3 SECRET_KEY=image-build-only python manage.py collectstatic --noinput
 EXPOSE 8000
 CMD ["gunicorn", "lcnet_site.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "2", "--threads", "2"]

@@ -375,8 +375,10 @@ def start_gunicorn(db_name: str, media: str) -> tuple[subprocess.Popen, int]:
     db = settings.DATABASES["default"]
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db_name}"
     port = free_port()
+    # Plain HTTP on loopback with a throw-away key; the API throttle off: wrk's one user sends far more than a person.
     env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="lcnet_site.settings", DEBUG="0",
-               CONN_MAX_AGE="600", LOG_LEVEL="WARNING", MEDIA_ROOT=media)
+               CONN_MAX_AGE="600", LOG_LEVEL="WARNING", MEDIA_ROOT=media, SECRET_KEY="lcnet-bench-only",
+               LCNET_HTTPS="false", LCNET_API_THROTTLE_USER="0", LCNET_API_THROTTLE_ANON="0")
     cmd = [sys.executable, "-m", "gunicorn", "lcnet_site.wsgi", "-w", "2", "--threads", "2", "-b",
            f"127.0.0.1:{port}", "--timeout", "600", "--log-level", "warning"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)

@@ -98,6 +98,8 @@ def _size(table: str) -> int:
 def runs(n_chips: int) -> dict:
     """Time and storage of versioned runs on n_chips, extrapolated to LandCoverNet."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lcnet_site.settings")
+    os.environ.setdefault("SECRET_KEY", "lcnet-bench-only")  # the settings refuse to start without one
+    os.environ.setdefault("LCNET_HTTPS", "false")  # plain HTTP on loopback
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/lcnet")  # a throw-away db beside it
     os.environ["DEBUG"] = "0"
     from bench._throwaway import throwaway_django  # not bench/ on sys.path: bench/consensus.py would shadow the app

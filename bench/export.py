@@ -33,6 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/lcnet")
 os.environ["DJANGO_SETTINGS_MODULE"] = "lcnet_site.settings"
+os.environ.setdefault("SECRET_KEY", "lcnet-bench-only")  # the settings refuse to start without one
+os.environ.setdefault("LCNET_HTTPS", "false")  # plain HTTP on loopback
 os.environ["DEBUG"] = "0"  # DEBUG keeps every query in memory: that would not be flat
 TILES = ("32NLP", "32NMP", "32NNP", "32NPP", "32NQP")
 WARM_TILE, WARM_CHIPS = "32PLQ", 3

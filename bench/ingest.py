@@ -27,6 +27,8 @@ def setup_django(database_url: str | None, workdir: Path) -> None:
     os.environ["DATABASE_URL"] = database_url or f"sqlite:///{workdir / 'bench.sqlite3'}"
     os.environ["MEDIA_ROOT"] = str(workdir / "media")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lcnet_site.settings")
+    os.environ.setdefault("SECRET_KEY", "lcnet-bench-only")  # the settings refuse to start without one
+    os.environ.setdefault("LCNET_HTTPS", "false")  # plain HTTP on loopback
     os.environ.pop("CELERY_BROKER_URL", None)
     import django
 

@@ -39,6 +39,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 # The server's own settings (real password hashers), on Postgres; the database is a throw-away test database.
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lcnet_site.settings")
+os.environ.setdefault("SECRET_KEY", "lcnet-bench-only")  # the settings refuse to start without one
+os.environ.setdefault("LCNET_HTTPS", "false")  # plain HTTP on loopback
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/lcnet")
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop here
 

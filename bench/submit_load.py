@@ -28,6 +28,9 @@ sys.path.insert(0, str(ROOT))
 BENCH_TILE = "99ZZZ"
 BENCH_QUEUE = "lcnet-bench-submit"
 BROKER = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/3")
+# Plain HTTP on loopback with a throw-away key; the API throttle off: wrk's few users send far more than a person.
+BENCH_SERVER_ENV = {"SECRET_KEY": "lcnet-bench-only", "LCNET_HTTPS": "false", "LCNET_API_THROTTLE_USER": "0",
+                    "LCNET_API_THROTTLE_ANON": "0"}
 
 
 def parse_args():
@@ -65,6 +68,7 @@ def ensure_database(url: str) -> None:
 def setup_django(db_url: str) -> None:
     os.environ["DATABASE_URL"] = db_url
     os.environ["DJANGO_SETTINGS_MODULE"] = "lcnet_site.settings"
+    os.environ.update(BENCH_SERVER_ENV)
     os.environ.update(CELERY_BROKER_URL=BROKER, LCNET_CELERY_QUEUE=BENCH_QUEUE)  # as the server: enqueue, not run
     import django
 
@@ -187,7 +191,7 @@ def free_port() -> int:
 
 def start_gunicorn(db_url: str, workers: int, threads: int, port: int) -> subprocess.Popen:
     env = dict(os.environ, DATABASE_URL=db_url, DJANGO_SETTINGS_MODULE="lcnet_site.settings", DEBUG="0",
-               LCNET_SUBMIT_SQL=os.environ["LCNET_SUBMIT_SQL"],
+               LCNET_SUBMIT_SQL=os.environ["LCNET_SUBMIT_SQL"], **BENCH_SERVER_ENV,
                CONN_MAX_AGE="600", LOG_LEVEL="WARNING",
                CELERY_BROKER_URL=BROKER,
                LCNET_CELERY_QUEUE=BENCH_QUEUE)  # hooks enqueue as in production; the queue is dropped after

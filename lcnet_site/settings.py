@@ -6,6 +6,7 @@ in-process (eager): that is the demo mode. Production and the tests use Postgres
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 from lcnet_site.storage import local_storage, s3_storage
 
@@ -14,10 +15,29 @@ env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env")
 
-SECRET_KEY = env("SECRET_KEY", default="lcnet-insecure-dev-key-change-me")
 DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:  # a guessable key signs sessions, CSRF tokens and password resets: never in production
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set it in the environment or in .env (a long random string, e.g. "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'), or run with DEBUG=true for development.")
+    SECRET_KEY = "lcnet-insecure-development-key"
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# HTTPS (docs/operations.md, "Production settings"): on unless DEBUG; LCNET_HTTPS=false for plain-HTTP runs on
+# loopback (the demo, the tests' own servers). Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
+LCNET_HTTPS = env.bool("LCNET_HTTPS", default=not DEBUG)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LCNET_HTTPS
+SECURE_SSL_REDIRECT = LCNET_HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if LCNET_HTTPS else None
+SECURE_HSTS_SECONDS = env.int("LCNET_HSTS_SECONDS", default=31_536_000 if LCNET_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("LCNET_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("LCNET_HSTS_PRELOAD", default=True)
+# Content-Security-Policy of every answer (lcnet_site/csp.py): scripts from this origin or with the request's nonce.
+LCNET_CSP = env.bool("LCNET_CSP", default=True)
 
 INSTALLED_APPS = [
     "lcnet_site.admin_site.LcnetAdminConfig",  # django.contrib.admin, open to the admin role
@@ -50,6 +70,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "lcnet_site.csp.ContentSecurityPolicyMiddleware",
     "lcnet_site.health.DatabaseOutageMiddleware",  # a database outage met by a view: 503, not a 500
 ]
 

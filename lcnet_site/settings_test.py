@@ -10,6 +10,10 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/lcnet"
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/1")
 # Tasks run inline unless a test asks for the real worker (fixture `celery_worker`).
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "1")
+# Production settings refuse to start without a secret and redirect plain HTTP: the test client and the tests' own
+# servers (live server, gunicorn) speak plain HTTP on loopback. tests/test_site.py checks the production defaults.
+os.environ.setdefault("SECRET_KEY", "lcnet-tests-only-not-a-secret")
+os.environ.setdefault("LCNET_HTTPS", "false")
 
 from lcnet_site.settings import *  # noqa: E402,F401,F403
 from lcnet_site.settings import BASE_DIR, env  # noqa: E402

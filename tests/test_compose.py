@@ -1,5 +1,6 @@
 """docker-compose.yml describes the production shape (processes sharing only Postgres, Redis and S3) and is valid
 where a compose client exists; tests/deploy starts its commands."""
+import os
 import shutil
 import subprocess
 
@@ -33,10 +34,25 @@ def _compose_command():
     return None
 
 
-def test_compose_config_validates_with_a_real_compose_client():
+def _compose_config(env: dict[str, str], tmp_path) -> subprocess.CompletedProcess:
     command = _compose_command()
     if command is None:  # .ci/run installs one; a developer machine is told what to install
         pytest.fail("no compose client: install Debian's docker-compose (or the docker compose plugin)", pytrace=False)
-    result = subprocess.run([*command, "-f", str(REPO_ROOT / "docker-compose.yml"), "config", "-q"],
-                            capture_output=True, text=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "LCNET_HTTPS")} | env  # not the tests'
+    empty = tmp_path / "empty.env"  # not the checkout's .env (bin/demo writes a SECRET_KEY there)
+    empty.write_text("")
+    return subprocess.run([*command, "-f", str(REPO_ROOT / "docker-compose.yml"), "--env-file", str(empty),
+                           "config"], capture_output=True, text=True, env=env)
+
+
+def test_compose_config_validates_with_a_real_compose_client(tmp_path):
+    result = _compose_config({"SECRET_KEY": "a-long-random-deployment-secret"}, tmp_path)
     assert result.returncode == 0, result.stderr
+    web = yaml.safe_load(result.stdout)["services"]["web"]["environment"]
+    assert web["SECRET_KEY"] == "a-long-random-deployment-secret" and web["LCNET_HTTPS"] == "true"
+
+
+def test_compose_refuses_to_start_without_a_secret_key(tmp_path):
+    result = _compose_config({}, tmp_path)
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr, result.stderr

@@ -102,3 +102,55 @@ def test_the_openapi_schema_validates_without_warnings(db, tmp_path):
     schema = (tmp_path / "schema.yml").read_text()
     for path in ("/api/tasks/{task_id}/annotation/submit/", "/api/export/dataset.zip", "/api/me/tasks/next/"):
         assert path in schema
+
+
+def _production_env(**overrides) -> dict[str, str]:
+    """The environment of a production process: lcnet_site.settings, DEBUG off, HTTPS on, a real secret. Values
+    are set even when empty: a checkout's .env only fills in what the environment lacks."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("DATABASE_URL", "CELERY_", "LCNET_", "DJANGO_", "SECRET_KEY", "DEBUG", "PYTEST"))}
+    env.update(DJANGO_SETTINGS_MODULE="lcnet_site.settings", ALLOWED_HOSTS="lcnet.example.org", DEBUG="false",
+               SECRET_KEY="k3Jx9-production-like-secret-of-fifty-or-more-characters-Qw7zV2")
+    return env | overrides
+
+
+def test_the_settings_refuse_to_start_without_a_secret_key_unless_debug():
+    code = "import django; django.setup(); print('started')"
+    refused = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env=_production_env(SECRET_KEY=""),
+                             capture_output=True, text=True)
+    assert refused.returncode != 0 and "started" not in refused.stdout
+    assert "ImproperlyConfigured: SECRET_KEY is not set" in refused.stderr, refused.stderr
+    debug = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT,
+                           env=_production_env(SECRET_KEY="", DEBUG="true"), capture_output=True, text=True)
+    assert debug.stdout.strip() == "started", debug.stderr
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+                            cwd=REPO_ROOT, env=_production_env(), capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout, result.stdout + result.stderr
+
+
+def test_production_settings_default_to_https_and_one_switch_turns_it_off():
+    code = ("import json, django; from django.conf import settings as s; django.setup(); print(json.dumps(["
+            "s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS,"
+            "s.SECURE_PROXY_SSL_HEADER]))")
+    on = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env=_production_env(), capture_output=True,
+                        text=True, check=True)
+    assert json.loads(on.stdout) == [True, True, True, 31_536_000, ["HTTP_X_FORWARDED_PROTO", "https"]]
+    off = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env=_production_env(LCNET_HTTPS="false"),
+                         capture_output=True, text=True, check=True)
+    assert json.loads(off.stdout) == [False, False, False, 0, None]
+
+
+def test_every_answer_carries_a_content_security_policy_with_a_fresh_nonce(client, alice):
+    client.force_login(alice)
+    pages = [client.get("/label/"), client.get("/label/")]
+    policies = [p["Content-Security-Policy"] for p in pages]
+    assert "script-src 'self' 'nonce-" in policies[0] and "object-src 'none'" in policies[0]
+    nonces = [p.split("'nonce-", 1)[1].split("'", 1)[0] for p in policies]
+    assert nonces[0] != nonces[1]
+    for page, nonce in zip(pages, nonces):  # the page's one inline script carries it
+        assert f'<script nonce="{nonce}">'.encode() in page.content
+    assert "Content-Security-Policy" in client.get("/api/me/tasks/")

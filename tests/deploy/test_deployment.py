@@ -177,6 +177,7 @@ def deployment(tmp_path, seaweedfs, shared_data, settings):
         DATABASE_URL=f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         CELERY_BROKER_URL=settings.CELERY_BROKER_URL, LCNET_CELERY_QUEUE=queue, CELERY_TASK_ALWAYS_EAGER="0",
         SECRET_KEY="lcnet-deployment-test", ALLOWED_HOSTS="127.0.0.1", DEBUG="0", CONN_MAX_AGE="0",
+        LCNET_HTTPS="false",  # plain HTTP on loopback: no TLS proxy in front
         WEB_CONCURRENCY="1", LCNET_SAMPLE_DATA=str(shared_data),
     )
     deploy = Deployment(tmp_path, env)

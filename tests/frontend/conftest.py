@@ -28,14 +28,27 @@ def browser():
         browser.close()
 
 
+def csp_violations(context) -> list[str]:
+    """Chromium's console reports of what the site's Content-Security-Policy refused, in every tab of `context`."""
+    refused = []
+
+    def watch(page):
+        page.on("console", lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None)
+
+    context.on("page", watch)
+    return refused
+
+
 @pytest.fixture
 def page(browser, transactional_db, live_server):
     """A fresh browser tab. It depends on the database and live server so that it closes before they are torn
     down: the page saves on leave, and a save still running while the test database is flushed deadlocks."""
     context = browser.new_context(viewport={"width": 1440, "height": 920})
+    refused = csp_violations(context)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
+    assert not refused, f"the Content-Security-Policy refused: {refused}"
     for open_page in context.pages:  # a test may have closed this tab and opened others
         open_page.goto("about:blank")  # fires the page's save-on-leave now, while the server still has its data
     if context.pages:

@@ -43,7 +43,7 @@ def drag(page, start, end):
 
 def test_outline_grid_and_changed_pixels_views(page, live_server, alice, alice_chip, guess):
     log_in(page, live_server, "alice")
-    page.wait_for_function("lcnet.state.guess !== null")
+    page.wait_for_function("() => lcnet.state.guess !== null")
     page.screenshot(path=str(artifact_path("labeling_page_fill.png")))
     colour = CLASS_COLORS[int(guess[0, 0])][:3]
     plain = overlay(page, colour)
@@ -90,12 +90,12 @@ def test_the_profile_has_two_axes_and_shows_the_date_under_the_pointer(page, liv
     page.keyboard.down("Shift")
     click_pixel(page, 4, 7)
     page.keyboard.up("Shift")
-    page.wait_for_function("lcnet.state.profileAt && lcnet.state.profileAt.series")
+    page.wait_for_function("() => lcnet.state.profileAt && lcnet.state.profileAt.series")
     page.locator("#profile").scroll_into_view_if_needed()  # the task panel scrolls inside itself
     box = page.locator("#profile").bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.99, box["y"] + box["height"] / 2)  # the end of the year
     last = real_scenes()[-1][0].isoformat()
-    page.wait_for_function(f"document.querySelector('#profile-readout').textContent.startsWith('{last}')")
+    page.wait_for_function(f"() => document.querySelector('#profile-readout').textContent.startsWith('{last}')")
     readout = page.locator("#profile-readout").inner_text()
     assert "NDVI" in readout and "B08" in readout
     series = page.evaluate("lcnet.state.profileAt.series")
@@ -116,7 +116,7 @@ def test_pan_and_zoom_like_a_map_at_integer_scales(page, live_server, alice, ali
         page.wait_for_timeout(50)
     scale = page.evaluate("lcnet.stage.camera.scale")
     assert scale < start and scale == int(scale)
-    page.wait_for_function("document.querySelector('#image-layer').width > 32")  # a wider image was fetched
+    page.wait_for_function("() => document.querySelector('#image-layer').width > 32")  # a wider image was fetched
     shown = canvas_pixels(page, "#image-layer")  # one read: a later, wider fetch may still replace the canvas
     width = shown.shape[1]
     stack = real_scenes()[0][1][:, :width, :width]  # task (0, 0): its context window starts at the chip corner
@@ -137,8 +137,8 @@ def test_pan_and_zoom_like_a_map_at_integer_scales(page, live_server, alice, ali
     assert page.locator("#label-layer").bounding_box() == before
     assert page.evaluate("performance.getEntriesByName('lcnet:frame').length") > 5
     page.locator("[data-zoom='4']").click()  # the whole chip
-    page.wait_for_function("document.querySelector('#image-layer').width === 256")
+    page.wait_for_function("() => document.querySelector('#image-layer').width === 256")
     page.wait_for_timeout(200)
     page.screenshot(path=str(artifact_path("labeling_page_context.png")))
     page.keyboard.press("0")
-    page.wait_for_function(f"lcnet.stage.camera.scale === {start}")
+    page.wait_for_function(f"() => lcnet.stage.camera.scale === {start}")

@@ -38,7 +38,7 @@ def test_a_stale_revision_shows_a_conflict_and_keep_mine_then_submits_the_page_l
     if "Conflict on save" in conflict_text:  # a slow machine let the autosave meet the conflict first: submit now
         page.wait_for_selector("#save-status[data-status=saved]")
         page.keyboard.press("Enter")
-    page.wait_for_function(f"document.body.dataset.ready !== '{task.pk}'")
+    page.wait_for_function(f"() => document.body.dataset.ready !== '{task.pk}'")
     stored.refresh_from_db()
     assert stored.status == "submitted"
     assert np.array_equal(labels_from_bytes(stored.labels), np.full((32, 32), 6, np.uint8))

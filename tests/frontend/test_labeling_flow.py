@@ -43,13 +43,13 @@ def test_an_annotator_sees_the_task_paints_undoes_and_submits_exactly_what_was_p
     assert np.array_equal(canvas_pixels(page, "#label-layer"), colors[start])  # pre-filled from the guess
 
     page.keyboard.press("w")  # false color
-    page.wait_for_function("performance.getEntriesByName('lcnet:layer-switch').length > 0")
+    page.wait_for_function("() => performance.getEntriesByName('lcnet:layer-switch').length > 0")
     false0 = canvas_pixels(page, "#image-layer")
     assert np.array_equal(false0, expected_layer(alice_chip, task, "false_color", 0))
     assert not np.array_equal(false0, rgb0)
 
     page.keyboard.press("ArrowRight")  # next date
-    page.wait_for_function("performance.getEntriesByName('lcnet:date-step').length > 0")
+    page.wait_for_function("() => performance.getEntriesByName('lcnet:date-step').length > 0")
     false1 = canvas_pixels(page, "#image-layer")
     assert np.array_equal(false1, expected_layer(alice_chip, task, "false_color", 1))
     assert not np.array_equal(false1, false0)
@@ -75,16 +75,16 @@ def test_an_annotator_sees_the_task_paints_undoes_and_submits_exactly_what_was_p
     page.keyboard.down("Shift")
     click_pixel(page, 16, 16)  # a pixel profile, for the screenshot
     page.keyboard.up("Shift")
-    page.wait_for_function("lcnet.state.profileAt && lcnet.state.profileAt.series")
+    page.wait_for_function("() => lcnet.state.profileAt && lcnet.state.profileAt.series")
     page.mouse.move(*pixel_center(page, 16, 16))
     page.screenshot(path=str(artifact_path("labeling_page.png")))
 
     page.keyboard.press("Enter")
-    page.wait_for_function(f"document.body.dataset.ready && document.body.dataset.ready !== '{task.pk}'")
+    page.wait_for_function(f"() => document.body.dataset.ready && document.body.dataset.ready !== '{task.pk}'")
     saved = Annotation.objects.get(task=task, annotator=alice)
     assert saved.status == "submitted"
     assert np.array_equal(labels_from_bytes(saved.labels), expected)
     next_task = Task.objects.get(chip=alice_chip, row=0, col=1)
     assert page.evaluate("document.body.dataset.ready") == str(next_task.pk)
-    page.wait_for_function("document.querySelector('#progress').textContent.startsWith('Task 2 of 64')")
+    page.wait_for_function("() => document.querySelector('#progress').textContent.startsWith('Task 2 of 64')")
     assert "1 chip with work left" in page.locator("#progress").inner_text()

@@ -19,11 +19,11 @@ def test_number_keys_choose_the_landcovernet_class_and_letters_the_layer(page, l
     legend = page.locator("#classes").inner_text()
     assert all(f"{CLASS_NAMES[c]}\n{c}" in legend or f"{CLASS_NAMES[c]} {c}" in legend for c in range(1, 8))
     page.keyboard.press("e")
-    page.wait_for_function("lcnet.state.layer === 'ndvi'")
+    page.wait_for_function("() => lcnet.state.layer === 'ndvi'")
     assert "(B08 − B04) / (B08 + B04)" in page.locator("#legend").inner_text()
     assert page.locator("#legend .ramp").count() == 1  # the NDVI colour bar
     page.keyboard.press("w")
-    page.wait_for_function("lcnet.state.layer === 'false_color'")
+    page.wait_for_function("() => lcnet.state.layer === 'false_color'")
     assert "R B08 · G B04 · B B03" in page.locator("#legend").inner_text()
 
 
@@ -35,7 +35,7 @@ def test_enter_on_a_focused_button_presses_the_button_and_submits_nothing(page, 
     assert page.evaluate("lcnet.state.tool") == "fill"
     page.focus("#layers [data-layer=swir]")
     page.keyboard.press(" ")
-    page.wait_for_function("lcnet.state.layer === 'swir'")
+    page.wait_for_function("() => lcnet.state.layer === 'swir'")
     page.wait_for_timeout(400)
     assert page.evaluate("document.body.dataset.ready") == ready
     assert not Annotation.objects.exists()  # nothing was submitted (nor saved)

@@ -28,7 +28,7 @@ def test_nothing_moves_across_hover_date_step_banner_conflict_and_submit(
     page.set_viewport_size({"width": width, "height": height})
     task = Task.objects.get(chip=alice_chip, row=0, col=0)
     log_in(page, live_server, "alice")
-    page.wait_for_function("document.querySelector('#progress').textContent.startsWith('Task 1 of')")
+    page.wait_for_function("() => document.querySelector('#progress').textContent.startsWith('Task 1 of')")
     start = page.evaluate(BOXES)
     assert start["scroll"] == [0, 0, 0]
 
@@ -42,7 +42,7 @@ def test_nothing_moves_across_hover_date_step_banner_conflict_and_submit(
             page.mouse.move(box["x"] + (c + 0.5) * size, box["y"] + (r + 0.5) * size)
     still("hovering every pixel")
     page.keyboard.press("ArrowRight")
-    page.wait_for_function("performance.getEntriesByName('lcnet:date-step').length > 0")
+    page.wait_for_function("() => performance.getEntriesByName('lcnet:date-step').length > 0")
     still("a date step")
 
     other_tab = np.full((32, 32), 3, np.uint8)  # another tab saves first: the page's save is a 409
@@ -54,7 +54,7 @@ def test_nothing_moves_across_hover_date_step_banner_conflict_and_submit(
     conflict.get_by_role("button", name="Keep mine (overwrite)").click()
     page.wait_for_selector("#save-status[data-status=saved]")
     page.keyboard.press("Enter")
-    page.wait_for_function(f"document.body.dataset.ready !== '{task.pk}'")
+    page.wait_for_function(f"() => document.body.dataset.ready !== '{task.pk}'")
     page.locator(".banner.info", has_text="submitted").wait_for()
     still("a submit and the next task's banner")
     assert Annotation.objects.get(task=task, annotator=alice).status == "submitted"
@@ -76,7 +76,7 @@ def test_no_sideways_scroll_at_1024x700_and_the_stage_grows_with_the_window(page
     assert page.evaluate("document.scrollingElement.scrollHeight <= window.innerHeight")
     small = page.evaluate("lcnet.stage.camera.scale")
     page.set_viewport_size({"width": 1920, "height": 1080})
-    page.wait_for_function(f"lcnet.stage.camera.scale > {small}")
+    page.wait_for_function(f"() => lcnet.stage.camera.scale > {small}")
     scale = page.evaluate("lcnet.stage.camera.scale")
     assert scale == int(scale)  # every ground pixel the same size on screen
     assert page.locator("#label-layer").bounding_box()["width"] == 32 * scale

@@ -58,7 +58,7 @@ def _watch(page):
 def test_a_chip_without_a_guess_label_opens_without_a_console_error(page, live_server, alice, sceneless_chip):
     seen = _watch(page)
     log_in(page, live_server, "alice")
-    page.wait_for_function("document.querySelector('#progress').textContent.startsWith('Task 1 of 64')")
+    page.wait_for_function("() => document.querySelector('#progress').textContent.startsWith('Task 1 of 64')")
     page.wait_for_timeout(300)  # anything afterOpen started has had its answer
     assert page.evaluate("lcnet.state.guess") is None
     assert seen == {"errors": [], "guess_requests": []}
@@ -67,5 +67,5 @@ def test_a_chip_without_a_guess_label_opens_without_a_console_error(page, live_s
 def test_a_chip_with_a_guess_label_still_fetches_it_for_the_hover(page, live_server, alice, guess):
     seen = _watch(page)
     log_in(page, live_server, "alice")
-    page.wait_for_function("lcnet.state.guess !== null")
+    page.wait_for_function("() => lcnet.state.guess !== null")
     assert len(seen["guess_requests"]) == 1 and seen["errors"] == []

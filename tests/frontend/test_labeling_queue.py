@@ -26,20 +26,20 @@ def test_the_task_list_shows_the_chip_and_opens_tasks(page, live_server, alice, 
     assert cells.count() == 64
     assert page.locator(f"#task-list [data-task='{done.pk}']").get_attribute("class").split()[1] == "submitted"
     assert "draft" in page.locator(f"#task-list [data-task='{draft.pk}']").get_attribute("class")
-    page.wait_for_function("performance.getEntriesByName('lcnet:task-list').length > 0")
+    page.wait_for_function("() => performance.getEntriesByName('lcnet:task-list').length > 0")
     page.screenshot(path=str(artifact_path("labeling_page_task_list.png")))
 
     page.keyboard.press("Shift+ArrowRight")  # next task of the chip
-    page.wait_for_function(f"document.body.dataset.ready === '{done.pk}'")
+    page.wait_for_function(f"() => document.body.dataset.ready === '{done.pk}'")
     page.locator("#task-prev").click()
     first = Task.objects.get(chip=alice_chip, row=0, col=0)
-    page.wait_for_function(f"document.body.dataset.ready === '{first.pk}'")
+    page.wait_for_function(f"() => document.body.dataset.ready === '{first.pk}'")
     target = Task.objects.get(chip=alice_chip, row=5, col=6)
     page.locator(f"#task-list [data-task='{target.pk}']").click()
-    page.wait_for_function(f"document.body.dataset.ready === '{target.pk}'")
-    page.wait_for_function("document.querySelector('#progress').textContent.startsWith('Task 47 of 64')")
+    page.wait_for_function(f"() => document.body.dataset.ready === '{target.pk}'")
+    page.wait_for_function("() => document.querySelector('#progress').textContent.startsWith('Task 47 of 64')")
     page.keyboard.press("n")  # skip: the next unfinished task
-    page.wait_for_function(f"document.body.dataset.ready !== '{target.pk}'")
+    page.wait_for_function(f"() => document.body.dataset.ready !== '{target.pk}'")
     assert page.evaluate("document.body.dataset.ready") != str(done.pk)
 
 
@@ -49,7 +49,7 @@ def test_the_chip_overview_opens_the_task_clicked(page, live_server, alice, alic
     box = page.locator("#minimap").bounding_box()
     page.mouse.click(box["x"] + box["width"] * (3.5 / 8), box["y"] + box["height"] * (2.5 / 8))
     target = Task.objects.get(chip=alice_chip, row=2, col=3)
-    page.wait_for_function(f"document.body.dataset.ready === '{target.pk}'")
+    page.wait_for_function(f"() => document.body.dataset.ready === '{target.pk}'")
 
 
 def test_a_flag_with_a_comment_is_stored_and_shown(page, live_server, alice, alice_chip):
@@ -62,7 +62,7 @@ def test_a_flag_with_a_comment_is_stored_and_shown(page, live_server, alice, ali
     page.fill("#flag-comment", "hedges between fields")
     page.keyboard.press("Enter")  # in the comment field: a new line, not a submit
     page.locator("#flag-save").click()
-    page.wait_for_function("document.querySelector('#flag-state').textContent.includes('Mixed pixels')")
+    page.wait_for_function("() => document.querySelector('#flag-state').textContent.includes('Mixed pixels')")
     row = TaskWork.objects.get(task=task, user=alice)
     assert (row.flag, row.comment) == ("mixed_pixels", "hedges between fields")
     assert "flagged" in page.locator(f"#task-list [data-task='{task.pk}']").get_attribute("class")
@@ -76,7 +76,7 @@ def test_active_time_is_recorded_when_the_task_is_left(page, live_server, alice,
         page.mouse.move(*pixel_center(page, i, i))
         page.wait_for_timeout(500)
     page.keyboard.press("Shift+ArrowRight")
-    page.wait_for_function(f"document.body.dataset.ready !== '{task.pk}'")
+    page.wait_for_function(f"() => document.body.dataset.ready !== '{task.pk}'")
     page.wait_for_timeout(300)
     seconds = TaskWork.objects.get(task=task, user=alice).active_seconds
     assert 2 <= seconds <= 8
@@ -98,7 +98,7 @@ def test_an_expert_sees_their_reference_tasks_and_why_tasks_are_suggested(page, 
     log_in(page, live_server, "erin")
     panel = page.locator("#expert-panel")
     panel.wait_for()
-    page.wait_for_function("document.querySelector('#expert-suggested').textContent.includes('52%')")
+    page.wait_for_function("() => document.querySelector('#expert-suggested').textContent.includes('52%')")
     assert f"Task {task.pk}" in page.locator("#expert-references").inner_text()
     text = page.locator("#expert-suggested").inner_text()
     assert f"Task {suggested.pk}" in text and "disagree on 31%" in text

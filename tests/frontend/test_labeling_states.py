@@ -92,7 +92,7 @@ def test_a_task_without_a_guess_says_so_and_offers_fill_all(page, live_server, a
 def test_task_k_of_n_is_the_open_tasks_place_in_the_chip(page, live_server, alice, alice_chip):
     task = Task.objects.get(chip=alice_chip, row=0, col=5)
     log_in(page, live_server, "alice", next_url=f"/label/%3Ftask%3D{task.pk}")
-    page.wait_for_function("document.querySelector('#progress').textContent.startsWith('Task 6 of 64')")
+    page.wait_for_function("() => document.querySelector('#progress').textContent.startsWith('Task 6 of 64')")
 
 
 def test_offline_edits_are_saved_by_themselves_when_the_connection_is_back(page, live_server, alice, alice_chip):

@@ -32,7 +32,7 @@ def test_zooming_out_shows_the_surrounding_area_with_the_task_inside_and_back(pa
     alone = canvas_pixels(page, "#image-layer")
     assert alone.shape == (32, 32, 4)  # the task view asks for the task's pixels only
     page.locator("[data-zoom='1']").click()  # the task with 8 px around it (clipped at the chip's top and left)
-    page.wait_for_function("document.querySelector('#image-layer').width > 32")
+    page.wait_for_function("() => document.querySelector('#image-layer').width > 32")
     context = page.evaluate("lcnet.stage.camera.contextFor(lcnet.config.contexts)")
     wider = canvas_pixels(page, "#image-layer")
     assert wider.shape == (32 + context, 32 + context, 4)
@@ -40,10 +40,10 @@ def test_zooming_out_shows_the_surrounding_area_with_the_task_inside_and_back(pa
     stack = real_scenes()[0][1][:, : 32 + context, : 32 + context]
     assert np.array_equal(wider, render.render("rgb", stack, alice_chip.stretch_low, alice_chip.stretch_high))
     page.locator("[data-zoom='4']").click()
-    page.wait_for_function("document.querySelector('#image-layer').width === 256")  # the whole chip
+    page.wait_for_function("() => document.querySelector('#image-layer').width === 256")  # the whole chip
     assert canvas_pixels(page, "#minimap")[..., 3].any()  # the side context view is drawn too
     page.keyboard.press("0")
-    page.wait_for_function("document.querySelector('#image-layer').width === 32")
+    page.wait_for_function("() => document.querySelector('#image-layer').width === 32")
     assert task.pk == int(page.evaluate("lcnet.state.task.id"))
 
 
@@ -52,7 +52,7 @@ def test_shift_click_plots_the_real_ndvi_of_that_pixel_over_the_year(page, live_
     page.keyboard.down("Shift")
     click_pixel(page, 4, 7)
     page.keyboard.up("Shift")
-    page.wait_for_function("lcnet.state.profileAt && lcnet.state.profileAt.series")
+    page.wait_for_function("() => lcnet.state.profileAt && lcnet.state.profileAt.series")
     series = page.evaluate("lcnet.state.profileAt.series")["series"]  # SeriesOut
     assert len(series) == len(real_scenes())
     for obs, (_, stack) in zip(series, real_scenes()):
