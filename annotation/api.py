@@ -1,7 +1,6 @@
 """Labeling API: thin views over access, selectors and services."""
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -11,7 +10,6 @@ from lcnet_site.roles import is_admin
 
 from annotation import selectors, services
 from annotation.access import access_label_target
-from annotation.auth import CachedTokenAuthentication
 from annotation.models import Status
 from annotation.serializers import (
     AssignmentOut,
@@ -24,7 +22,6 @@ from annotation.serializers import (
     labels_body,
 )
 
-AUTH = [SessionAuthentication, CachedTokenAuthentication]
 CONFLICT = {409: OpenApiResponse(ConflictOut, description="stale revision (with the current one) or frozen chip")}
 
 
@@ -44,7 +41,6 @@ class MyTasksPages(PageNumberPagination):
 
 
 class MyTasks(generics.ListAPIView):
-    authentication_classes = AUTH
     serializer_class = MyTaskOut
     pagination_class = MyTasksPages
 
@@ -63,16 +59,12 @@ class MyExtraTasks(APIView):
     """Tasks given to the caller alone, beyond their chips (a weak consensus: docs/consensus.md, "Policies"), with
     the status of their own annotation of each (null: not started). Label them at tasks/<id>/annotation/."""
 
-    authentication_classes = AUTH
-
     @extend_schema(responses={200: OpenApiResponse(description="[{task, chip, row, col, status}]")})
     def get(self, request):
         return Response(selectors.my_extra_tasks(request.user))
 
 
 class NextTask(APIView):
-    authentication_classes = AUTH
-
     @extend_schema(responses={200: MyTaskOut, 204: OpenApiResponse(description="nothing left to label")})
     def get(self, request):
         task = selectors.next_task(request.user)
@@ -80,8 +72,6 @@ class NextTask(APIView):
 
 
 class TaskAnnotation(APIView):
-    authentication_classes = AUTH
-
     @extend_schema(responses={200: LabelsOut})
     def get(self, request, task_id):
         target = access_label_target(request.user, task_id)
@@ -93,8 +83,6 @@ class TaskAnnotation(APIView):
 
 
 class TaskAnnotationSubmit(APIView):
-    authentication_classes = AUTH
-
     @extend_schema(request=LabelsIn, responses={200: SavedOut, **CONFLICT})
     def post(self, request, task_id):
         return _save(request, task_id, submit=True)
@@ -109,8 +97,6 @@ def _save(request, task_id, *, submit):
 
 
 class AdminAssignments(APIView):
-    authentication_classes = AUTH
-
     @extend_schema(request=AssignmentsIn, responses={201: AssignmentOut(many=True)})
     def post(self, request):
         if not is_admin(request.user):
@@ -127,8 +113,6 @@ class AdminAssignments(APIView):
 
 class PullChip(APIView):
     """The pull queue: an annotator with no work left takes the next chip that needs an annotator."""
-
-    authentication_classes = AUTH
 
     @extend_schema(request=None, responses={201: AssignmentOut, 404: OpenApiResponse(description="no chip needs an "
                    "annotator"), 409: OpenApiResponse(description="the caller still has work left")})

@@ -3,6 +3,7 @@
 With no DATABASE_URL the app uses an embedded SQLite file and with no CELERY_BROKER_URL tasks run
 in-process (eager): that is the demo mode. Production and the tests use Postgres and Redis.
 """
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",  # login lockout (AXES_* below)
     "lcnet_site.outbox",  # background jobs as rows (below every app: each may enqueue)
     "imagery",
     "guesslabels",
@@ -72,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "lcnet_site.csp.ContentSecurityPolicyMiddleware",
     "lcnet_site.health.DatabaseOutageMiddleware",  # a database outage met by a view: 503, not a 500
+    "axes.middleware.AxesMiddleware",  # a locked-out login (page or admin) answers 429
 ]
 
 ROOT_URLCONF = "lcnet_site.urls"
@@ -98,12 +101,25 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: a locked-out login stops here, even with the right password
     "django.contrib.auth.backends.ModelBackend",
     "lcnet_site.auth_backends.AdminRoleBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in ("UserAttributeSimilarityValidator", "MinimumLengthValidator", "CommonPasswordValidator",
+                 "NumericPasswordValidator")
 ]
+# Login lockout (django-axes) of the login page and the admin's: after LCNET_LOGIN_FAILURE_LIMIT wrong passwords
+# for one username from one address, that username is refused from there (even its right password) for
+# LCNET_LOGIN_LOCKOUT_MINUTES. Per username *and* address: an office behind one NAT address is not locked out by
+# one forgetful colleague, and nobody can lock an account from elsewhere. 0 failures: no lockout.
+LCNET_LOGIN_FAILURE_LIMIT = env.int("LCNET_LOGIN_FAILURE_LIMIT", default=5)
+AXES_ENABLED = LCNET_LOGIN_FAILURE_LIMIT > 0
+AXES_FAILURE_LIMIT = max(LCNET_LOGIN_FAILURE_LIMIT, 1)
+AXES_COOLOFF_TIME = timedelta(minutes=env.float("LCNET_LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True  # a right password before the limit starts the count again
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/label/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -166,9 +182,13 @@ CELERY_BEAT_SCHEDULE = {"outbox-sweep": {"task": "outbox.sweep", "schedule": OUT
 
 # API
 REST_FRAMEWORK = {
+    # Token first: DRF words a refusal with the first class's scheme, so an anonymous or bad-token caller gets 401
+    # with `WWW-Authenticate: Token` (session first would make it a 403). The page's session (with its CSRF check on
+    # writes) is the second way in; a request carries one or the other. A token is looked up on every request: a
+    # deleted token or a deactivated user is refused at once.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PARSER_CLASSES": [
         "lcnet_site.parsers.JSONParser",  # DRF's, with too-deep nesting a 400 too
@@ -176,6 +196,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # rates LCNET_API_THROTTLE_USER / _ANON, read per request (lcnet_site/throttles.py)
+    "DEFAULT_THROTTLE_CLASSES": ["lcnet_site.throttles.UserThrottle", "lcnet_site.throttles.AnonThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
@@ -197,7 +219,13 @@ SPECTACULAR_SETTINGS = {
 LCNET_IMAGERY_CACHE_MB = env.int("LCNET_IMAGERY_CACHE_MB", default=256)  # decoded scenes kept per process
 # API request bodies above this many bytes get a 413 unread (a save is ~2.2 KB; lcnet_site/request_guard.py).
 LCNET_API_MAX_BODY_BYTES = env.int("LCNET_API_MAX_BODY_BYTES", default=256 * 1024)
-LCNET_TOKEN_CACHE_SECONDS = env.int("LCNET_TOKEN_CACHE_SECONDS", default=30)  # API token lookups cached this long
+# API throttle (lcnet_site/throttles.py): requests per signed-in user and per anonymous address, "N/second|minute|
+# hour|day", "0" off. The labeling page sends a few dozen requests per task (layers of each date): far below.
+LCNET_API_THROTTLE_USER = env("LCNET_API_THROTTLE_USER", default="6000/hour")
+LCNET_API_THROTTLE_ANON = env("LCNET_API_THROTTLE_ANON", default="600/hour")
+# Where throttle counts live: one process's memory unless CACHE_URL names a shared cache (redis://…/2), so that
+# several web processes count together.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # On Postgres the submit path runs hand-written prepared SQL (annotation/sql.py); false: the ORM (benchmarking).
 LCNET_SUBMIT_SQL = env.bool("LCNET_SUBMIT_SQL", default=True)
 # Class-mapping table for reference land-cover rasters ("": guesslabels/lib/mappings/globeland30.csv).

@@ -26,3 +26,7 @@ MEDIA_ROOT = BASE_DIR / ".test-media" / _run
 if not LCNET_S3_BUCKET:  # noqa: F405  (tests/s3 switch single tests onto a SeaweedFS bucket)
     STORAGES["default"]["OPTIONS"]["location"] = MEDIA_ROOT  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast test users
+# The API throttle counts per process across tests (one address, recycled user ids): off unless a test sets a rate
+# (tests/test_hardening.py).
+LCNET_API_THROTTLE_USER = env("LCNET_API_THROTTLE_USER", default="0")
+LCNET_API_THROTTLE_ANON = env("LCNET_API_THROTTLE_ANON", default="0")

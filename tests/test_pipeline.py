@@ -6,6 +6,7 @@ from io import StringIO
 import numpy as np
 import pytest
 from django.core.management import call_command
+from django.test import RequestFactory
 from rasterio.io import MemoryFile
 from rest_framework.test import APIClient
 
@@ -21,7 +22,9 @@ SOURCE = f"landcovernet_s2_chips/{CHIP}_20180720_bands10.tif"
 
 def logged_in(user) -> APIClient:
     client = APIClient()
-    assert client.login(username=user.username, password=user.username)  # session login, as the page does
+    # session login, as the page does (with a request: the login lockout counts per address)
+    assert client.login(request=RequestFactory().post("/accounts/login/"), username=user.username,
+                        password=user.username)
     return client
 
 

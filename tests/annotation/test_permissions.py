@@ -33,18 +33,18 @@ def call(client, method, path):
 
 # (method, path template, {caller: expected status})
 MATRIX = [
-    ("get", "/api/me/tasks/", {"A": 200, "B": 200, "expert": 200, "admin": 200, "anon": 403}),
-    ("get", "/api/me/tasks/next/", {"A": 200, "B": 200, "expert": 200, "admin": 204, "anon": 403}),
-    ("get", "/api/tasks/{task}/annotation/", {"A": 200, "B": 404, "expert": 404, "admin": 404, "anon": 403}),
-    ("put", "/api/tasks/{task}/annotation/", {"A": 200, "B": 404, "expert": 404, "admin": 404, "anon": 403}),
-    ("post", "/api/tasks/{task}/annotation/submit/", {"A": 200, "B": 404, "expert": 404, "admin": 404, "anon": 403}),
-    ("get", "/api/tasks/{ref}/annotation/", {"A": 200, "B": 404, "expert": 200, "admin": 404, "anon": 403}),
-    ("put", "/api/tasks/{ref}/annotation/", {"A": 200, "B": 404, "expert": 200, "admin": 404, "anon": 403}),
-    ("post", "/api/tasks/{ref}/annotation/submit/", {"A": 200, "B": 404, "expert": 200, "admin": 404, "anon": 403}),
-    ("get", "/api/tasks/999999/annotation/", {"A": 404, "B": 404, "expert": 404, "admin": 404, "anon": 403}),
+    ("get", "/api/me/tasks/", {"A": 200, "B": 200, "expert": 200, "admin": 200, "anon": 401}),
+    ("get", "/api/me/tasks/next/", {"A": 200, "B": 200, "expert": 200, "admin": 204, "anon": 401}),
+    ("get", "/api/tasks/{task}/annotation/", {"A": 200, "B": 404, "expert": 404, "admin": 404, "anon": 401}),
+    ("put", "/api/tasks/{task}/annotation/", {"A": 200, "B": 404, "expert": 404, "admin": 404, "anon": 401}),
+    ("post", "/api/tasks/{task}/annotation/submit/", {"A": 200, "B": 404, "expert": 404, "admin": 404, "anon": 401}),
+    ("get", "/api/tasks/{ref}/annotation/", {"A": 200, "B": 404, "expert": 200, "admin": 404, "anon": 401}),
+    ("put", "/api/tasks/{ref}/annotation/", {"A": 200, "B": 404, "expert": 200, "admin": 404, "anon": 401}),
+    ("post", "/api/tasks/{ref}/annotation/submit/", {"A": 200, "B": 404, "expert": 200, "admin": 404, "anon": 401}),
+    ("get", "/api/tasks/999999/annotation/", {"A": 404, "B": 404, "expert": 404, "admin": 404, "anon": 401}),
     ("put", "/api/tasks/99999999999999999999999/annotation/", {"A": 404, "B": 404, "expert": 404, "admin": 404,
-                                                                "anon": 403}),
-    ("post", "/api/admin/assignments/", {"A": 403, "B": 403, "expert": 403, "admin": 400, "anon": 403}),
+                                                                "anon": 401}),
+    ("post", "/api/admin/assignments/", {"A": 403, "B": 403, "expert": 403, "admin": 400, "anon": 401}),
 ]
 
 
@@ -54,8 +54,10 @@ def test_permission_matrix(world, api, caller, method, template, expected):
     path = template.format(task=world["task"].pk, ref=world["ref"].pk)
     response = call(api(world[caller]), method, path)
     assert response.status_code == expected[caller], response.content
-    if expected[caller] in (403, 404):
+    if expected[caller] in (401, 403, 404):
         assert not Annotation.objects.exists() and not ExpertLabel.objects.exists()
+    if expected[caller] == 401:  # a token would help: say which scheme
+        assert response["WWW-Authenticate"] == "Token"
 
 
 def test_a_caller_of_another_chip_cannot_tell_a_hidden_task_from_a_missing_one(world, api):

@@ -102,7 +102,7 @@ def test_a_draft_over_a_submitted_annotation_is_announced_as_withdrawn(
         == [(task.pk, alice.pk, 2, 2, False)]
 
 
-def test_a_later_submit_still_costs_three_queries(chip, alice, bob, assign, full_mask, api,
+def test_a_later_submit_still_costs_four_queries(chip, alice, bob, assign, full_mask, api,
                                                   django_capture_on_commit_callbacks):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -114,8 +114,9 @@ def test_a_later_submit_still_costs_three_queries(chip, alice, bob, assign, full
     for revision in (0, 1, 2):  # first save, a later one (prepares the statements), then the one measured
         with CaptureQueriesContext(connection) as ctx, django_capture_on_commit_callbacks(execute=True):
             assert client.post(url, {"labels": [[1] * 32] * 32, "revision": revision}, format="json").status_code == 200
-    # access + the saving statement + the post-commit count (below three submitted); the withdrawal hook adds none
-    assert len(ctx.captured_queries) == 3, [q["sql"][:60] for q in ctx.captured_queries]
+    # the token (with its user: never cached, so a deleted token is refused at once) + access + the saving statement
+    # + the post-commit count (below three submitted); the withdrawal hook adds none
+    assert len(ctx.captured_queries) == 4, [q["sql"][:60] for q in ctx.captured_queries]
 
 
 def test_a_draft_over_a_submitted_expert_label_is_announced_as_withdrawn(

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from demo.setup import DEMO_ASSIGNED_CHIPS, DEMO_GUESS_TILE
 from imagery.models import Chip, Scene, Task
@@ -31,7 +32,7 @@ def test_load_demo_ingests_all_shared_data_prints_logins_assigns_work_trains_gue
     for username, role in [("alice", "annotator"), ("bob", "annotator"), ("carol", "annotator"), ("erin", "expert"),
                            ("admin", "admin"), ("xavier", "exporter")]:
         assert f"{username} / {username}" in out
-        user = authenticate(username=username, password=username)
+        user = authenticate(RequestFactory().post("/accounts/login/"), username=username, password=username)
         assert user is not None and has_role(user, role)
     # the demo chips go to the three annotators, and the expert gets reference tasks on them
     from annotation.models import Assignment, ReferenceTask
@@ -52,7 +53,7 @@ def test_load_demo_ingests_all_shared_data_prints_logins_assigns_work_trains_gue
     assert f"guess labels of {DEMO_GUESS_TILE}: run {run.pk} done" in out
     assert GuessLabel.objects.get(chip_id="33TVL_00").run == run
     task = Task.objects.get(chip_id="33TVL_00", row=1, col=1)
-    client.force_login(authenticate(username="alice", password="alice"))
+    client.force_login(authenticate(RequestFactory().post("/accounts/login/"), username="alice", password="alice"))
     guess = client.get(f"/api/tasks/{task.pk}/guess/")
     assert guess.status_code == 200 and guess.json()["run"] == run.pk
     classes = {c for row in guess.json()["labels"] for c in row}

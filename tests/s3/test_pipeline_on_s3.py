@@ -9,6 +9,7 @@ from io import StringIO
 import numpy as np
 import pytest
 from django.core.management import call_command
+from django.test import RequestFactory
 from rasterio.io import MemoryFile
 from rest_framework.test import APIClient
 
@@ -24,7 +25,9 @@ CHIP, DAY = "52UEA_08", "2018-07-20"
 
 def client_for(user) -> APIClient:
     client = APIClient()
-    assert client.login(username=user.username, password=user.username)
+    # with a request: the login lockout counts per address
+    assert client.login(request=RequestFactory().post("/accounts/login/"), username=user.username,
+                        password=user.username)
     return client
 
 
