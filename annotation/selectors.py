@@ -19,6 +19,15 @@ def active_assignments(user) -> QuerySet[Assignment]:
     return Assignment.objects.filter(user=user, ended_at__isnull=True)
 
 
+def still_labeling(user, prefix: str = "") -> Q:
+    """A Q over tasks (`prefix` names the task in a related query, e.g. "task__") that the user still labels as an
+    annotator: those of chips actively assigned to them and their active extra tasks. Labeling is blind: nothing
+    derived from others' labels of these (the consensus, its scores) may be shown to them, whatever their other
+    roles."""
+    extra = ExtraAnnotator.objects.filter(user_id=user.pk, ended_at__isnull=True).values("task_id")
+    return Q(**{f"{prefix}chip_id__in": active_assignments(user).values("chip_id")}) | Q(**{f"{prefix}pk__in": extra})
+
+
 def tasks_visible_to(user) -> QuerySet[Task]:
     """Annotator: tasks with data of chips assigned to them (not ended); expert: reference tasks; admin: all."""
     if not getattr(user, "is_authenticated", False):

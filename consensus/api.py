@@ -43,7 +43,7 @@ class SuggestedTasks(generics.ListAPIView):
     serializer_class = SuggestedTaskOut
 
     def get_queryset(self):
-        return selectors.suggested_tasks()
+        return selectors.suggested_tasks(self.request.user)
 
 
 class Annotator(BasePermission):

@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Count, F, Max, Q
 
 from annotation.lib.labels import labels_from_bytes
-from annotation.selectors import submitted_annotations
+from annotation.selectors import still_labeling, submitted_annotations
 from annotation.models import Annotation, ExpertLabel, Status
 from imagery.lib.domain import CHIP_SIZE, TASK_SIZE
 from imagery.models import Chip, Task
@@ -155,11 +155,13 @@ def annotator_weights(annotator_ids) -> dict[int, float]:
     return {a: known.get(a, campaign().prior_accuracy) for a in annotator_ids}
 
 
-def suggested_tasks():
+def suggested_tasks(user):
     """Consensus of tasks that are not references yet (on chips not frozen), lowest mean score and most
-    disagreement first."""
+    disagreement first; never of a task `user` still labels as an annotator (an expert who also annotates must not
+    see the consensus of their own chips)."""
     return (
         ConsensusLabel.objects.filter(task__reference__isnull=True, task__chip__freeze__isnull=True)
+        .exclude(still_labeling(user, prefix="task__"))
         .select_related("task")
         .order_by("mean_score", "-disagreement", "task_id")
     )

@@ -59,3 +59,40 @@ def test_suggestions_cost_a_fixed_number_of_queries_however_many_tasks(chip, cre
     with django_assert_max_num_queries(6):  # role check, page count, one page (chip and cell joined in)
         rows = client_for(erin).get(URL).json()["results"]
     assert len(rows) == 20
+
+
+
+def test_an_expert_who_also_annotates_never_sees_the_consensus_of_what_they_still_label(
+    three_tasks, chip, make_chip, make_user, crew, submit
+):
+    from django.contrib.auth.models import Group
+    from django.utils import timezone
+
+    from annotation.models import Assignment, ExtraAnnotator
+
+    alice, bob, carol = crew
+    other, dave = make_chip("32NLP_01"), make_user("dave", "annotator")
+    for slot, user in enumerate((bob, carol, dave), start=1):
+        Assignment.objects.create(chip=other, user=user, slot=slot)
+    theirs, extra = Task.objects.filter(chip=other)[:2]
+    for task in (theirs, extra):
+        for user, value in zip((bob, carol, dave), (1, 2, 2)):
+            submit(task, user, filled(value))
+    services.consensus_recompute()
+    alice.groups.add(Group.objects.get(name="expert"))  # alice labels the first chip, and one task of the other
+    ExtraAnnotator.objects.create(task=extra, user=alice)
+    shown = {r["task"] for r in client_for(alice).get(URL).json()["results"]}
+    assert shown == {theirs.pk}  # nothing of her chip, nor her extra task
+    Assignment.objects.filter(user=alice).update(ended_at=timezone.now())  # no longer hers to label
+    ExtraAnnotator.objects.filter(user=alice).update(ended_at=timezone.now())
+    shown = {r["task"] for r in client_for(alice).get(URL).json()["results"]}
+    assert shown == {theirs.pk, extra.pk} | {t.pk for t in three_tasks}
+    assert {r["task"] for r in client_for(dave_as_expert(dave)).get(URL).json()["results"]} == \
+        {t.pk for t in three_tasks}
+
+
+def dave_as_expert(dave):
+    from django.contrib.auth.models import Group
+
+    dave.groups.add(Group.objects.get(name="expert"))
+    return dave
