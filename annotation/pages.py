@@ -14,6 +14,7 @@ from django.urls import reverse
 from imagery.lib.domain import BANDS, CHIP_SIZE, CLASS_COLORS, CLASS_NAMES, SCL_INVALID, TASK_SIZE, TASKS_PER_SIDE
 from imagery.lib.render import COMPOSITE_BANDS, INDEX_LAYERS, LAYERS
 from lcnet_site.errors import AppError
+from lcnet_site.ids import parse_id
 from lcnet_site.request_guard import error_response
 from lcnet_site.roles import ANNOTATOR, EXPERT, EXPORTER, has_role, is_admin
 
@@ -43,9 +44,10 @@ def initial_task(request) -> int | None:
     task = request.GET.get("task", "")
     if not task:
         return None
-    if not (task.isascii() and task.isdigit() and len(task) <= 18):
+    task_id = parse_id(task)
+    if task_id is None:
         raise AppError("task must be a task id (digits)", field="task")
-    return int(task)
+    return task_id
 
 
 def page_config(request) -> dict:

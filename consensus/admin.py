@@ -7,6 +7,7 @@ from django.utils.html import format_html, format_html_join
 from annotation.models import Annotation, Status
 from imagery.lib.domain import CLASS_NAMES
 from lcnet_site.admin_paging import ScaleAdminMixin
+from lcnet_site.ids import parse_id
 from lcnet_site.roles import is_admin
 
 from consensus import jobs, run_selectors, runs
@@ -166,8 +167,7 @@ class ConsensusRunAdmin(LcnetAdminOnly):
     def get_object(self, request, object_id, from_field=None):
         run = super().get_object(request, object_id, from_field)
         if run is not None:
-            compare = request.GET.get("compare", "")
-            run.compare_with = int(compare) if compare.isdigit() else None  # per request: the admin is shared
+            run.compare_with = parse_id(request.GET.get("compare"))  # per request: the admin is shared
         return run
 
     @admin.display(description="reference set")

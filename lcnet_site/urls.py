@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from lcnet_site.health import healthz
 
+handler404 = "lcnet_site.exception_handler.not_found"
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -77,3 +77,23 @@ def test_selectors_and_services_raise_no_http_errors(module):
     http = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module in
             {"django.http", "rest_framework.exceptions", "rest_framework.response"}]
     assert not http, f"{module} imports {http}: raise lcnet_site.errors.AppError instead"
+
+
+def test_an_unknown_api_address_is_a_json_404_and_elsewhere_the_html_page(api, alice, client):
+    for caller in (api(alice), api(None)):
+        response = caller.get("/api/no-such-thing/")
+        assert response.status_code == 404 and response["Content-Type"] == "application/json"
+        assert response.json() == {"code": "not_found", "detail": "No such API address."}
+    assert api(alice).post("/api/tasks/1/annotation/nope/", {}).json()["code"] == "not_found"
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("compare", ["²", "٣", "99999999999999999999", "-1", "0", "x"])
+def test_the_run_comparison_ignores_a_compare_that_is_not_a_run_id(admin_client, compare):
+    from consensus.runs import consensus_run_start
+
+    run = consensus_run_start(method="bayes")
+    response = admin_client.get(f"/admin/consensus/consensusrun/{run.pk}/change/", {"compare": compare})
+    assert response.status_code == 200
+    assert "add ?compare=&lt;run id&gt; to the address" in response.content.decode()
