@@ -213,6 +213,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # every operation's error answers (400/401/403/404/409/413/429) with the one error body
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "lcnet_site.openapi.document_errors"],
 }
 
 # lcnet (deployment settings; the campaign's own knobs are LCNET_CAMPAIGN below)

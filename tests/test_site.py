@@ -154,3 +154,25 @@ def test_every_answer_carries_a_content_security_policy_with_a_fresh_nonce(clien
     for page, nonce in zip(pages, nonces):  # the page's one inline script carries it
         assert f'<script nonce="{nonce}">'.encode() in page.content
     assert "Content-Security-Policy" in client.get("/api/me/tasks/")
+
+
+def test_every_operation_documents_its_error_answers_with_the_error_body(db):
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    assert schema["components"]["schemas"]["Error"]["properties"]["code"]["type"] == "string"
+    operations = [(path, method, op) for path, item in schema["paths"].items() for method, op in item.items()]
+    assert len(operations) > 25
+    for path, method, op in operations:
+        codes = set(op["responses"])
+        assert {"401", "403", "429"} <= codes, (method, path, codes)
+        if "requestBody" in op:
+            assert {"400", "413"} <= codes, (method, path, codes)
+        if "{" in path:
+            assert "404" in codes, (method, path, codes)
+        for code, answer in op["responses"].items():
+            if code.startswith("4"):
+                assert answer["content"]["application/json"]["schema"], (method, path, code)
+    submit = schema["paths"]["/api/tasks/{task_id}/annotation/submit/"]["post"]["responses"]
+    assert {"400", "401", "403", "404", "409", "413"} <= set(submit)
+    assert submit["409"]["content"]["application/json"]["schema"]["$ref"].endswith("/ConflictOut")  # the view's own
