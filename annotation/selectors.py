@@ -1,6 +1,7 @@
 """Readers of the annotation app. Other apps build on these names (see docs/annotation.md)."""
 import numpy as np
 from django.db.models import CharField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db import connection
 from django.db.models.functions import Coalesce
 
 from guesslabels import selectors as guess_selectors
@@ -72,15 +73,18 @@ def submitted_annotations(task_ids=None, *, tile_id=None) -> QuerySet[Annotation
     """Submitted annotations by their chip's active annotators (assignment and annotation matched on the same chip)
     or by the task's active extra annotator (ExtraAnnotator): what counts toward a task's consensus. The one
     definition; annotation.sql counts the chip's annotators on the submit path (enough to know a task is complete)."""
-    # the task's chip by its primary key, not by a join: given a batch of task ids, Postgres then reads those tasks
-    # by index instead of hashing the whole task table
-    chip = Task.objects.filter(pk=OuterRef(OuterRef("task_id"))).values("chip_id")[:1]
-    crew = Assignment.objects.filter(chip_id=Subquery(chip), user_id=OuterRef("annotator_id"), ended_at__isnull=True)
+    crew = Assignment.objects.filter(chip_id=OuterRef("task__chip_id"), user_id=OuterRef("annotator_id"),
+                                     ended_at__isnull=True)
     extra = ExtraAnnotator.objects.filter(task_id=OuterRef("task_id"), user_id=OuterRef("annotator_id"),
                                           ended_at__isnull=True)
     rows = Annotation.objects.filter(Q(Exists(crew)) | Q(Exists(extra)), status=Status.SUBMITTED)
     if task_ids is not None:
+        task_ids = [int(t) for t in task_ids]
         rows = rows.filter(task_id__in=ids_in(task_ids))
+        if connection.vendor == "postgresql":
+            # the same condition on the joined task (the crew's chip): Postgres then reads a batch's tasks by index
+            # instead of hashing the whole task table (Django would trim a filter on task__id to the annotation)
+            rows = rows.extra(where=['"imagery_task"."id" = ANY(%s::bigint[])'], params=[task_ids])
     if tile_id is not None:
         rows = rows.filter(task__chip__tile_id=tile_id)
     return rows

@@ -5,7 +5,7 @@ import hashlib
 import json
 
 import numpy as np
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q
 
 from annotation.lib.labels import labels_from_bytes
@@ -50,8 +50,41 @@ def complete_task_ids(task_ids=None, *, tile_id=None, count: int) -> list[int]:
     chip's active annotators: one aggregate query, no labels read."""
     rows = submitted_annotations(task_ids, tile_id=tile_id).filter(task__chip__freeze__isnull=True)
     # n > count: the task's extra annotator (a weak consensus) submitted too
-    done = rows.values("task_id").annotate(n=Count("annotator_id", distinct=True)).filter(n__gte=count)
+    done = rows.order_by().values("task_id").annotate(n=Count("annotator_id", distinct=True)).filter(n__gte=count)
     return sorted(done.values_list("task_id", flat=True))
+
+
+def rerun_work(*, method: str, count: int) -> tuple[list[int], list[int]] | None:
+    """What a campaign-wide rerun has to do, on chips not frozen: (tasks with `count` submissions whose stored
+    consensus was not computed by `method` from those submissions — annotation ids and revisions, as
+    inputs["annotations"] records them —, tasks with a consensus but fewer submissions), both sorted. One aggregate
+    query over the submissions, no labels read. Postgres only (None elsewhere: the caller compares tile by tile,
+    services._changed, the same rule)."""
+    if connection.vendor != "postgresql":
+        return None
+    rows = submitted_annotations().filter(task__chip__freeze__isnull=True).order_by().values(
+        "task_id", "id", "annotator_id", "revision")
+    subs, params = rows.query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cur:
+        # one sort and aggregate over every submission: in memory, and not worth compiling (JIT costs a second)
+        cur.execute("SET LOCAL work_mem = '64MB'; SET LOCAL jit = off")
+        cur.execute(
+            f"""WITH s AS (
+                    SELECT task_id, count(DISTINCT annotator_id) AS n,
+                           jsonb_agg(jsonb_build_object('annotation', id, 'annotator', annotator_id,
+                                                        'revision', revision) ORDER BY annotator_id) AS used
+                    FROM ({subs}) AS sub GROUP BY task_id)
+                SELECT s.task_id, true FROM s LEFT JOIN consensus_consensuslabel c ON c.task_id = s.task_id
+                WHERE s.n >= %s AND (c.task_id IS NULL OR c.method <> %s
+                                     OR (c.inputs -> 'annotations') IS DISTINCT FROM s.used)
+                UNION ALL
+                SELECT c.task_id, false FROM consensus_consensuslabel c
+                JOIN imagery_task t ON t.id = c.task_id
+                LEFT JOIN annotation_chipfreeze f ON f.chip_id = t.chip_id
+                LEFT JOIN s ON s.task_id = c.task_id
+                WHERE f.chip_id IS NULL AND (s.task_id IS NULL OR s.n < %s)""", [*params, count, method, count])
+        found = cur.fetchall()
+    return sorted(t for t, changed in found if changed), sorted(t for t, changed in found if not changed)
 
 
 def stale_task_ids(*, count: int, limit: int) -> list[int]:

@@ -200,6 +200,10 @@ def consensus_recompute(
     so a rerun with nothing to change reads no labels. Weight changes are not looked for here: they re-weigh the
     tasks concerned when the accuracies are recomputed (annotator_accuracies_refresh)."""
     method = consensus_method(method)
+    if task_ids is None and tile_id is None and only_changed:
+        work = selectors.rerun_work(method=method, count=annotators_per_chip())
+        if work is not None:  # found in one query: a rerun with nothing to change reads nothing per tile
+            return _recompute_changed(method, *work, progress=progress)
     if task_ids is None and tile_id is None:
         tiles = list(Task.objects.order_by("chip__tile_id").values_list("chip__tile_id", flat=True).distinct())
         return sum(_recompute(method, None, tile, only_changed)
@@ -218,6 +222,20 @@ def _recompute(method: str, task_ids: list[int] | None, tile_id: str | None, onl
         return written + _store(results, method, fit)
     for start in range(0, len(todo), BATCH_TASKS):
         batch = todo[start : start + BATCH_TASKS]  # labels are read batch by batch: memory bounded by the batch
+        written += _store(_bayes(*_read(batch)), method)
+    return written
+
+
+def _recompute_changed(method: str, todo: list[int], incomplete: list[int], *, progress: bool) -> int:
+    """The campaign-wide rerun, given the tasks whose submissions changed and those that lost one: the latter's
+    consensus dropped, then the changed tasks in batches (Dawid–Skene: their tiles, refit whole)."""
+    written = _drop_incomplete(incomplete, None, set())
+    if method == Method.DAWID_SKENE:
+        tiles = sorted(set(Task.objects.filter(pk__in=ids_in(todo)).values_list("chip__tile_id", flat=True)))
+        return written + sum(_recompute(method, None, tile, only_changed=False)
+                             for tile in tqdm(tiles, desc="consensus", unit="tile", disable=not progress))
+    batches = [todo[start : start + BATCH_TASKS] for start in range(0, len(todo), BATCH_TASKS)]
+    for batch in tqdm(batches, desc="consensus", unit="batch", disable=not progress):
         written += _store(_bayes(*_read(batch)), method)
     return written
 
