@@ -1,9 +1,6 @@
 """Readers of consensus data (no writes here: see consensus.services)."""
 from __future__ import annotations
 
-import hashlib
-import json
-
 import numpy as np
 from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q
@@ -114,28 +111,6 @@ def submission_revisions(task_ids) -> dict[int, list[dict]]:
     for task_id, pk, annotator_id, revision in rows.values_list("task_id", "id", "annotator_id", "revision"):
         grouped.setdefault(task_id, []).append({"annotation": pk, "annotator": annotator_id, "revision": revision})
     return grouped
-
-
-def consensus_digests(task_ids) -> dict[int, tuple]:
-    """{task id: (run id, method, md5 of label, md5 of score, inputs without "weights")} of the stored consensus of
-    these tasks: what a recompute compares its result with, without reading 5 kB per task (Postgres digests the
-    bytes itself)."""
-    ids = [int(t) for t in task_ids]
-    if connection.vendor != "postgresql":
-        rows = ConsensusLabel.objects.filter(task_id__in=ids).values_list(
-            "task_id", "run_id", "method", "label", "score", "inputs")
-        return {t: (run, method, digest(label), digest(score), without_weights(used))
-                for t, run, method, label, score, used in rows}
-    with connection.cursor() as cur:
-        cur.execute("SELECT task_id, run_id, method, md5(label), md5(score), inputs - 'weights' "
-                    "FROM consensus_consensuslabel WHERE task_id = ANY(%s::bigint[])", [ids])
-        return {t: (run, method, label, score, json.loads(used) if isinstance(used, str) else used)
-                for t, run, method, label, score, used in cur.fetchall()}
-
-
-def digest(raw) -> str:
-    """The digest consensus_digests gives of a stored label or score (Postgres' md5())."""
-    return hashlib.md5(bytes(raw)).hexdigest()
 
 
 def without_weights(inputs: dict) -> dict:

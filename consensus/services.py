@@ -376,23 +376,27 @@ def _rows(results, method: str) -> list[run_selectors.RunRow]:
 def _store(results, method: str, fit=None) -> int:
     """Write the results that differ from what is stored, into the live run; returns how many rows were written.
 
-    A row written under an older run is kept as that run's version first (copy-on-write: consensus.runs). Higher
-    layers hear which chips changed (consensus_changed, inside the same transaction). `fit`: Dawid–Skene's
-    (tile, annotator ids, confusion matrices), recorded with the run. The comparison reads digests of the stored
-    rows, and the rows go to Postgres in one COPY: a re-weigh writes thousands of rows per batch."""
+    The same label and score from the same annotations is not written, even if the weights moved (the weights in
+    `inputs` are those of the last write that changed something). A row written under an older run is kept as that
+    run's version first (copy-on-write: consensus.runs). Higher layers hear which chips changed (consensus_changed,
+    inside the same transaction). `fit`: Dawid–Skene's (tile, annotator ids, confusion matrices), recorded with the
+    run. On Postgres the rows go in with one COPY and are compared with the stored ones there (a re-weigh writes
+    thousands of rows per batch); elsewhere the stored rows are read and compared here, by the same rule."""
     if not results:
         return 0
     rows = _rows(results, method)
-    stored = selectors.consensus_digests([r.task_id for r in rows])
-    # the same label and score from the same annotations: nothing to write, even if the weights moved
-    writes = [r for r in rows if (old := stored.get(r.task_id)) is None or old[1:] != (
-        method, selectors.digest(r.label), selectors.digest(r.score), selectors.without_weights(r.inputs))]
-    if not writes:
-        return 0
+    written: list = []
 
     def write(run):
-        first = run_selectors.first_run_id() if any(stored.get(w.task_id, (0,))[0] is None for w in writes) else None
-        older = [w.task_id for w in writes if w.task_id in stored and (stored[w.task_id][0] or first) != run.pk]
+        if connection.vendor == "postgresql":
+            changed = _copy_in_changed(rows)
+        else:
+            changed = _read_changed(rows)
+        writes = [r for r in rows if r.task_id in changed]
+        if not writes:
+            return
+        first = run_selectors.first_run_id() if any(changed[w.task_id] == 0 for w in writes) else None
+        older = [w.task_id for w in writes if changed[w.task_id] is not None and (changed[w.task_id] or first) != run.pk]
         if older:  # rows of an older run (or of before runs): whole rows, kept as that run's versions
             runs.keep_versions({c.task_id: c for c in ConsensusLabel.objects.filter(task_id__in=ids_in(older))},
                                run.pk)
@@ -400,17 +404,47 @@ def _store(results, method: str, fit=None) -> int:
             runs.tile_fit_store(run.pk, *fit)
         _write_rows(writes, run.pk)
         _announce(writes)
+        written.extend(writes)
 
     _in_live_run(method, write)
-    policy.weak_tasks_route(writes)  # effort where the labels are uncertain (campaign weak_task_*)
-    return len(writes)
+    policy.weak_tasks_route(written)  # effort where the labels are uncertain (campaign weak_task_*)
+    return len(written)
 
 
 _COLUMNS = ["task_id", "label", "score", "method", "inputs", "mean_score", "disagreement"]
+_KINDS = [sql.INT8, sql.BYTEA, sql.BYTEA, sql.TEXT, sql.TEXT, sql.FLOAT8, sql.FLOAT8]
+
+
+def _copy_in_changed(rows) -> dict[int, int | None]:
+    """Postgres: COPY the rows into a temporary table; {task id: run that wrote its stored row (0: before runs),
+    None when there is none} of those that differ from what is stored."""
+    with connection.cursor() as cur:
+        cur.execute("DROP TABLE IF EXISTS consensus_rows_in")  # an earlier batch of the same transaction's
+        sql.copy_temp(cur, "consensus_rows_in", list(zip(_COLUMNS, _KINDS)),
+                      ((r.task_id, r.label, r.score, r.method, json.dumps(r.inputs), r.mean_score, r.disagreement)
+                       for r in rows))
+        cur.execute(
+            """SELECT t.task_id, c.task_id IS NOT NULL, c.run_id FROM consensus_rows_in t
+               LEFT JOIN consensus_consensuslabel c ON c.task_id = t.task_id
+               WHERE c.task_id IS NULL OR c.label <> t.label OR c.score <> t.score OR c.method <> t.method
+                  OR (c.inputs - 'weights') <> (t.inputs::jsonb - 'weights')""")
+        return {t: (run or 0) if found else None for t, found, run in cur.fetchall()}
+
+
+def _read_changed(rows) -> dict[int, int | None]:
+    """_copy_in_changed elsewhere: the stored rows read and compared here."""
+    stored = {c.task_id: c for c in ConsensusLabel.objects.filter(task_id__in=[r.task_id for r in rows])}
+    out = {}
+    for r in rows:
+        old = stored.get(r.task_id)
+        if old is None or (bytes(old.label), bytes(old.score), old.method, selectors.without_weights(old.inputs)) != (
+                r.label, r.score, r.method, selectors.without_weights(r.inputs)):
+            out[r.task_id] = None if old is None else (old.run_id or 0)
+    return out
 
 
 def _write_rows(writes: list[run_selectors.RunRow], run_id: int) -> None:
-    """Insert or overwrite these consensus rows in the live run: one binary COPY and one upsert on Postgres."""
+    """Insert or overwrite these consensus rows in the live run (Postgres: from _copy_in_changed's table)."""
     now = timezone.now()
     if connection.vendor != "postgresql":
         ConsensusLabel.objects.bulk_create(
@@ -418,19 +452,14 @@ def _write_rows(writes: list[run_selectors.RunRow], run_id: int) -> None:
             update_conflicts=True, unique_fields=["task"],
             update_fields=["run", "label", "score", "method", "inputs", "mean_score", "disagreement", "computed_at"])
         return
-    kinds = [sql.INT8, sql.BYTEA, sql.BYTEA, sql.TEXT, sql.TEXT, sql.FLOAT8, sql.FLOAT8]
     with connection.cursor() as cur:
-        sql.copy_temp(cur, "consensus_rows_in", list(zip(_COLUMNS, kinds)),
-                      ((w.task_id, w.label, w.score, w.method, json.dumps(w.inputs), w.mean_score, w.disagreement)
-                       for w in writes))
         cur.execute(
             f"""INSERT INTO consensus_consensuslabel ({', '.join(_COLUMNS)}, run_id, computed_at)
                 SELECT task_id, label, score, method, inputs::jsonb, mean_score, disagreement, %s, %s
-                FROM consensus_rows_in
+                FROM consensus_rows_in WHERE task_id = ANY(%s::bigint[])
                 ON CONFLICT (task_id) DO UPDATE SET
                   {', '.join(f'{c} = EXCLUDED.{c}' for c in _COLUMNS[1:] + ['run_id', 'computed_at'])}""",
-            [run_id, now])
-        cur.execute("DROP TABLE consensus_rows_in")  # several batches in one transaction (a test's, a command's)
+            [run_id, now, [w.task_id for w in writes]])
 
 
 def _in_live_run(method: str, write) -> None:
