@@ -8,7 +8,8 @@ from django.test.utils import CaptureQueriesContext
 
 PINNED = {
     "annotator: GET me/tasks/next/": 4,
-    "annotator: GET me/tasks/?status=pending": 2,
+    "annotator: GET me/tasks/?status=pending": 3,  # + the chips with work left, read first (a short list)
+    "annotator: GET me/tasks/?status=draft": 3,
     "annotator: GET me/tasks/": 2,
     "annotator: GET tasks/<id>/annotation/": 2,
     "annotator: PUT tasks/<id>/annotation/ (first save)": 9,  # + the rule guess reads the chip's scenes
@@ -65,6 +66,7 @@ def requests(c):
     return [
         ("annotator: GET me/tasks/next/", alice, "get", "/api/me/tasks/next/", None),
         ("annotator: GET me/tasks/?status=pending", alice, "get", "/api/me/tasks/?status=pending", None),
+        ("annotator: GET me/tasks/?status=draft", alice, "get", "/api/me/tasks/?status=draft", None),
         ("annotator: GET me/tasks/", alice, "get", "/api/me/tasks/", None),
         ("annotator: GET tasks/<id>/annotation/", alice, "get", f"/api/tasks/{saved}/annotation/", None),
         ("annotator: PUT tasks/<id>/annotation/ (first save)", alice, "put", f"/api/tasks/{fresh[0]}/annotation/",
