@@ -68,5 +68,16 @@ class ScaleAdminMixin:
             return super().get_search_results(request, queryset, search_term)
         match = Q()
         for field in self.exact_search_fields:
-            match |= Q(**{field: term.upper() if field.endswith("chip_id") else term})
+            match |= self._exact_match(queryset.model, field, term.upper() if field.endswith("chip_id") else term)
         return queryset.filter(match), False
+
+    @staticmethod
+    def _exact_match(model, field: str, value) -> Q:
+        """field = value; through a foreign key, as that key's column among the few ids that match (looked up
+        first): an OR of columns of joined tables can use no index, an OR of this table's indexed keys can."""
+        head, _, rest = field.partition("__")
+        relation = model._meta.get_field(head)
+        if not rest or not relation.many_to_one:
+            return Q(**{field: value})
+        ids = list(relation.related_model._default_manager.filter(**{rest: value}).values_list("pk", flat=True))
+        return Q(**{f"{relation.attname}__in": ids})

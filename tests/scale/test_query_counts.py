@@ -24,7 +24,7 @@ PINNED = {
     "admin: assignments": 7,
     "admin: annotations": 8,
     "admin: annotations last page": 8,
-    "admin: annotations search by chip": 8,
+    "admin: annotations search by chip": 10,  # + the chip's tasks and the user looked up first (index, not OR of joins)
     "admin: annotator accuracies": 9,
     "admin: consensus": 9,
     "admin: consensus tile filter": 9,
