@@ -93,10 +93,13 @@ def stale_task_ids(*, count: int, limit: int) -> list[int]:
     return list(stale.order_by("last").values_list("task_id", flat=True)[:limit])
 
 
-def submissions(task_ids) -> dict[int, list]:
-    """{task id: submitted annotations by the chip's active annotators, ordered by annotator} for these tasks."""
+def submissions(task_ids, *, open_chips: bool = False) -> dict[int, list]:
+    """{task id: submitted annotations by the chip's active annotators, ordered by annotator} for these tasks
+    (open_chips: none of tasks on frozen chips)."""
     grouped: dict[int, list] = {}
     rows = submitted_annotations(task_ids).order_by("task_id", "annotator_id")
+    if open_chips:
+        rows = rows.filter(task__chip__freeze__isnull=True)
     # rows as named tuples with the model's attribute names: thousands per batch, no model instance each
     for ann in rows.values_list("id", "task_id", "annotator_id", "revision", "labels", named=True):
         grouped.setdefault(ann.task_id, []).append(ann)

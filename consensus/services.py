@@ -212,6 +212,8 @@ def consensus_recompute(
 
 
 def _recompute(method: str, task_ids: list[int] | None, tile_id: str | None, only_changed: bool) -> int:
+    if method == Method.BAYES and task_ids is not None and tile_id is None and not only_changed:
+        return _recompute_tasks(sorted(set(task_ids)))
     ids = selectors.complete_task_ids(task_ids, tile_id=tile_id, count=annotators_per_chip())
     written = _drop_incomplete(task_ids, tile_id, set(ids))
     todo = _changed(ids, method) if only_changed else ids
@@ -223,6 +225,19 @@ def _recompute(method: str, task_ids: list[int] | None, tile_id: str | None, onl
     for start in range(0, len(todo), BATCH_TASKS):
         batch = todo[start : start + BATCH_TASKS]  # labels are read batch by batch: memory bounded by the batch
         written += _store(_bayes(*_read(batch)), method)
+    return written
+
+
+def _recompute_tasks(ids: list[int]) -> int:
+    """Bayes over given tasks (a re-weigh's batch, a chip's), batch by batch: the submissions read for the merge
+    tell which tasks are complete (no count query first); tasks on frozen chips are left as they are."""
+    written, need = 0, annotators_per_chip()
+    for start in range(0, len(ids), BATCH_TASKS):
+        batch = ids[start : start + BATCH_TASKS]
+        subs = selectors.submissions(batch, open_chips=True)
+        complete = [t for t in batch if len(subs.get(t, ())) >= need]
+        written += _drop_incomplete(batch, None, set(complete))
+        written += _store(_bayes(complete, subs), Method.BAYES)
     return written
 
 
