@@ -15,6 +15,9 @@ from django.conf import settings
 class Campaign:
     annotators_per_chip: int = 3  # the paper: three annotators label every chip
     reference_tasks: int = 540  # select_reference_tasks' default total (the paper: about 540)
+    # Reference placement (consensus/reference_policy.py): a top-up goes first to uncertain annotators' chips.
+    reference_wide_interval: float = 0.10  # a 95 % accuracy interval wider than this is still uncertain
+    reference_uncertain_share: float = 0.5  # share of a top-up placed on their chips (the rest: stratified)
     consensus_method: str = "bayes"  # bayes (the paper's Eq. 1) | dawid-skene
     prior_accuracy: float = 0.7  # weight of an annotator who has no reference task yet
     dawid_skene_refit_delay_s: int = 30  # a submit refits its tile's Dawid–Skene this much later, once per burst

@@ -240,6 +240,8 @@ LCNET_CAMPAIGN = {
         ("prior_accuracy", "LCNET_PRIOR_ACCURACY", float),  # annotators without references
         ("annotators_per_chip", "LCNET_ANNOTATORS_PER_CHIP", int),
         ("reference_tasks", "LCNET_REFERENCE_TASKS", int),
+        ("reference_wide_interval", "LCNET_REFERENCE_WIDE_INTERVAL", float),
+        ("reference_uncertain_share", "LCNET_REFERENCE_UNCERTAIN_SHARE", float),
         ("accuracy_min_task_pixels", "LCNET_ACCURACY_MIN_TASK_PIXELS", int),
         ("accuracy_min_pixels", "LCNET_ACCURACY_MIN_PIXELS", int),
         ("weak_task_pixels", "LCNET_WEAK_TASK_PIXELS", int),

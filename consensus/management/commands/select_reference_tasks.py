@@ -3,12 +3,14 @@ from django.core.management.base import BaseCommand
 from tqdm import tqdm
 
 from annotation.models import ReferenceTask
-from annotation.services import reference_tasks_select
 from lcnet_site.campaign import campaign
+
+from consensus.reference_policy import reference_tasks_place
 
 
 class Command(BaseCommand):
-    help = "Top reference tasks up to --count, stratified over tiles and chips (seeded), given to experts in turn."
+    help = ("Top reference tasks up to --count, given to experts in turn: a share on the chips of annotators whose "
+            "accuracy is still uncertain, the rest stratified over tiles and chips (seeded).")
 
     def add_arguments(self, parser):
         parser.add_argument("--count", type=int, default=None,
@@ -20,7 +22,7 @@ class Command(BaseCommand):
         if count < 0:
             self.stderr.write("--count must be >= 0")
             raise SystemExit(2)
-        created = reference_tasks_select(
+        created = reference_tasks_place(
             count=count, seed=seed, progress=lambda it: tqdm(it, desc="reference tasks", unit="task")
         )
         total = ReferenceTask.objects.count()
