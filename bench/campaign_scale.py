@@ -153,7 +153,7 @@ def time_one(port: int, req: dict, headers: dict, repeat: int) -> float:
         else:
             response.read()
             elapsed = time.perf_counter() - t0
-        if response.status >= 400:
+        if response.status >= 300:  # a redirect (to the login page, to HTTPS) would be timed instead of the page
             raise SystemExit(f"{req['name']}: HTTP {response.status}")
         if i:
             samples.append(elapsed * 1000)
@@ -375,9 +375,10 @@ def start_gunicorn(db_name: str, media: str) -> tuple[subprocess.Popen, int]:
     db = settings.DATABASES["default"]
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db_name}"
     port = free_port()
-    # Plain HTTP on loopback with a throw-away key; the API throttle off: wrk's one user sends far more than a person.
+    # Plain HTTP on loopback; the key of this process (the admin sessions made here must be valid there); the API
+    # throttle off: wrk's one user sends far more than a person.
     env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="lcnet_site.settings", DEBUG="0",
-               CONN_MAX_AGE="600", LOG_LEVEL="WARNING", MEDIA_ROOT=media, SECRET_KEY="lcnet-bench-only",
+               CONN_MAX_AGE="600", LOG_LEVEL="WARNING", MEDIA_ROOT=media, SECRET_KEY=settings.SECRET_KEY,
                LCNET_HTTPS="false", LCNET_API_THROTTLE_USER="0", LCNET_API_THROTTLE_ANON="0")
     cmd = [sys.executable, "-m", "gunicorn", "lcnet_site.wsgi", "-w", "2", "--threads", "2", "-b",
            f"127.0.0.1:{port}", "--timeout", "600", "--log-level", "warning"]
