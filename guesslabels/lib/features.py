@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from guesslabels.lib.interpolation import BLOCK, Scratch, interpolate_block, make_plan
+from guesslabels.lib.interpolation import BLOCK, Scratch, interpolate_block, longest_gaps, make_plan
 from imagery.lib.date_grid import DATES_PER_YEAR, grid_positions, year_positions
 from imagery.lib.domain import (
     ABSENT,
@@ -35,6 +35,7 @@ from imagery.lib.observations import usable
 N_DATES = DATES_PER_YEAR  # reconstruction dates a year: the campaign's date grid
 N_FEATURES = N_DATES * len(BANDS)  # 240
 FEATURE_THREADS = min(os.cpu_count() or 1, 4)  # threads per chip by default (blocks are independent)
+DAYS_PER_YEAR = 365.25  # gap lengths: year fractions to days
 FEATURE_LAYOUT = "240 float32 = 10 bands (imagery.lib.domain.BANDS) x 24 dates, band-major (b*24 + k), reflectance"
 
 # Annual 4-class SCL majority, in tie-break order (the first wins a tie).
@@ -76,11 +77,12 @@ def interpolate_periodic(
     Pixels without any valid observation get zeros and has_obs False. `out`, a (B, K, N) float32 buffer to fill,
     saves fresh memory when many chips are processed in turn.
 
-    How (`core_interpolation`): with the observations ranked by position, a running max of "rank where valid"
-    gives each pixel's last valid rank up to any point, a running min the next one; where none is left in the
-    year, the neighbour wraps to the other end of the year. Both neighbours' values are gathered for all bands at
-    once and blended with one weight per (target, pixel). When the targets are the observations' own dates (the
-    usual 24-scene chip), valid observations are kept as they are and only invalid ones are interpolated.
+    How (guesslabels.lib.interpolation): with the observations ranked by position, a running max of "rank where
+    valid" gives each pixel's last valid rank up to any point, a running min the next one; where none is left in
+    the year, the neighbour wraps to the other end of the year. Off the observations' dates (the campaign grid),
+    the invalid entries are filled once from those ranks, forward and backward, for all bands, and each target is
+    one dense multiply-add with a weight per (target, pixel). When the targets are the observations' own dates,
+    valid observations are kept as they are and only invalid ones are interpolated.
     """
     n_pix = values.shape[-1]
     plan = make_plan(positions, targets)
@@ -134,7 +136,6 @@ def chip_features(
     n_pix = flat.shape[-1]
     reflectance, scl, cloud = flat[:, : len(BANDS)], flat[:, SCL_BAND], flat[:, CLOUD_MASK_BAND]
     plan = make_plan(year_positions(dates), reconstruction_positions())
-    sorted_pos = np.sort(year_positions(dates)).astype(np.float32)
     series = _output(None if out is None else out.reshape(len(BANDS), len(plan.targets), -1),
                      (len(BANDS), len(plan.targets), n_pix))
     has_obs = np.empty(n_pix, bool)
@@ -155,10 +156,11 @@ def chip_features(
         for s in block_starts:
             px = slice(s, min(s + BLOCK, n_pix))
             valid = usable(reflectance[..., px], scl[:, px], None if cloud is None else cloud[:, px], band_axis=1)
-            interpolate_block(plan, reflectance[..., px], valid, 1 / REFLECTANCE_SCALE, series, s, has_obs[px], scratch)
+            last, first = interpolate_block(plan, reflectance[..., px], valid, 1 / REFLECTANCE_SCALE, series, s,
+                                            has_obs[px], scratch)
             if has_scl:
                 scl_class[px] = scl_majority(scl[:, px], valid)
-            gaps[px] = longest_gap_days(sorted_pos, valid if plan.sorted_already else valid[plan.order])
+            np.multiply(longest_gaps(plan, last, first), np.float32(DAYS_PER_YEAR), out=gaps[px])
 
     # Threads take the next block as they become free (a range iterator hands out each block once): on shared
     # cores, a thread that is descheduled does not hold the chip up. The calling thread works too.
@@ -191,20 +193,6 @@ def derived_cloud_mask(reflectance: np.ndarray) -> np.ndarray:
     swir = reflectance[:, BANDS.index("B11")].astype(np.float32)
     ndsi = (green - swir) / np.maximum(green + swir, 1)
     return ((blue >= DERIVED_CLOUD_BLUE * REFLECTANCE_SCALE) & (ndsi < DERIVED_CLOUD_MAX_NDSI)).astype(np.uint8)
-
-
-def longest_gap_days(sorted_pos: np.ndarray, valid_ranked: np.ndarray) -> np.ndarray:
-    """(n,) float32 days: the longest stretch between consecutive valid observations of each pixel, periodic over
-    the year. sorted_pos (T,) float32 positions in [0, 1) ascending; valid_ranked (T, n) in that order."""
-    none = np.float32(-2.0)
-    last = np.where(valid_ranked, sorted_pos[:, None], none)
-    np.maximum.accumulate(last, axis=0, out=last)  # the last valid position up to each rank
-    step = np.where(valid_ranked[1:] & (last[:-1] > none), sorted_pos[1:, None] - last[:-1], 0)
-    first = np.where(valid_ranked, sorted_pos[:, None], np.float32(2.0)).min(axis=0)
-    wrap = first + 1 - last[-1]  # the last valid one of the year to the first of the next
-    gap = np.maximum(step.max(axis=0, initial=0), wrap)
-    gap[last[-1] == none] = 1.0
-    return (gap * np.float32(365.25)).astype(np.float32)
 
 
 def scl_majority(scl: np.ndarray, valid: np.ndarray) -> np.ndarray:

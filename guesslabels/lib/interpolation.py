@@ -16,9 +16,6 @@ import numpy as np
 # Pixels per block: small enough that a block's data stays in cache (L2/L3), large enough that the ~150 numpy calls
 # per block cost little (best of 1024..16384: bench/guesslabels.py --block N).
 BLOCK = 4096
-# Off-date targets: the straddling-pair path pays when at least this share of a block's entries have both
-# observations of their pair valid (measured: faster at 5-20 % cloud, slower past ~35 %).
-PAIR_PATH_MIN_SHARE = 0.6
 
 
 @dataclass(frozen=True)
@@ -35,12 +32,13 @@ class Plan:
     after_row: np.ndarray  # (K,) intp
     rows_are_ranks: bool  # coincide with distinct positions: target k reads row k of both (the common case)
     ext_pos: np.ndarray  # (3T,) float32 positions of extended ranks (previous year, this year, next year)
-    # Each target's straddling pair: the ranks of the observations right before and right after it (wrapping round
-    # the year) and the float32 weight between them. Where both are valid — most entries — that pair is the answer
-    # for every pixel alike, so it is one contiguous multiply-add per target; only the rest needs gathers.
-    pair_before: np.ndarray  # (K,) intp rank
-    pair_after: np.ndarray  # (K,) intp rank
-    pair_weight: np.ndarray  # (K,) float32
+    # ext_pos indexed by extended rank + T + 1, with "none before" (-T - 1) at -2 and "none after" (2T + 1) at 2:
+    # pixels without any valid observation get a finite weight (their values are zeroed anyway).
+    pos_table: np.ndarray  # (3T + 3,) float32
+    # Rank whose filled value row before_row / after_row stands for (_blend_filled): row T, the wrap, is the year's
+    # last valid observation (forward fill of rank T - 1) before, its first (backward fill of rank 0) after.
+    before_value_row: np.ndarray  # (K,) intp
+    after_value_row: np.ndarray  # (K,) intp
 
     @property
     def t_count(self) -> int:
@@ -57,9 +55,6 @@ def make_plan(positions: np.ndarray, targets: np.ndarray) -> Plan:
     before_row = np.where(cut > 0, cut - 1, t_count)
     coincide = bool(np.array_equal(targets, pos))
     ext_pos = np.concatenate([pos - 1.0, pos, pos + 1.0]).astype(np.float32)
-    ext_before = np.where(cut > 0, cut - 1 + t_count, t_count - 1)  # none before: the previous year's last
-    ext_after = np.where(cut < t_count, cut + t_count, 2 * t_count)  # none after: the next year's first
-    p0, p1 = ext_pos[ext_before], ext_pos[ext_after]
     return Plan(
         order=order,
         sorted_already=bool((order == np.arange(t_count)).all()),
@@ -70,9 +65,9 @@ def make_plan(positions: np.ndarray, targets: np.ndarray) -> Plan:
         # An invalid entry's next valid rank is the same from row k as from row k + 1 (= cut), the one target k reads.
         rows_are_ranks=coincide and bool((before_row == np.arange(t_count)).all()),
         ext_pos=ext_pos,
-        pair_before=ext_before % t_count,
-        pair_after=ext_after % t_count,
-        pair_weight=(targets.astype(np.float32) - p0) / (p1 - p0),  # the float32 arithmetic of _blend
+        pos_table=np.concatenate([[-2.0], ext_pos, [2.0, 2.0]]).astype(np.float32),
+        before_value_row=np.where(before_row == t_count, t_count - 1, before_row),
+        after_value_row=np.where(cut == t_count, 0, cut),
     )
 
 
@@ -102,10 +97,12 @@ def interpolate_block(
     start: int,
     has_obs: np.ndarray,
     scratch: Scratch,
-) -> None:
+) -> tuple[np.ndarray, np.ndarray]:
     """Fill pixels start..start+n of out (B, K, N) float32, C-contiguous, and has_obs (n,) for one block.
 
     values (T, B, n), valid (T, n). Pixels without a valid observation get zeros and has_obs False.
+    Returns the block's (last, first) of _valid_neighbour_ranks (scratch buffers: valid until the next block), for
+    the other per-pixel figures of the same observations (longest_gaps).
     """
     t_count, n_bands, n = values.shape
     n_pix = out.shape[-1]
@@ -135,49 +132,80 @@ def interpolate_block(
         for b in range(n_bands):  # one band at a time: 1-D fancy assignment is numpy's fast path
             rows[b][base] = values_at[b]
     else:
-        src = scratch.get("src", (n_bands, t_count, n), np.float32)
-        _scaled_in_rank_order(plan, values, scale, src)
-        pair_valid = np.logical_and(valid_ranked.take(plan.pair_before, axis=0),
-                                    valid_ranked.take(plan.pair_after, axis=0),
-                                    out=scratch.get("pair_valid", (len(plan.targets), n), bool))
-        pair_valid |= ~has_obs  # pixels without observations are zeroed below
-        if pair_valid.mean() >= PAIR_PATH_MIN_SHARE:
-            _blend_by_pairs(plan, src, valid_ranked, last, first, pair_valid, out, start, scratch)
-        else:  # a cloudy block: gathering every entry costs less than computing most entries twice
-            pixel = np.arange(n)
-            shape = (len(plan.targets), n)  # entries of last / first read for each target and pixel
-            before_at = np.add(plan.before_row[:, None] * n, pixel, out=scratch.get("before_at", shape, np.intp))
-            after_at = np.add(plan.after_row[:, None] * n, pixel, out=scratch.get("after_at", shape, np.intp))
-            block[...] = _blend(plan, src.reshape(n_bands, -1), n, last.reshape(-1), before_at, first.reshape(-1),
-                                after_at, plan.targets[:, None], pixel, scratch)
+        filled = scratch.get("src", (n_bands, t_count, n), np.float32)
+        _scaled_in_rank_order(plan, values, scale, filled)
+        _blend_filled(plan, filled, valid_ranked, last, first, out, start, scratch)
     if not has_obs.all():
         block[:, :, ~has_obs] = 0.0
+    return last, first
 
 
-def _blend_by_pairs(plan: Plan, src, valid_ranked, last, first, pair_valid, out, start, scratch) -> None:
-    """Targets off the observations' dates: every entry from its target's straddling pair (one contiguous
-    multiply-add per target, right wherever both are valid), then the entries where one of the pair is invalid
-    (pair_valid False) from their nearest valid neighbours, gathered. Same float32 arithmetic as _blend."""
-    n_bands, _, n = src.shape
+def longest_gaps(plan: Plan, last: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """(n,) float32 year fractions: each pixel's longest stretch between consecutive valid observations, periodic
+    over the year (the last valid one of the year to the first of the next counts); 1.0 without any valid one.
+    last, first: a block's neighbour ranks (interpolate_block's return).
+
+    The candidates are pos[r] - pos[last valid rank <= r - 1] for every rank r, valid or not: an invalid rank's
+    candidate is a part of the step to the next valid rank (or of the wrap), never more (float32 subtraction is
+    monotonic), so the maximum is that of the valid ranks' steps without masking them."""
+    t_count = plan.t_count
+    pos = plan.ext_pos[t_count : 2 * t_count]  # this year's positions in rank order
+    # Position of the last valid rank, indexed by extended rank + T + 1; none in this year (previous year's, or
+    # none at all) -> 2, a candidate below 0 that never wins.
+    this_year = np.concatenate([np.full(t_count + 1, 2.0, np.float32), pos])
+    wrap = pos.take(first[0], mode="clip") + np.float32(1)  # garbage without any valid observation: set below
+    wrap -= this_year.take(last[t_count - 1] + (t_count + 1))
+    if t_count > 1:
+        steps = this_year.take(last[: t_count - 1] + (t_count + 1))
+        np.subtract(pos[1:, None], steps, out=steps)
+        np.maximum(wrap, steps.max(axis=0), out=wrap)
+    wrap[last[t_count - 1] < 0] = 1.0
+    return wrap
+
+
+def _blend_filled(plan: Plan, src, valid_ranked, last, first, out, start, scratch) -> None:
+    """Targets off the observations' dates. src (B, T, n): scaled values in rank order, overwritten.
+
+    Every entry (target k, pixel p) is v0 + (v1 - v0) * w between the pixel's last valid observation at or before
+    the target and its first valid one after it. The validity mask is per pixel, not per band, so the fills are
+    settled once: src becomes "the value of the last valid rank <= r" (forward fill) and a copy of it "the first
+    valid rank >= r" (backward fill), each by one gather of the invalid entries from the ranks `last` / `first`
+    already name (wrapping round the year), never a loop over ranks. Then each target is one dense multiply-add of
+    two rows with a per-pixel weight, for all bands. Same float32 arithmetic as _blend: bit for bit."""
+    n_bands, t_count, n = src.shape
     n_pix = out.shape[-1]
-    for k, (r0, r1, weight) in enumerate(zip(plan.pair_before, plan.pair_after, plan.pair_weight)):
+    forward = src
+    backward = scratch.get("backward", src.shape, np.float32)
+    np.copyto(backward, src)
+    entries = np.flatnonzero(~valid_ranked)  # r*n + pixel
+    if len(entries):
+        pixel = np.remainder(entries, n, out=scratch.get("pixel", entries.shape, np.intp))
+        rows_f, rows_b = forward.reshape(n_bands, -1), backward.reshape(n_bands, -1)
+        for rows, ranks in ((rows_f, last), (rows_b, first)):
+            # Extended rank (previous / next year for the wrap) -> the observation's rank; pixels without any valid
+            # observation read some invalid entry (zeroed by the caller).
+            col = np.remainder(ranks[:t_count].reshape(-1).take(entries), t_count,
+                               out=scratch.get("col", entries.shape, np.intp), casting="unsafe")
+            col *= n
+            col += pixel
+            filled = rows.take(col, axis=1)  # sources are valid entries, never written here
+            for b in range(n_bands):  # one band at a time: 1-D fancy assignment is numpy's fast path
+                rows[b][entries] = filled[b]
+    offset = t_count + 1  # extended rank -> index in plan.pos_table
+    shape = (len(plan.targets), n)
+    p0 = plan.pos_table.take(np.add(last.take(plan.before_row, axis=0), offset,
+                                    out=scratch.get("before", shape, np.int16)))
+    span = plan.pos_table.take(np.add(first.take(plan.after_row, axis=0), offset,
+                                      out=scratch.get("after", shape, np.int16)))
+    span -= p0
+    weight = np.subtract(plan.targets[:, None], p0, out=p0)
+    weight /= span
+    for k, (r0, r1) in enumerate(zip(plan.before_value_row, plan.after_value_row)):
         dest = out[:, k, start : start + n]
-        np.subtract(src[:, r1], src[:, r0], out=dest)
-        dest *= weight
-        dest += src[:, r0]  # v0 + (v1 - v0) * w
-    entries = np.flatnonzero(~pair_valid)  # k*n + pixel
-    m = len(entries)
-    k, pixel = scratch.get("k", (m,), np.intp), scratch.get("pixel", (m,), np.intp)
-    np.divmod(entries, n, out=(k, pixel))
-    before_at, after_at = plan.before_row.take(k) * n + pixel, plan.after_row.take(k) * n + pixel
-    values_at = _blend(plan, src.reshape(n_bands, -1), n, last.reshape(-1), before_at, first.reshape(-1), after_at,
-                       plan.targets.take(k), pixel, scratch)
-    rows = out.reshape(n_bands, -1)
-    k *= n_pix
-    k += start
-    k += pixel  # column of entry (k, pixel) in out's rows
-    for b in range(n_bands):
-        rows[b][k] = values_at[b]
+        v0 = forward[:, r0]
+        np.subtract(backward[:, r1], v0, out=dest)
+        dest *= weight[k]
+        dest += v0  # v0 + (v1 - v0) * w
 
 
 def _scaled_in_rank_order(plan: Plan, values: np.ndarray, scale: float, dest: np.ndarray) -> None:

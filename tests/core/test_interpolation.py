@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from guesslabels.lib import features as F
+from imagery.lib.date_grid import year_positions
 from imagery.lib.domain import ABSENT, BANDS, CLOUD_MASK_BAND, SCL_BAND
+from imagery.lib.observations import usable
 
 
 def reference_interpolation(values, valid, positions, targets, scale):
@@ -102,3 +104,35 @@ def test_chip_features_are_the_same_whatever_the_threads_and_blocks(monkeypatch,
     np.testing.assert_array_equal(one.has_obs, two.has_obs)
     np.testing.assert_array_equal(one.scl_class, two.scl_class)
     assert not one.has_obs[:120].any() and one.has_obs[120:].any()
+
+
+def reference_longest_gap_days(valid, positions):
+    """One pixel at a time: the longest float32 distance between consecutive valid observations in date order,
+    the last of the year to the first of the next included; a whole year without any valid observation."""
+    pos = np.sort(np.asarray(positions, np.float64)).astype(np.float32)
+    ranked = valid[np.argsort(positions, kind="stable")]
+    out = np.empty(valid.shape[1], np.float32)
+    for p in range(valid.shape[1]):
+        seen = pos[ranked[:, p]]
+        if not len(seen):
+            out[p] = np.float32(1.0) * np.float32(365.25)
+            continue
+        gap = seen[0] + np.float32(1) - seen[-1]
+        for a, b in zip(seen[:-1], seen[1:]):
+            gap = max(gap, b - a)
+        out[p] = gap * np.float32(365.25)
+    return out
+
+
+@pytest.mark.parametrize("t_count", [1, 2, 9, 24])
+def test_the_longest_gap_of_every_pixel_equals_the_per_pixel_reference(monkeypatch, t_count):
+    monkeypatch.setattr(F, "BLOCK", 96)  # many blocks and a partial last one
+    rng = np.random.default_rng(t_count)
+    stack = _stack(rng, t_count, 40)
+    dates = [dt.date(2019, 1, 1) + dt.timedelta(days=int(d)) for d in rng.choice(365, t_count, replace=False)]
+    cf = F.chip_features(stack, dates, threads=2)  # dates unsorted on purpose
+    flat = stack.reshape(t_count, 12, -1)
+    valid = usable(flat[:, : len(BANDS)], flat[:, SCL_BAND], None, band_axis=1)
+    expect = reference_longest_gap_days(valid, year_positions(dates))
+    assert (expect[:120] == np.float32(365.25)).all()  # the padding rows: no valid observation, a whole year
+    np.testing.assert_array_equal(cf.longest_gap, expect)
