@@ -9,7 +9,7 @@ times (each rolled to another offset), 24 dates each with a seasonal gain and se
 rolled per date so every date has real-shaped clouds and shadows (~19 % invalid). The reference map follows the
 annual SCL class (split into two classes by NDVI / brightness), so the agreement filter keeps most pixels.
 
-    .venv/bin/python bench/guesslabels.py [--chips 30] [--threads 2] [--repeats 3] [--block 4096]
+    .venv/bin/python bench/guesslabels.py [--chips 30] [--threads 2] [--repeats 3] [--block 4096] [--features-only]
 
 The tile's scenes sit on the campaign's date grid (imagery.lib.date_grid, what acquisition aims for); --off-grid
 dates them on the 6th and 21st of each month instead (every feature interpolated). The 30 m map is the tile's
@@ -88,6 +88,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=3, help="feature passes per thread count (best is shown)")
     parser.add_argument("--block", type=int, default=features.BLOCK, help="pixels per block (cache vs call overhead)")
     parser.add_argument("--off-grid", action="store_true", help="scenes on the 6th and 21st, not on the date grid")
+    parser.add_argument("--features-only", action="store_true", help="stop after the feature figures (no training, "
+                        "warp, retraining, learning curve or plots): for repeated measurements of the features")
     args = parser.parse_args()
     features.BLOCK = args.block
     global DATES
@@ -119,6 +121,9 @@ def main():
         print(f"features: {n_px / wall / 1e6:.2f} M px/s ({threads} thread{'s' * (threads > 1)}, wall clock); "
               f"{n_px / cpu / 1e6:.2f} M px/s per CPU-second; load average {os.getloadavg()[0]:.1f}")
         figures[f"features, {threads} thread{'s' * (threads > 1)}"] = (n_px / wall / 1e6, n_px / cpu / 1e6, 2.0)
+    if args.features_only:
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
+        return
 
     # Training: collect the filtered pixels of all chips (capped sample per class), split, fit, evaluate.
     t0 = time.perf_counter()

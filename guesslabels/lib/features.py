@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from guesslabels.lib.interpolation import BLOCK, Scratch, interpolate_block, longest_gaps, make_plan
+from guesslabels.lib.interpolation import BLOCK, Scratch, interpolate_block, make_plan
 from imagery.lib.date_grid import DATES_PER_YEAR, grid_positions, year_positions
 from imagery.lib.domain import (
     ABSENT,
@@ -85,13 +85,14 @@ def interpolate_periodic(
     valid observations are kept as they are and only invalid ones are interpolated.
     """
     n_pix = values.shape[-1]
+    values = np.ascontiguousarray(values)
     plan = make_plan(positions, targets)
     out = _output(out, (values.shape[1], len(plan.targets), n_pix))
     has_obs = np.empty(n_pix, bool)
     scratch = Scratch()
     for s in range(0, n_pix, BLOCK):
         e = min(s + BLOCK, n_pix)
-        interpolate_block(plan, values[..., s:e], valid[:, s:e], scale, out, s, has_obs[s:e], scratch)
+        interpolate_block(plan, values, valid[:, s:e], scale, out, s, has_obs[s:e], scratch)
     return out, has_obs
 
 
@@ -132,7 +133,7 @@ def chip_features(
     `out`: optional (240, H*W) float32 buffer to write the features into. `threads`: how many threads share the
     chip's pixel blocks (default: one per CPU core, at most FEATURE_THREADS)."""
     t_count = stack.shape[0]
-    flat = stack.reshape(t_count, stack.shape[1], -1)
+    flat = np.ascontiguousarray(stack.reshape(t_count, stack.shape[1], -1))  # no copy for a C-contiguous stack
     n_pix = flat.shape[-1]
     reflectance, scl, cloud = flat[:, : len(BANDS)], flat[:, SCL_BAND], flat[:, CLOUD_MASK_BAND]
     plan = make_plan(year_positions(dates), reconstruction_positions())
@@ -156,11 +157,11 @@ def chip_features(
         for s in block_starts:
             px = slice(s, min(s + BLOCK, n_pix))
             valid = usable(reflectance[..., px], scl[:, px], None if cloud is None else cloud[:, px], band_axis=1)
-            last, first = interpolate_block(plan, reflectance[..., px], valid, 1 / REFLECTANCE_SCALE, series, s,
-                                            has_obs[px], scratch)
+            # The reflectance bands come first in the scene layout: the kernel reads them from the whole chip.
+            interpolate_block(plan, flat, valid, 1 / REFLECTANCE_SCALE, series, s, has_obs[px], scratch, gaps[px])
             if has_scl:
                 scl_class[px] = scl_majority(scl[:, px], valid)
-            np.multiply(longest_gaps(plan, last, first), np.float32(DAYS_PER_YEAR), out=gaps[px])
+            gaps[px] *= np.float32(DAYS_PER_YEAR)  # year fractions to days
 
     # Threads take the next block as they become free (a range iterator hands out each block once): on shared
     # cores, a thread that is descheduled does not hold the chip up. The calling thread works too.

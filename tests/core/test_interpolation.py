@@ -136,3 +136,28 @@ def test_the_longest_gap_of_every_pixel_equals_the_per_pixel_reference(monkeypat
     expect = reference_longest_gap_days(valid, year_positions(dates))
     assert (expect[:120] == np.float32(365.25)).all()  # the padding rows: no valid observation, a whole year
     np.testing.assert_array_equal(cf.longest_gap, expect)
+
+
+def test_a_block_that_does_not_match_its_chip_is_refused_not_read_out_of_bounds():
+    # The compiled kernel runs without bounds checks: interpolate_block checks every shape it relies on.
+    from guesslabels.lib.interpolation import Scratch, interpolate_block, make_plan
+
+    positions = np.array([0.1, 0.4, 0.7])
+    plan = make_plan(positions, (np.arange(24) + 0.5) / 24)
+    values = np.ones((3, 2, 100), np.uint16)
+    out = np.empty((2, 24, 100), np.float32)
+    valid = np.ones((3, 50), bool)
+    has_obs = np.empty(50, bool)
+    interpolate_block(plan, values, valid, 1.0, out, 50, has_obs, Scratch())  # the last 50 pixels: fine
+    assert has_obs.all() and (out[:, :, 50:] == 1).all()
+    for bad in (
+        dict(start=51),  # past the chip's end
+        dict(values=np.ones((4, 2, 100), np.uint16)),  # another number of dates
+        dict(values=np.ones((3, 1, 100), np.uint16)),  # fewer bands than out
+        dict(values=np.ones((3, 2, 200), np.uint16)[:, :, ::2]),  # not C-contiguous
+        dict(out=np.empty((2, 23, 100), np.float32)),  # another number of targets
+        dict(has_obs=np.empty(40, bool)),
+    ):
+        args = dict(values=values, out=out, start=50, has_obs=has_obs) | bad
+        with pytest.raises(ValueError):
+            interpolate_block(plan, args["values"], valid, 1.0, args["out"], args["start"], args["has_obs"], Scratch())
