@@ -39,6 +39,15 @@ class MyTasksPages(PageNumberPagination):
             raise ValidationError({"page_size": f"an integer from 1 to {self.max_page_size}"})
         return int(raw)
 
+    def get_schema_operation_parameters(self, view):
+        params = super().get_schema_operation_parameters(view)
+        for param in params:
+            if param["name"] == self.page_size_query_param:
+                param["schema"].update(minimum=1, maximum=self.max_page_size)
+            if param["name"] == self.page_query_param:
+                param["schema"].update(minimum=1)
+        return params
+
 
 class MyTasks(generics.ListAPIView):
     serializer_class = MyTaskOut

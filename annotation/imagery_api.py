@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from annotation.access import access_task
 from imagery.layer_selectors import LayerImage, layer_image, pixel_series_payload, scenes_payload
+from imagery.lib.domain import TASK_SIZE
 from annotation.imagery_serializers import ContextQuery, LayerQuery, ScenesOut, SeriesOut
 from lcnet_site.http_cache import IMMUTABLE, not_modified
 
@@ -42,8 +43,8 @@ class TaskLayerView(APIView):
 
 class PixelSeriesView(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("row", int, "path", description="0–31 inside the task"),
-                    OpenApiParameter("col", int, "path", description="0–31 inside the task")],
+        parameters=[OpenApiParameter(name, {"type": "integer", "minimum": 0, "maximum": TASK_SIZE - 1}, "path",
+                                     description=f"0–{TASK_SIZE - 1} inside the task") for name in ("row", "col")],
         responses=SeriesOut,
     )
     def get(self, request, task_id: int, row: int, col: int):

@@ -96,9 +96,15 @@ class MyTaskOut(serializers.Serializer):
                                    help_text="the caller's flag on the task, if any")
 
 
+@extend_schema_field({"oneOf": [{"type": "array", "items": {"type": "integer"}, "minItems": 1},
+                                 {"type": "string", "enum": ["auto"]}]})
+class UsersField(serializers.JSONField):
+    """A list of user ids, or "auto": the schema says which (a bare JSONField would admit anything)."""
+
+
 class AssignmentsIn(serializers.Serializer):
-    chips = serializers.ListField(child=serializers.CharField(), min_length=1)
-    users = serializers.JSONField(help_text='a list of user ids, or "auto" (least-loaded annotators first)')
+    chips = serializers.ListField(child=serializers.CharField(min_length=1), min_length=1)
+    users = UsersField(help_text='a list of user ids, or "auto" (least-loaded annotators first)')
 
     def validate_users(self, value):
         if value == "auto" or (isinstance(value, list) and value and all(type(v) is int for v in value)):

@@ -3,6 +3,7 @@ and their labels over the whole chip as a picture for the page's overview. Same 
 import numpy as np
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -34,7 +35,9 @@ class TaskFlagView(APIView):
     def put(self, request, task_id):
         target = access_label_target(request.user, task_id)
         body = _body(request)
-        work = services.task_flag_set(user=request.user, target=target, reason=body.get("reason"),
+        if "reason" not in body:  # an empty PUT must not clear a flag by accident: null says so
+            raise ValidationError({"reason": "required: a reason, or null to clear the flag"})
+        work = services.task_flag_set(user=request.user, target=target, reason=body["reason"],
                                       comment=body.get("comment", ""))
         return Response(WorkOut(work).data)
 

@@ -12,7 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from imagery.lib.geo import GeoError, parse_tile_id
+from imagery.lib.geo import TILE_ID_INPUT_PATTERN, GeoError, parse_tile_id
 from lcnet_site.http_cache import IMMUTABLE, not_modified
 from lcnet_site.errors import NotFound
 from lcnet_site.roles import is_admin
@@ -25,8 +25,10 @@ from export.selectors import ExportFilters, chip_export, export_run, exportable_
 from export.stats_selectors import dataset_stats, progress, summaries_version
 
 FILTER_PARAMS = [
-    OpenApiParameter("tile", str, description="MGRS tile id, e.g. 32NLP"),
-    OpenApiParameter("min_score_pct", float, description="minimum mean consensus score of the chip, percent 0–100"),
+    OpenApiParameter("tile", {"type": "string", "pattern": TILE_ID_INPUT_PATTERN},
+                     description="MGRS tile id, e.g. 32NLP"),
+    OpenApiParameter("min_score_pct", {"type": "number", "minimum": 0, "maximum": 100},
+                     description="minimum mean consensus score of the chip, percent 0–100"),
     OpenApiParameter("partial", bool, description="include chips whose consensus is not complete (rest no data)"),
 ]
 

@@ -22,6 +22,7 @@ WHY = {
     "404": "no such object, or not the caller's to see (the same answer)",
     "409": "refused in the current state: nothing was stored",
     "413": "request body over the size limit (LCNET_API_MAX_BODY_BYTES), refused unread",
+    "415": "a request body that is not JSON",
     "429": "too many requests (LCNET_API_THROTTLE_USER / _ANON); `Retry-After` says when to come back",
 }
 METHODS = {"get", "put", "post", "patch", "delete", "head", "options", "trace"}
@@ -38,7 +39,7 @@ def _applies(operation: dict) -> set[str]:
     if any(p["in"] == "path" for p in params) or any(p["name"] == "page" for p in params):
         codes.add("404")  # an object by its id, or a page past the last
     if "requestBody" in operation:
-        codes.add("413")
+        codes |= {"413", "415"}
     return codes
 
 

@@ -6,15 +6,17 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from lcnet_site.ids import MAX_ID, parse_id
+
 
 class UncountedPagination(PageNumberPagination):
     def paginate_queryset(self, queryset, request, view=None):
         self.request = request
         size = self.get_page_size(request)
-        raw = request.query_params.get(self.page_query_param, "1")
-        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
+        number = parse_id(request.query_params.get(self.page_query_param, "1"))
+        if number is None or (number - 1) * size > MAX_ID - size - 1:  # past any table (and Postgres' OFFSET)
             raise NotFound("Invalid page.")
-        self.number = int(raw)
+        self.number = number
         start = (self.number - 1) * size
         rows = list(queryset[start : start + size + 1])
         self.has_next = len(rows) > size
@@ -37,6 +39,13 @@ class UncountedPagination(PageNumberPagination):
 
     def get_paginated_response(self, data):
         return Response({"next": self.get_next_link(), "previous": self.get_previous_link(), "results": data})
+
+    def get_schema_operation_parameters(self, view):
+        params = super().get_schema_operation_parameters(view)
+        for param in params:
+            if param["name"] == self.page_query_param:
+                param["schema"].update(minimum=1)
+        return params
 
     def get_paginated_response_schema(self, schema):
         return {

@@ -190,11 +190,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PARSER_CLASSES": [
-        "lcnet_site.parsers.JSONParser",  # DRF's, with too-deep nesting a 400 too
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON bodies only (DRF's parser, with too-deep nesting a 400 too): every client, the labeling page included,
+    # sends JSON; a form or multipart body is a 415, not a half-read 400 (and the schema offers JSON alone).
+    "DEFAULT_PARSER_CLASSES": ["lcnet_site.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # rates LCNET_API_THROTTLE_USER / _ANON, read per request (lcnet_site/throttles.py)
     "DEFAULT_THROTTLE_CLASSES": ["lcnet_site.throttles.UserThrottle", "lcnet_site.throttles.AnonThrottle"],
@@ -213,7 +212,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # every operation's error answers (400/401/403/404/409/413/429) with the one error body
+    # every operation's error answers (400/401/403/404/409/413/415/429) with the one error body
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "lcnet_site.openapi.document_errors"],
 }
 

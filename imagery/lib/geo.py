@@ -18,7 +18,11 @@ TILE_OVERLAP_M = 9_800
 _COLUMN_SETS = ("ABCDEFGH", "JKLMNPQR", "STUVWXYZ")  # easting letters, by zone % 3 (1, 2, 0)
 _ROW_LETTERS = "ABCDEFGHJKLMNPQRSTUV"  # northing letters, 20 a cycle of 2,000 km
 _BAND_LETTERS = "CDEFGHJKLMNPQRSTUVWX"  # 8 degree latitude bands from 80 S (X is 12 degrees)
-TILE_ID_RE = re.compile(r"^(?P<zone>\d{1,2})(?P<band>[C-HJ-NP-X])(?P<col>[A-HJ-NP-Z])(?P<row>[A-HJ-NP-V])$")
+TILE_ID_RE = re.compile(r"^(?P<zone>[0-9]{1,2})(?P<band>[C-HJ-NP-X])(?P<col>[A-HJ-NP-Z])(?P<row>[A-HJ-NP-V])$")
+# What parse_tile_id accepts, as one regular expression an OpenAPI schema can carry (ECMA syntax: no named groups):
+# optional spaces and "T", zone 1-60 (one leading zero allowed), band, column and row letters in either case.
+TILE_ID_INPUT_PATTERN = (r"^\s*[Tt]?(0?[1-9]|[1-5][0-9]|60)[C-HJ-NP-Xc-hj-np-x][A-HJ-NP-Za-hj-np-z]"
+                         r"[A-HJ-NP-Va-hj-np-v]\s*$")
 
 
 class GeoError(ValueError):

@@ -113,3 +113,11 @@ def test_the_new_endpoints_are_in_the_schema(client, db):
                  "/api/tasks/{task_id}/chip-labels.png"]:
         assert path in paths, path
     assert "400" in paths["/api/tasks/{task_id}/work/flag/"]["put"]["responses"]
+
+
+def test_a_flag_put_without_a_reason_is_a_400_and_clears_nothing(api, alice, task):
+    client = api(alice)
+    assert client.put(work(task) + "flag/", {"reason": "unsure"}, format="json").status_code == 200
+    response = client.put(f"/api/tasks/{task.pk}/work/flag/", {}, format="json")
+    assert response.status_code == 400 and "reason" in response.json()
+    assert client.get(f"/api/tasks/{task.pk}/work/").json()["flag"] == "unsure"
