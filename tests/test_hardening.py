@@ -95,3 +95,14 @@ def test_the_pages_session_still_needs_its_csrf_token_to_save_and_anonymous_gets
     allowed = browser.put(f"/api/tasks/{task.pk}/annotation/", body, content_type="application/json",
                           HTTP_X_CSRFTOKEN=token)
     assert allowed.status_code != 403, allowed.content  # past the CSRF check (then judged on its labels)
+
+
+def test_a_page_past_any_table_is_a_404_not_a_database_error(api, erin):
+    for page in ("879959299517336945085854515200", "92233720368547758", "0", "²"):
+        response = api(erin).get("/api/expert/suggested-tasks/", {"page": page})
+        assert response.status_code == 404 and response.json()["detail"] == "Invalid page.", page
+
+
+def test_api_bodies_are_json_only(api, admin_user):
+    response = api(admin_user).post("/api/admin/assignments/", {"chips": "x", "users": "auto"}, format="multipart")
+    assert response.status_code == 415 and "detail" in response.json()
