@@ -1,5 +1,5 @@
 """The export tree, file by file: per chip `<item id>/labels.tif, source_dates.csv, stac.json`, then
-`collection.json` and `summary.csv`. The zip endpoint and `export_labels` both write this tree from here.
+`collection.json`, `summary.csv` and `_common/documentation.pdf`. The zip endpoint and `export_labels` both write this tree from here.
 
 Chips are read one at a time and the tree is yielded file by file, so memory does not grow with the dataset beyond
 one deflated summary line per chip (and the zip's deflated central directory): a few tens of bytes a chip.
@@ -17,6 +17,8 @@ from typing import Iterator
 from imagery.lib.domain import CLASS_NAMES
 
 from export.lib import product as core
+from export.lib.documentation import documentation_pdf
+from export.lib.stats import DatasetStats
 from export.lib.zipstream import ZipStream
 from export.scenes import scene_url
 from export.selectors import ChipExport, ExportFilters, chip_export, export_run, exportable_chips
@@ -131,9 +133,12 @@ class DatasetIndex:
         self._summary = bytearray(self._packer.compress(core.csv_line(core.SUMMARY_FIELDS).encode()))
         self.bbox = None
         self.start = self.end = None
+        self.stats, self.n_chips = DatasetStats(), 0  # for the documentation's figures: two small counters
 
     def add(self, ex: ChipExport) -> None:
         chip = ex.chip
+        self.stats.add(ex.label, ex.score)
+        self.n_chips += 1
         row = core.summary_row(chip_id=chip.id, tile_id=chip.tile_id, complete=ex.complete, label=ex.label,
                                score=ex.score)
         self._summary += self._packer.compress(core.csv_line(row.values()).encode())
@@ -152,7 +157,11 @@ class DatasetIndex:
         )
         collection[RUN_PROPERTY] = self.run_id
         collection["lcnet:calibration"] = self.calibration
-        return {"collection.json": json.dumps(collection, indent=2).encode(), "summary.csv": summary}
+        documentation = documentation_pdf(
+            collection_id=collection_id(), run_id=self.run_id, n_chips=self.n_chips, interval=(self.start, self.end),
+            license=campaign().export_license, calibration=self.calibration, stats=self.stats)
+        return {"collection.json": json.dumps(collection, indent=2).encode(), "summary.csv": summary,
+                core.DOCUMENTATION_PATH: documentation}
 
 
 def iter_chip_exports(filters: ExportFilters, run=None) -> Iterator[ChipExport]:
@@ -175,7 +184,7 @@ def dataset_zip_chunks(filters: ExportFilters, base: str) -> Iterator[bytes]:
             # the tifs are deflated already
             yield archive.add(f"{root}/{folder}/{name}", data, compress=name not in (TIF, CONFIDENCE))
     for name, data in index.files().items():
-        yield archive.add(f"{root}/{name}", data)
+        yield archive.add(f"{root}/{name}", data, compress=not name.endswith(".pdf"))  # the PDF is deflated already
     yield archive.close()
 
 
@@ -224,5 +233,6 @@ def write_tree(out_dir, filters: ExportFilters, *, base: str, progress=None, run
             _write_atomic(folder / name, data)
         written += 1
     for name, data in index.files().items():
+        (out / name).parent.mkdir(exist_ok=True)  # _common/
         _write_atomic(out / name, data)
     return {"written": written, "skipped": skipped, "chips": written + skipped}

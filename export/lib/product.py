@@ -107,6 +107,9 @@ def confidence_tif(label: np.ndarray, probability: np.ndarray, *, epsg: int, tra
         return mem.read()
 
 
+DOCUMENTATION_PATH = "_common/documentation.pdf"  # relative to the collection root, as published
+DOCUMENTATION_ASSET = {"href": f"../{DOCUMENTATION_PATH}", "type": "application/pdf",
+                       "title": "Dataset documentation", "roles": ["metadata"]}
 CONFIDENCE_ASSET = {
     "href": "confidence.tif", "type": LABEL_MEDIA_TYPE, "roles": ["data", "quality"],
     "title": "Calibrated confidence: probability that the label is right (percent, 255 = no label)",
@@ -231,6 +234,7 @@ def stac_item(
                 "file:values": [{"value": [code], "summary": name} for code, name in CLASS_NAMES.items()],
             },
             "source_dates": {"href": "source_dates.csv", "type": "text/csv", "title": "Source Imagery Dates"},
+            "documentation": dict(DOCUMENTATION_ASSET),
         },
     }
 
@@ -261,6 +265,7 @@ def stac_collection(
             {"rel": "self", "href": "collection.json", "type": "application/json"},
             {"rel": "root", "href": "collection.json", "type": "application/json"},
         ] + [{"rel": "item", "href": f"{iid}/stac.json", "type": "application/json"} for iid in item_ids],
+        "assets": {"documentation": {**DOCUMENTATION_ASSET, "href": DOCUMENTATION_PATH}},
     }
 
 

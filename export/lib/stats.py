@@ -77,6 +77,10 @@ def _png(fig) -> bytes:
 
 def classes_png(classes: list[dict]) -> bytes:
     """Bar chart of class shares (paper Fig. 1 style), bars in the LandCoverNet colors."""
+    return _png(classes_figure(classes))
+
+
+def classes_figure(classes: list[dict]):
     fig, ax = plt.subplots(figsize=(7, 3.6))
     names = [c["name"] for c in classes]
     colors = [tuple(v / 255 for v in CLASS_COLORS[c["code"]][:3]) for c in classes]
@@ -86,11 +90,15 @@ def classes_png(classes: list[dict]) -> bytes:
     ax.set_xlabel("share of labeled pixels (%)")
     ax.set_xlim(0, max([c["share_pct"] for c in classes] + [1]) * 1.35)
     ax.set_title("Land cover classes")
-    return _png(fig)
+    return fig
 
 
 def scores_png(scores: dict) -> bytes:
     """Histogram of consensus scores (paper Fig. 2 style) in 10 % bins."""
+    return _png(scores_figure(scores))
+
+
+def scores_figure(scores: dict):
     fig, ax = plt.subplots(figsize=(7, 3.6))
     bins = scores["bins"]
     ax.bar([b["low"] for b in bins], [b["share_pct"] for b in bins], width=10, align="edge", color="#4a7bb7",
@@ -102,4 +110,4 @@ def scores_png(scores: dict) -> bytes:
         f'Consensus scores: {scores["share_100_pct"]:.1f} % at 100 %, {scores["share_60_100_pct"]:.1f} % in 60–100 %'
         f' ({scores["labeled_pixels"]:,} px)'
     )
-    return _png(fig)
+    return fig

@@ -42,7 +42,7 @@ def test_the_zip_streams_member_by_member_and_holds_every_selected_chip(make_exp
     members = read_members_as_they_arrive(chunks)
     names = [name for name, _, _ in members]
     expected = [f"{ROOT}/{ROOT}_{c.id}/{f}" for c in chips for f in ("labels.tif", "source_dates.csv", "stac.json")]
-    assert names == expected + [f"{ROOT}/collection.json", f"{ROOT}/summary.csv"]
+    assert names == expected + [f"{ROOT}/collection.json", f"{ROOT}/summary.csv", f"{ROOT}/_common/documentation.pdf"]
     assert [i for _, _, i in members] == list(range(len(members)))  # each chunk completes exactly one member
     assert max(map(len, chunks)) < 600_000  # one file at a time, never the whole archive
 
