@@ -13,6 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import numba
 import numpy as np
 
 from guesslabels.lib.interpolation import BLOCK, Scratch, interpolate_block, make_plan
@@ -198,11 +199,30 @@ def derived_cloud_mask(reflectance: np.ndarray) -> np.ndarray:
 
 def scl_majority(scl: np.ndarray, valid: np.ndarray) -> np.ndarray:
     """(N,) uint8: the most frequent of water/vegetation/snow/not-vegetated among a pixel's valid observations;
-    0 where none of the four occurs. scl, valid (T, N)."""
-    count_type = np.uint8 if len(scl) < 256 else np.uint16  # small counts: cheaper sums
-    counts = np.stack([((scl == code) & valid).sum(axis=0, dtype=count_type) for code in SCL_MAJORITY_CLASSES])
-    codes = np.asarray(SCL_MAJORITY_CLASSES, dtype=np.uint8)[counts.argmax(axis=0)]
-    return np.where(counts.max(axis=0) > 0, codes, 0).astype(np.uint8)
+    0 where none of the four occurs. scl, valid (T, N). Counted by a compiled loop (one pass per class over the
+    block, no temporaries): a fifth of a chip's feature time in numpy."""
+    scl = np.ascontiguousarray(scl)
+    out = np.empty(scl.shape[1], np.uint8)
+    _scl_majority(scl, np.ascontiguousarray(valid, dtype=bool), np.asarray(SCL_MAJORITY_CLASSES, scl.dtype), out)
+    return out
+
+
+@numba.njit(nogil=True, cache=True)
+def _scl_majority(scl, valid, codes, out):
+    t_count, n = scl.shape
+    counts = np.zeros((len(codes), n), np.int32)
+    for c in range(len(codes)):
+        code, count = codes[c], counts[c]
+        for t in range(t_count):
+            scl_t, valid_t = scl[t], valid[t]
+            for p in range(n):
+                count[p] += np.int32((scl_t[p] == code) & valid_t[p])
+    for p in range(n):
+        best = 0
+        for c in range(1, len(codes)):
+            if counts[c, p] > counts[best, p]:  # strictly more: a tie goes to the class listed first
+                best = c
+        out[p] = codes[best] if counts[best, p] > 0 else 0
 
 
 # --- training target ------------------------------------------------------------------------------------------
