@@ -196,17 +196,16 @@ def _kernel(values, n_bands, valid, order, pos_table, targets, before_row, after
         seen, gap = has_obs[s : s + m], gaps[s : s + m]
         # Longest gap: the wrap (first valid one + 1 - last valid one), then each step between a valid rank and the
         # last valid one before it in the same year.
+        # (Table reads are unconditional, every extended rank has an entry: a conditional read keeps a loop scalar.)
         for p in range(m):
             seen[p] = year_last[p] >= 0
-            if seen[p]:
-                gap[p] = (pos_table[year_first[p] + offset] + one) - pos_table[year_last[p] + offset]
-            else:
-                gap[p] = one
+            wrap = (pos_table[year_first[p] + offset] + one) - pos_table[year_last[p] + offset]
+            gap[p] = wrap if seen[p] else one
         for r in range(1, t_count):
             valid_r, last_prev, pos_r = valid[order[r], s : s + m], last[r - 1, :m], pos_table[r + offset]
             for p in range(m):
-                if valid_r[p] and last_prev[p] >= 0:
-                    gap[p] = max(gap[p], pos_r - pos_table[last_prev[p] + offset])
+                step, so_far = pos_r - pos_table[last_prev[p] + offset], gap[p]
+                gap[p] = max(so_far, step) if valid_r[p] and last_prev[p] >= 0 else so_far
         # Weight of each (target, pixel) between its two valid neighbours, for all bands alike.
         for k in range(k_count):
             before, after = last[before_row[k], :m], first[after_row[k], :m]
@@ -218,45 +217,42 @@ def _kernel(values, n_bands, valid, order, pos_table, targets, before_row, after
         for p in range(m):
             all_seen &= seen[p]
         # Filled rows, band by band: forward[r] = value of the last valid rank <= r, backward[r] = of the first
-        # valid rank >= r. The choices are bitwise selects on the float32 bits (exact, and they vectorise where a
-        # float select does not). Ranks before a pixel's first valid observation take the year's last one (the
-        # wrap): forward[T - 1] once the pass is done; ranks after its last valid one take backward[0].
-        fw_bits, bw_bits = forward.view(np.int32), backward.view(np.int32)
+        # valid rank >= r. Ranks before a pixel's first valid observation take the year's last one (the wrap):
+        # forward[T - 1] once the pass is done; ranks after its last valid one take backward[0]. Both sides of each
+        # choice are loaded before it: a conditional load (`a[p] if c else b[p]`) keeps the loop scalar.
         head, tail = 0, t_count  # ranks to wrap over the sub-block's pixels: r < head (forward), r >= tail (backward)
         for p in range(m):
             if seen[p]:
                 head = max(head, year_first[p])
                 tail = min(tail, year_last[p] + 1)
         for b in range(n_bands):
+            fw, bw = forward[b], backward[b]
             for r in range(t_count):
                 t = order[r]
-                src, valid_r, row = values[t, b, start + s : start + s + m], valid[t, s : s + m], forward[b, r, :m]
+                src, valid_r, row = values[t, b, start + s : start + s + m], valid[t, s : s + m], fw[r, :m]
+                prev = fw[max(r - 1, 0), :m]
                 for p in range(m):
-                    row[p] = np.float32(src[p]) * scale
-                if r > 0:
-                    bits, prev = fw_bits[b, r, :m], fw_bits[b, r - 1, :m]
-                    for p in range(m):
-                        keep = -np.int32(valid_r[p])
-                        bits[p] = (bits[p] & keep) | (prev[p] & ~keep)
-            year_end = fw_bits[b, t_count - 1, :m]
+                    v = np.float32(src[p]) * scale
+                    before = prev[p]
+                    row[p] = v if valid_r[p] else before
+            year_end = fw[t_count - 1, :m]
             for r in range(head):
-                bits = fw_bits[b, r, :m]
+                row = fw[r, :m]
                 for p in range(m):
-                    wrap = -np.int32(r < year_first[p])
-                    bits[p] = (year_end[p] & wrap) | (bits[p] & ~wrap)
-            bw_bits[b, t_count - 1, :m] = fw_bits[b, t_count - 1, :m]
+                    wrapped, own = year_end[p], row[p]
+                    row[p] = wrapped if r < year_first[p] else own
+            bw[t_count - 1, :m] = fw[t_count - 1, :m]
             for r in range(t_count - 2, -1, -1):
-                valid_r, bits, fw_r, nxt = valid[order[r], s : s + m], bw_bits[b, r, :m], fw_bits[b, r, :m], \
-                    bw_bits[b, r + 1, :m]
+                valid_r, row, fw_r, nxt = valid[order[r], s : s + m], bw[r, :m], fw[r, :m], bw[r + 1, :m]
                 for p in range(m):
-                    keep = -np.int32(valid_r[p])
-                    bits[p] = (fw_r[p] & keep) | (nxt[p] & ~keep)
-            year_start = bw_bits[b, 0, :m]
+                    own, after = fw_r[p], nxt[p]
+                    row[p] = own if valid_r[p] else after
+            year_start = bw[0, :m]
             for r in range(tail, t_count):
-                bits = bw_bits[b, r, :m]
+                row = bw[r, :m]
                 for p in range(m):
-                    wrap = -np.int32(r > year_last[p])
-                    bits[p] = (year_start[p] & wrap) | (bits[p] & ~wrap)
+                    wrapped, own = year_start[p], row[p]
+                    row[p] = wrapped if r > year_last[p] else own
             for k in range(k_count):
                 v0s, v1s, weight_k = forward[b, before_value_row[k], :m], backward[b, after_value_row[k], :m], weight[k, :m]
                 dest = out[b, k, start + s : start + s + m]
