@@ -349,3 +349,19 @@ def test_sparse_dawid_skene_equals_the_dense_fit_with_many_annotators():
     np.testing.assert_allclose(s_confusion, confusion, atol=1e-9)
     with pytest.raises(ValueError, match="annotator indices"):
         dawid_skene_sparse(who, labels, n_annotators=2)
+
+
+def test_unique_columns_gives_what_numpy_unique_gives_in_the_same_order():
+    from consensus.lib.engine import unique_columns
+
+    rng = np.random.default_rng(7)
+    for rows, n in ((1, 50), (5, 1000), (21, 3000), (22, 3000), (31, 20000), (43, 500)):
+        codes = rng.integers(0, 8, (rows, n), dtype=np.uint8)
+        codes[:, rng.random(n) < 0.5] = 0  # many columns alike
+        codes[rng.random((rows, n)) < 0.7] = 0
+        patterns, inverse, counts = np.unique(codes, axis=1, return_inverse=True, return_counts=True)
+        got = unique_columns(codes)
+        np.testing.assert_array_equal(got[0], patterns)
+        np.testing.assert_array_equal(got[1], inverse.ravel())
+        np.testing.assert_array_equal(got[2], counts)
+        np.testing.assert_array_equal(got[0][:, got[1]], codes)
