@@ -148,6 +148,10 @@ class DatasetIndex:
             self.end = max(self.end or ex.dates[-1], ex.dates[-1])
 
     def files(self) -> dict[str, bytes]:
+        # the documentation first: matplotlib's transient memory must not stack on the collection's item list
+        documentation = documentation_pdf(
+            collection_id=collection_id(), run_id=self.run_id, n_chips=self.n_chips, interval=(self.start, self.end),
+            license=campaign().export_license, calibration=self.calibration, stats=self.stats)
         summary = zlib.decompress(bytes(self._summary) + self._packer.flush(), -15)
         chip_ids = [row[0] for row in csv.reader(io.StringIO(summary.decode()))][1:]
         collection = core.stac_collection(
@@ -157,9 +161,6 @@ class DatasetIndex:
         )
         collection[RUN_PROPERTY] = self.run_id
         collection["lcnet:calibration"] = self.calibration
-        documentation = documentation_pdf(
-            collection_id=collection_id(), run_id=self.run_id, n_chips=self.n_chips, interval=(self.start, self.end),
-            license=campaign().export_license, calibration=self.calibration, stats=self.stats)
         return {"collection.json": json.dumps(collection, indent=2).encode(), "summary.csv": summary,
                 core.DOCUMENTATION_PATH: documentation}
 

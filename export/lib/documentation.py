@@ -8,6 +8,7 @@ The bytes depend only on the inputs (no creation date), so an unchanged release 
 """
 from __future__ import annotations
 
+import gc
 import io
 import textwrap
 
@@ -30,10 +31,13 @@ def documentation_pdf(*, collection_id: str, run_id: int | None, n_chips: int, i
     buf = io.BytesIO()
     with PdfPages(buf, metadata={"Title": f"{collection_id}: dataset documentation", "Creator": "lcnet",
                                  "Producer": "lcnet", "CreationDate": None}) as pdf:
-        pdf.savefig(_text_page(_text(collection_id, run_id, n_chips, interval, license, calibration, stats)))
-        for figure in (classes_figure(stats.classes()), scores_figure(stats.scores())):
-            pdf.savefig(figure, bbox_inches="tight")
+        pages = (lambda: _text_page(_text(collection_id, run_id, n_chips, interval, license, calibration, stats)),
+                 lambda: classes_figure(stats.classes()), lambda: scores_figure(stats.scores()))
+        for page in pages:  # one figure alive at a time, each closed (pyplot would keep it for the process's life)
+            figure = page()
+            pdf.savefig(figure, bbox_inches=None if figure.get_size_inches()[1] > 10 else "tight")
             plt.close(figure)
+            gc.collect()  # a figure is a web of reference cycles (~1.5 MB): free it now, not at some later gc pass
     return buf.getvalue()
 
 

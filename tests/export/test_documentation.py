@@ -58,3 +58,21 @@ def test_the_bytes_depend_only_on_the_inputs():
         collection_id="x", run_id=run, n_chips=1, interval=(None, None), license="CC0-1.0", calibration={},
         stats=_stats())
     assert make(1) == make(1) and make(1) != make(2)
+
+
+def test_a_web_process_making_many_releases_keeps_nothing_of_them():
+    """Each PDF's figures are closed and collected at once (pyplot would keep them, cycles would wait for gc)."""
+    import tracemalloc
+
+    make = lambda: documentation.documentation_pdf(  # noqa: E731
+        collection_id="x", run_id=1, n_chips=1, interval=(None, None), license="CC0-1.0", calibration={},
+        stats=_stats())
+    make()  # fonts and caches of the first use
+    tracemalloc.start()
+    try:
+        for _ in range(3):
+            make()
+        kept = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert kept < 512 * 1024, f"{kept / 2**20:.2f} MiB kept after three PDFs"
