@@ -98,6 +98,14 @@ TEMPLATES = [
 # Database: Postgres (psycopg2) is the database of record; SQLite only for the demo.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'lcnet.sqlite3'}")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# Postgres starts no parallel workers for a query unless LCNET_DB_PARALLEL_WORKERS says how many: every request
+# path reads a bounded handful of index entries, and starting a worker costs more (~10 ms on an annotator's
+# `me/tasks/next/`, which the planner parallelised once the campaign was big enough), and on shared cores takes
+# CPU from the other requests. docs/operations.md, "Indexes and summaries".
+LCNET_DB_PARALLEL_WORKERS = env.int("LCNET_DB_PARALLEL_WORKERS", default=0)
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c max_parallel_workers_per_gather={LCNET_DB_PARALLEL_WORKERS}")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
