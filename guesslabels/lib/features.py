@@ -161,7 +161,7 @@ def chip_features(
             # The reflectance bands come first in the scene layout: the kernel reads them from the whole chip.
             interpolate_block(plan, flat, valid, 1 / REFLECTANCE_SCALE, series, s, has_obs[px], scratch, gaps[px])
             if has_scl:
-                scl_class[px] = scl_majority(scl[:, px], valid)
+                _scl_majority_into(flat, SCL_BAND, s, valid, scl_class[px])
             gaps[px] *= np.float32(DAYS_PER_YEAR)  # year fractions to days
 
     # Threads take the next block as they become free (a range iterator hands out each block once): on shared
@@ -203,18 +203,28 @@ def scl_majority(scl: np.ndarray, valid: np.ndarray) -> np.ndarray:
     block, no temporaries): a fifth of a chip's feature time in numpy."""
     scl = np.ascontiguousarray(scl)
     out = np.empty(scl.shape[1], np.uint8)
-    _scl_majority(scl, np.ascontiguousarray(valid, dtype=bool), np.asarray(SCL_MAJORITY_CLASSES, scl.dtype), out)
+    _scl_majority_into(scl[:, None, :], 0, 0, np.ascontiguousarray(valid, dtype=bool), out)
     return out
 
 
-@numba.njit(nogil=True, cache=True)
-def _scl_majority(scl, valid, codes, out):
-    t_count, n = scl.shape
+def _scl_majority_into(layers: np.ndarray, band: int, start: int, valid: np.ndarray, out: np.ndarray) -> None:
+    """scl_majority of pixels start..start+n of layers[:, band] (T, bands, N), C-contiguous (a chip, read in place)
+    into out (n,) uint8; valid (T, n)."""
+    n = valid.shape[1]
+    if (not layers.flags.c_contiguous or layers.shape[0] != valid.shape[0] or layers.shape[2] < start + n
+            or out.shape != (n,) or out.dtype != np.uint8 or valid.dtype != bool):
+        raise ValueError(f"SCL {layers.shape}, validity {valid.shape} and output {out.shape} do not match")
+    _scl_counts(layers, band, start, valid, np.asarray(SCL_MAJORITY_CLASSES, layers.dtype), out)
+
+
+@numba.njit(nogil=True, cache=True, boundscheck=False)
+def _scl_counts(layers, band, start, valid, codes, out):
+    t_count, n = valid.shape
     counts = np.zeros((len(codes), n), np.int32)
     for c in range(len(codes)):
         code, count = codes[c], counts[c]
         for t in range(t_count):
-            scl_t, valid_t = scl[t], valid[t]
+            scl_t, valid_t = layers[t, band, start : start + n], valid[t]
             for p in range(n):
                 count[p] += np.int32((scl_t[p] == code) & valid_t[p])
     for p in range(n):
