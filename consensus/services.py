@@ -503,6 +503,8 @@ def _drop_incomplete(task_ids, tile_id, keep: set[int]) -> int:
     rows = rows.filter(task__chip__freeze__isnull=True)
     if tile_id is not None:
         rows = rows.filter(task__chip__tile_id=tile_id)
+    if not rows.exists():  # the usual case: nothing lost, no row read
+        return 0
     gone = list(rows.select_related(None).annotate(chip_id=F("task__chip_id")))
     if not gone:
         return 0
