@@ -7,18 +7,15 @@ once per connection: planning these small queries costs more than running them. 
 LCNET_SUBMIT_SQL=false (to measure the difference: bench/submit_load.py --orm), take the ORM path in access and
 services, which does the same in a few more round trips.
 """
-import weakref
-
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import connection
 
 from imagery.models import Task
+from lcnet_site.sql import execute_prepared as _execute
 
 from annotation.models import Annotation, Assignment, ChipFreeze, ExtraAnnotator, ReferenceTask, TaskDataMask
-
-_prepared: "weakref.WeakKeyDictionary[object, set[str]]" = weakref.WeakKeyDictionary()
 
 
 def in_use() -> bool:
@@ -28,22 +25,6 @@ def in_use() -> bool:
 
 def _t(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
-
-
-def _execute(cur, name: str, sql: str, params: dict, types: dict[str, str]) -> None:
-    """Run `sql` (with %(name)s placeholders); on Postgres as prepared statement `name` of this connection."""
-    if connection.vendor != "postgresql":
-        cur.execute(sql, params)
-        return
-    names = list(types)
-    done = _prepared.setdefault(connection.connection, set())
-    if name not in done:
-        numbered = sql
-        for i, key in enumerate(names, start=1):
-            numbered = numbered.replace(f"%({key})s", f"${i}")
-        cur.execute(f"PREPARE {name} ({', '.join(types.values())}) AS {numbered}")
-        done.add(name)
-    cur.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(names))})", [params[k] for k in names])
 
 
 ACCESS_COLUMNS = ("chip_id", "has_data", "assigned", "is_reference", "is_expert", "frozen", "mask",

@@ -195,7 +195,7 @@ REST_FRAMEWORK = {
     # writes) is the second way in; a request carries one or the other. A token is looked up on every request: a
     # deleted token or a deactivated user is refused at once.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "lcnet_site.token_auth.TokenAuthentication",  # first: 401 + WWW-Authenticate; one prepared query
         "rest_framework.authentication.SessionAuthentication",
     ],
     # JSON bodies only (DRF's parser, with too-deep nesting a 400 too): every client, the labeling page included,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import struct
+import weakref
 from collections.abc import Iterable, Sequence
 
 from django.db import connection
@@ -19,6 +20,26 @@ def ids_in(ids: Iterable[int]):
     if connection.vendor != "postgresql":
         return ids
     return RawSQL("SELECT unnest(%s::bigint[])", [ids])
+
+
+_prepared: "weakref.WeakKeyDictionary[object, set[str]]" = weakref.WeakKeyDictionary()
+
+
+def execute_prepared(cur, name: str, sql: str, params: dict, types: dict[str, str]) -> None:
+    """Run `sql` (with %(name)s placeholders); on Postgres as prepared statement `name` of this connection, planned
+    once: for the small queries of hot paths (a submit, a token check) planning costs more than running them."""
+    if connection.vendor != "postgresql":
+        cur.execute(sql, params)
+        return
+    names = list(types)
+    done = _prepared.setdefault(connection.connection, set())
+    if name not in done:
+        numbered = sql
+        for i, key in enumerate(names, start=1):
+            numbered = numbered.replace(f"%({key})s", f"${i}")
+        cur.execute(f"PREPARE {name} ({', '.join(types.values())}) AS {numbered}")
+        done.add(name)
+    cur.execute(f"EXECUTE {name} ({', '.join(['%s'] * len(names))})", [params[k] for k in names])
 
 
 # column kinds of copy_temp (binary COPY needs each value's exact wire type)
