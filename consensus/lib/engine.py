@@ -14,6 +14,7 @@ Choices (documented in docs/consensus.md):
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from scipy import sparse
 
@@ -76,7 +77,7 @@ def bayesian_consensus(
     Returns label uint8 (...) and score float32 (...); a pixel nobody labeled gets label 0 and score 0.
     `out`: optional (label, score) C-contiguous arrays to write into (no allocation per call when streaming blocks).
     """
-    labels = _as_codes(labels)
+    labels = _as_codes(labels, check_range=False)  # the table path's kernel checks the codes as it reads them
     if labels.ndim < 1 or labels.shape[0] == 0:
         raise ValueError("labels need an annotator axis with at least one annotator")
     out_label, out_score = _outputs(out, labels.shape[1:])
@@ -101,6 +102,7 @@ def bayesian_consensus(
             tables = _consensus_tables(distinct)
             _lookup_blocks(grouped[:, g0:g1], which.ravel(), tables, out_label[g0:g1], out_score[g0:g1], block_size)
     else:  # one weight per pixel (or many annotators): the general path, block by block
+        _check_range(labels)
         flat, w = labels.reshape(n, -1), np.broadcast_to(weights, labels.shape).reshape(n, -1)
         step = max(1, block_size // 16)  # (n, n, block) float temporaries: keep them small
         for start in range(0, flat.shape[1], step):
@@ -166,29 +168,33 @@ def _consensus_tables(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _lookup_blocks(rows, which, tables, out_label, out_score, block_size) -> None:
-    """rows: n code arrays (G, P); group g reads table which[g]. Pack each pixel's codes into one index, add its
-    table's offset, and read label and score; blocks hold whole groups, or part of one group, so offsets are per block
-    row. Packing runs in uint16 (n <= 5: 15 bits), a quarter of the memory traffic of intp; one pass widens it."""
+    """rows: n code arrays (G, P); group g reads table which[g] at its offset plus the pixel's codes packed 3 bits each
+    (first highest): label and score, one compiled pass over the codes (no packed-index arrays in memory).
+    `block_size` is kept for the callers' signature; the kernel needs no blocks."""
     lut_label, lut_score = tables
-    n, (n_groups, per_group) = len(rows), rows[0].shape
-    if n_groups * per_group == 0:
+    if rows[0].size == 0:
         return
-    size = N_CLASSES**n
-    offsets = (np.asarray(which, np.intp) * size)[:, None]
-    block_rows, step = max(1, block_size // per_group), min(per_group, block_size)
-    buffers = np.empty(block_rows * step, np.intp), np.empty((2, block_rows * step), np.uint16)
-    for g0 in range(0, n_groups, block_rows):
-        g1 = min(n_groups, g0 + block_rows)
-        for p0 in range(0, per_group, step):
-            p1 = min(per_group, p0 + step)
-            c16 = _pack([row[g0:g1, p0:p1] for row in rows], buffers[1])
-            c = buffers[0][: c16.size].reshape(c16.shape)
-            np.copyto(c, c16)
-            if size < lut_label.size:
-                c += offsets[g0:g1]
-            # mode="clip": indices are valid by construction, and "raise" would buffer the output
-            np.take(lut_label, c, out=out_label[g0:g1, p0:p1], mode="clip")
-            np.take(lut_score, c, out=out_score[g0:g1, p0:p1], mode="clip")
+    which = np.ascontiguousarray(which, np.intp)
+    if _lookup_kernel(tuple(rows), which, N_CLASSES ** len(rows), lut_label, lut_score, out_label, out_score):
+        raise ValueError(f"label codes must lie in 0..{N_CLASSES - 1}")
+
+
+@numba.njit(nogil=True, cache=True, boundscheck=False)
+def _lookup_kernel(rows, which, size, lut_label, lut_score, out_label, out_score) -> bool:
+    """True (and stops) on a code outside 0..7, before reading a table with it."""
+    n_groups, per_group = rows[0].shape
+    for g in range(n_groups):
+        base = which[g] * size
+        for p in range(per_group):
+            index = 0
+            for row in rows:
+                code = row[g, p]
+                if code >= N_CLASSES:
+                    return True
+                index = (index << _CODE_BITS) | code
+            out_label[g, p] = lut_label[base + index]
+            out_score[g, p] = lut_score[base + index]
+    return False
 
 
 def _pack(parts, buffers) -> np.ndarray:
@@ -204,14 +210,21 @@ def _pack(parts, buffers) -> np.ndarray:
     return packed
 
 
-def _as_codes(labels) -> np.ndarray:
-    """Labels as uint8 codes 0..7, or ValueError naming the problem."""
+def _as_codes(labels, *, check_range: bool = True) -> np.ndarray:
+    """Labels as uint8 codes 0..7, or ValueError naming the problem. check_range=False: uint8 labels are left for
+    the caller's kernel to check (a pass over the labels saved); other integer types are checked here, since
+    narrowing them could wrap a bad code into range."""
     labels = np.asarray(labels)
     if labels.dtype.kind not in "ui":
         raise ValueError(f"labels must be integers, got {labels.dtype}")
+    if check_range or labels.dtype != np.uint8:
+        _check_range(labels)
+    return labels.astype(np.uint8, copy=False)
+
+
+def _check_range(labels: np.ndarray) -> None:
     if labels.size and (labels.min() < 0 or labels.max() >= N_CLASSES):
         raise ValueError(f"label codes must lie in 0..{N_CLASSES - 1}")
-    return labels.astype(np.uint8, copy=False)
 
 
 # ---------------------------------------------------------------------------------------------- Dawid–Skene

@@ -130,6 +130,23 @@ def test_bad_input_is_refused_with_a_clear_error(labels, weights, message):
         bayesian_consensus(labels, weights)
 
 
+def _one_bad_code(dtype, code):
+    labels = np.full((3, 4, 256, 256), 6, dtype)
+    labels[1, 2, 100, 7] = code
+    return labels
+
+
+@pytest.mark.parametrize("labels, weights", [
+    (_one_bad_code(np.uint8, 9), [0.9, 0.8, 0.6]),  # the table kernel meets it mid-stream
+    (_one_bad_code(np.uint8, 255), np.full((3, 4, 1, 1), 0.7)),  # one weight group per chip
+    (_one_bad_code(np.int16, 259), [0.9, 0.8, 0.6]),  # would wrap to 3 as uint8
+    (_one_bad_code(np.uint8, 8), np.full((3, 4, 256, 256), 0.7)),  # per-pixel weights: the general path
+])
+def test_a_code_outside_0_to_7_anywhere_is_refused(labels, weights):
+    with pytest.raises(ValueError, match="0..7"):
+        bayesian_consensus(labels, np.asarray(weights))
+
+
 def test_blocks_give_the_same_answer_as_one_pass():
     rng = np.random.default_rng(1)
     labels = rng.integers(0, 8, (3, 10_000), dtype=np.uint8)
