@@ -100,7 +100,7 @@ def bayesian_consensus(
             g1 = min(groups, g0 + chunk)
             distinct, which = np.unique(group_weights[g0:g1], axis=0, return_inverse=True)
             tables = _consensus_tables(distinct)
-            _lookup_blocks(grouped[:, g0:g1], which.ravel(), tables, out_label[g0:g1], out_score[g0:g1], block_size)
+            _lookup_blocks(grouped[:, g0:g1], which.ravel(), tables, out_label[g0:g1], out_score[g0:g1])
     else:  # one weight per pixel (or many annotators): the general path, block by block
         _check_range(labels)
         flat, w = labels.reshape(n, -1), np.broadcast_to(weights, labels.shape).reshape(n, -1)
@@ -167,10 +167,9 @@ def _consensus_tables(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return _vote(np.tile(combos, t), np.repeat(weights.T, size, axis=1))
 
 
-def _lookup_blocks(rows, which, tables, out_label, out_score, block_size) -> None:
+def _lookup_blocks(rows, which, tables, out_label, out_score) -> None:
     """rows: n code arrays (G, P); group g reads table which[g] at its offset plus the pixel's codes packed 3 bits each
-    (first highest): label and score, one compiled pass over the codes (no packed-index arrays in memory).
-    `block_size` is kept for the callers' signature; the kernel needs no blocks."""
+    (first highest): label and score, one compiled pass over the codes (no packed-index arrays in memory)."""
     lut_label, lut_score = tables
     if rows[0].size == 0:
         return
@@ -266,7 +265,7 @@ def dawid_skene(
         tables = np.zeros(counts.size, np.uint8), np.zeros(counts.size, np.float32)
         tables[0][used], tables[1][used] = label_of, score_of
         out_label, out_score = np.empty((1, rows[0].size), np.uint8), np.empty((1, rows[0].size), np.float32)
-        _lookup_blocks(rows, [0], tables, out_label, out_score, BLOCK_SIZE)
+        _lookup_blocks(rows, [0], tables, out_label, out_score)
         return out_label.reshape(shape), out_score.reshape(shape), confusion
     stacked = np.concatenate([r.reshape(1, -1) for r in rows])
     patterns, inverse, counts = unique_columns(stacked)
