@@ -152,9 +152,9 @@ def drive(url: str, task_ids: list[int], n_tasks: int, n_steps: int, n_frames: i
         page.goto(f"{url}/label/?task={task_ids[n_tasks]}")
         page.wait_for_selector("body[data-ready]")
         for _ in tqdm(range(n_tasks), desc="submit → next task", unit="task"):
-            current = page.evaluate("document.body.dataset.ready")
+            current = page.evaluate("() => document.body.dataset.ready")
             page.keyboard.press("Enter")
-            page.wait_for_function(f"document.body.dataset.ready !== '{current}'")
+            page.wait_for_function("(c) => document.body.dataset.ready !== c", arg=current)
             page.wait_for_timeout(300)  # an annotator looks before acting; lets the idle prefetch run
         out["open-task (next, in page)"] = measures(page, "lcnet:open-task")[1:]
         out["timeline-ready (next, in page)"] = measures(page, "lcnet:timeline-ready")[1:]
@@ -166,7 +166,7 @@ def drive(url: str, task_ids: list[int], n_tasks: int, n_steps: int, n_frames: i
         for key in tqdm((keys * 4)[:n_steps], desc="date steps", unit="step"):
             before = len(measures(page, "lcnet:date-step"))
             page.keyboard.press(key)
-            page.wait_for_function(f"performance.getEntriesByName('lcnet:date-step').length > {before}")
+            page.wait_for_function("(n) => performance.getEntriesByName('lcnet:date-step').length > n", arg=before)
         out["date-step"] = measures(page, "lcnet:date-step")
         out["pan/zoom frame (256×256 context)"] = pan_and_zoom(page, n_frames)
         browser.close()
@@ -176,7 +176,7 @@ def drive(url: str, task_ids: list[int], n_tasks: int, n_steps: int, n_frames: i
 def pan_and_zoom(page, n_frames: int) -> list[float]:
     """Frames of pans and wheel zooms over the whole chip (its 256×256 context image already drawn)."""
     page.click("[data-zoom='4']")
-    page.wait_for_function("document.querySelector('#image-layer').width === 256")
+    page.wait_for_function("() => document.querySelector('#image-layer').width === 256")
     page.wait_for_timeout(500)
     box = page.locator("#stage").bounding_box()
     cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
