@@ -24,11 +24,16 @@ def _tile_of(task_id: int) -> str | None:
     return Task.objects.filter(pk=task_id).values_list("chip__tile_id", flat=True).first()
 
 
+def lock_name(*, task_id: int | None = None, tile_id: str | None = None) -> str:
+    """The advisory lock a consensus job holds: its tile's under Dawid–Skene, its task's under Bayes."""
+    return f"consensus:tile:{tile_id}" if task_id is None else f"consensus:task:{task_id}"
+
+
 def _serialized(task_id: int, tile_id: str | None):
     """Dawid–Skene refits a whole tile: one at a time per tile; Bayes: per task."""
     if services.consensus_method() == Method.DAWID_SKENE:
-        return advisory_lock(f"consensus:tile:{tile_id}")
-    return advisory_lock(f"consensus:task:{task_id}")
+        return advisory_lock(lock_name(tile_id=tile_id))
+    return advisory_lock(lock_name(task_id=task_id))
 
 
 def _then_retrain(written: int, tile_id: str | None) -> int:

@@ -6,7 +6,8 @@ from contextlib import contextmanager
 from django.db import connection, transaction
 
 
-def _lock_id(name: str) -> int:
+def lock_id(name: str) -> int:
+    """The 64-bit Postgres advisory-lock key of `name` (a tool holding the same lock from its own session uses it)."""
     return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
 
 
@@ -16,5 +17,5 @@ def advisory_lock(name: str):
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_id(name)])
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock_id(name)])
         yield

@@ -11,7 +11,8 @@ import psycopg2
 import pytest
 from django.db import connection
 
-from lcnet_site.outbox.locks import _lock_id
+from consensus.jobs import lock_name
+from lcnet_site.outbox.locks import lock_id
 from lcnet_site.outbox.models import Job, JobState
 from tests.reliability.conftest import consensus_of, submit
 from tests.tcp_proxy import TcpProxy
@@ -47,7 +48,7 @@ class HeldLock:
         self.conn = psycopg2.connect(host=db["HOST"] or "127.0.0.1", port=db["PORT"] or 5432, user=db["USER"],
                                      dbname=db["NAME"])
         self.conn.autocommit = True
-        self.id = _lock_id(f"consensus:task:{task.pk}")
+        self.id = lock_id(lock_name(task_id=task.pk))
         with self.conn.cursor() as cur:
             cur.execute("SELECT pg_advisory_lock(%s)", [self.id])
 
