@@ -1,4 +1,5 @@
-"""The release's documentation asset, `_common/documentation.pdf` (product.DOCUMENTATION_PATH; pure; matplotlib's PDF backend, no Django).
+"""The release's documentation asset, `_common/documentation.pdf` (product.DOCUMENTATION_PATH; pure: matplotlib's
+PDF backend, no Django).
 
 The published LandCoverNet Items name `../_common/documentation.pdf` beside their labels; ours says what an ML user
 needs to load and weigh this release without reading lcnet's code: the files of a chip, the two bands, what the
@@ -31,11 +32,12 @@ def documentation_pdf(*, collection_id: str, run_id: int | None, n_chips: int, i
     buf = io.BytesIO()
     with PdfPages(buf, metadata={"Title": f"{collection_id}: dataset documentation", "Creator": "lcnet",
                                  "Producer": "lcnet", "CreationDate": None}) as pdf:
-        pages = (lambda: _text_page(_text(collection_id, run_id, n_chips, interval, license, calibration, stats)),
-                 lambda: classes_figure(stats.classes()), lambda: scores_figure(stats.scores()))
-        for page in pages:  # one figure alive at a time, each closed (pyplot would keep it for the process's life)
-            figure = page()
-            pdf.savefig(figure, bbox_inches=None if figure.get_size_inches()[1] > 10 else "tight")
+        pages = (  # (figure maker, bbox): the text keeps its A4 page, the plots are cropped to themselves
+            (lambda: _text_page(_text(collection_id, run_id, n_chips, interval, license, calibration, stats)), None),
+            (lambda: classes_figure(stats.classes()), "tight"), (lambda: scores_figure(stats.scores()), "tight"))
+        for make, bbox in pages:  # one figure alive at a time, each closed (pyplot would keep it for good)
+            figure = make()
+            pdf.savefig(figure, bbox_inches=bbox)
             plt.close(figure)
             gc.collect()  # a figure is a web of reference cycles (~1.5 MB): free it now, not at some later gc pass
     return buf.getvalue()
