@@ -39,6 +39,13 @@ def refresh_job(task) -> Job | None:
     return Job.objects.filter(kind="consensus.task_refresh", key=str(task.pk)).order_by("-pk").first()
 
 
+def done(find, seconds: float = 15) -> Job:
+    """The job `find()` returns, once it is done: a handler's work commits first, its job row is marked done just
+    after in its own transaction, so a test that saw the work must still wait a moment for the row."""
+    return wait_for_worker(lambda: (job := find()) is not None and job.state == JobState.DONE and job,
+                           "mark its job done", seconds)
+
+
 class HeldLock:
     """The advisory lock a consensus job of `task` takes, held by the test from its own connection: the job is
     claimed, then waits inside its handler — a worker is "mid-consensus" for as long as the test likes."""
@@ -86,7 +93,7 @@ def test_a_third_submit_while_the_broker_is_stopped_answers_200_and_its_consensu
     assert refresh_job(faulty).state == JobState.PENDING and consensus_of(faulty) is None  # committed, not handed
     broker.start()  # empty: whatever it held is gone; the sweep hands the pending job again
     assert wait_for_worker(lambda: consensus_of(faulty), "compute the consensus once the broker is back", 60) == expected
-    assert refresh_job(faulty).state == JobState.DONE
+    done(lambda: refresh_job(faulty))
 
 
 def test_a_worker_killed_mid_consensus_is_redone_by_the_next_worker_within_a_minute(broker, start_worker, labeling):
@@ -101,8 +108,7 @@ def test_a_worker_killed_mid_consensus_is_redone_by_the_next_worker_within_a_min
     start_worker("w2")
     assert wait_for_worker(lambda: consensus_of(faulty), "redo the killed worker's consensus", 60) == expected
     assert time.monotonic() - started < 60
-    job = refresh_job(faulty)
-    assert job.state == JobState.DONE and job.attempts == 2
+    assert done(lambda: refresh_job(faulty)).attempts == 2
 
 
 def test_a_worker_killed_mid_training_is_redone_identically_and_the_tile_is_not_blocked(
@@ -127,8 +133,8 @@ def test_a_worker_killed_mid_training_is_redone_identically_and_the_tile_is_not_
                     "redo the killed worker's training", 90)
     redone_in = time.monotonic() - started
     run.refresh_from_db()
-    job = Job.objects.get(kind="guesslabels.train", key=str(run.pk))
-    assert job.state == JobState.DONE and job.attempts == 2
+    job = done(lambda: Job.objects.filter(kind="guesslabels.train", key=str(run.pk)).first())
+    assert job.attempts == 2
 
     # The tile is free: a new run is accepted and, trained cleanly with the same seed, gives the same model.
     clean = services.training_run_start(tile_id="33TVL", seed=run.seed)
@@ -153,8 +159,8 @@ def test_a_database_refused_inside_a_job_is_retried_and_completed(broker, start_
             time.sleep(3)  # an outage of a few seconds: the retries meet a refusing database
         line.open()
         assert wait_for_worker(lambda: consensus_of(faulty), "complete the job once the database is back", 60) == expected
-        job = refresh_job(faulty)  # the one job of the task: interrupted, retried, done
-        assert job.state == JobState.DONE and job.attempts >= 2 and "attempt 1" in job.last_error
+        job = done(lambda: refresh_job(faulty))  # the one job of the task: interrupted, retried, done
+        assert job.attempts >= 2 and "attempt 1" in job.last_error
         assert Job.objects.filter(kind="consensus.task_refresh", key=str(faulty.pk)).count() == 1
     finally:
         line.close()
