@@ -14,11 +14,19 @@ from lcnet_site.roles import ANNOTATOR
 from consensus.models import AnnotatorAccuracy
 
 
-def uncertain_annotators(*, width: float) -> list[int]:
+def _holdings() -> dict[int, set[str]]:
+    """{annotator: chips} of the active annotators' current assignments, in one query."""
+    held: dict[int, set[str]] = {}
+    rows = Assignment.objects.filter(ended_at__isnull=True, user__is_active=True, user__groups__name=ANNOTATOR)
+    for user_id, chip_id in rows.values_list("user_id", "chip_id"):
+        held.setdefault(user_id, set()).add(chip_id)
+    return held
+
+
+def uncertain_annotators(*, width: float, holdings: dict[int, set[str]] | None = None) -> list[int]:
     """Active annotators holding chips whose accuracy is unknown or has a 95 % interval wider than `width`:
     unknown first, then widest first."""
-    holders = set(Assignment.objects.filter(ended_at__isnull=True, user__is_active=True,
-                                            user__groups__name=ANNOTATOR).values_list("user_id", flat=True))
+    holders = set(_holdings() if holdings is None else holdings)
     pooled = dict(AnnotatorAccuracy.objects.filter(annotator_id__in=holders).values_list("annotator_id", "pooled"))
     spread = {a: (p["high"] - p["low"]) if p else float("inf") for a, p in ((a, pooled.get(a)) for a in holders)}
     return sorted((a for a, w in spread.items() if w > width), key=lambda a: (-spread[a], a))
@@ -27,8 +35,8 @@ def uncertain_annotators(*, width: float) -> list[int]:
 def reference_tasks_place(*, count: int, seed: int = 0, progress=None) -> list[ReferenceTask]:
     """Top the reference tasks up to `count`, a share of them on the chips of uncertain annotators."""
     knobs = campaign()
-    uncertain = uncertain_annotators(width=knobs.reference_wide_interval)
-    chips = (Assignment.objects.filter(ended_at__isnull=True, user_id__in=uncertain)
-             .values_list("chip_id", flat=True).distinct())
-    return reference_tasks_select(count=count, seed=seed, progress=progress, first_from_chips=set(chips),
+    holdings = _holdings()
+    chips = set().union(*(holdings[a] for a in uncertain_annotators(width=knobs.reference_wide_interval,
+                                                                     holdings=holdings)))
+    return reference_tasks_select(count=count, seed=seed, progress=progress, first_from_chips=chips,
                                   first_share=knobs.reference_uncertain_share)
