@@ -1,5 +1,6 @@
 """The export tree, file by file: per chip `<item id>/labels.tif, source_dates.csv, stac.json`, then
-`collection.json`, `summary.csv` and `_common/documentation.pdf`. The zip endpoint and `export_labels` both write this tree from here.
+`collection.json`, `summary.csv` and `_common/documentation.pdf`. The zip endpoint and `export_labels` both write
+this tree from here.
 
 Chips are read one at a time and the tree is yielded file by file, so memory does not grow with the dataset beyond
 one deflated summary line per chip (and the zip's deflated central directory): a few tens of bytes a chip.
