@@ -49,10 +49,9 @@ def weak_tasks_route(rows) -> dict[str, list[int]]:
             continue  # an expert decided it, or its extra annotator labeled it already
         candidates.setdefault(row.method, []).append(row)
     for method, group in candidates.items():
-        scores = np.stack([score_from_bytes(r.score) for r in group])
-        probability = run_selectors.probability(run, method, scores)
-        if probability is None:
-            continue
+        if not run_selectors.has_calibration(run, method):
+            continue  # no map yet (too few reference tasks): nothing to judge by, no score decoded
+        probability = run_selectors.probability(run, method, np.stack([score_from_bytes(r.score) for r in group]))
         labels = labels_stack_from_bytes(r.label for r in group)
         flags = core.weak_tasks(labels, probability, p=c.weak_task_probability, n=c.weak_task_pixels)
         weak += [r.task_id for r, flag in zip(group, flags) if flag]

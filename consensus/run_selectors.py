@@ -181,10 +181,19 @@ def calibration_inputs() -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]
     return labels, annotators, truth, ids
 
 
+def _calibration_fit(run: ConsensusRun | None, method: str) -> dict | None:
+    return ((run.calibration or {}) if run is not None else {}).get(method)
+
+
+def has_calibration(run: ConsensusRun | None, method: str) -> bool:
+    """Whether the run has a calibration map for the method (probability() is then not None)."""
+    return bool(_calibration_fit(run, method))
+
+
 def probability(run: ConsensusRun | None, method: str, score: np.ndarray) -> np.ndarray | None:
     """The calibrated probability that each pixel's label is right (float32 0..1), from the run's map for the method
     that computed the score; None when the run has no calibration for it (too few reference tasks yet)."""
     from consensus.lib import calibration
 
-    fit = ((run.calibration or {}) if run is not None else {}).get(method)
+    fit = _calibration_fit(run, method)
     return None if not fit else calibration.apply(fit, score)

@@ -1,6 +1,8 @@
 """Readers of consensus data (no writes here: see consensus.services)."""
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q
@@ -15,6 +17,7 @@ from consensus import run_selectors
 from consensus.lib.codec import score_from_bytes
 from consensus.models import AnnotatorAccuracy, ConsensusLabel
 from lcnet_site.campaign import campaign
+from lcnet_site import sql
 from lcnet_site.sql import ids_in
 
 
@@ -93,6 +96,10 @@ def stale_task_ids(*, count: int, limit: int) -> list[int]:
     return list(stale.order_by("last").values_list("task_id", flat=True)[:limit])
 
 
+Submission = namedtuple("Submission", ["id", "task_id", "annotator_id", "revision", "labels"])  # an Annotation's
+_SUBMISSION_KINDS = [sql.INT8, sql.INT8, sql.INT8, sql.INT8, sql.BYTEA]                       # attribute names
+
+
 def submissions(task_ids, *, open_chips: bool = False) -> dict[int, list]:
     """{task id: submitted annotations by the chip's active annotators, ordered by annotator} for these tasks
     (open_chips: none of tasks on frozen chips)."""
@@ -101,9 +108,17 @@ def submissions(task_ids, *, open_chips: bool = False) -> dict[int, list]:
     if open_chips:
         rows = rows.filter(task__chip__freeze__isnull=True)
     # rows as named tuples with the model's attribute names: thousands per batch, no model instance each
-    for ann in rows.values_list("id", "task_id", "annotator_id", "revision", "labels", named=True):
+    rows = rows.values_list(*Submission._fields)
+    if connection.vendor == "postgresql":  # through a binary COPY: the labels' bytes as they are, not as hex
+        query, params = rows.query.sql_with_params()
+        with connection.cursor() as cur:
+            found = [Submission(*r) for r in sql.copy_out(cur, query, params, _SUBMISSION_KINDS)]
+    else:
+        found = [Submission(*r) for r in rows]
+    for ann in found:
         grouped.setdefault(ann.task_id, []).append(ann)
     return grouped
+
 
 
 def submission_revisions(task_ids) -> dict[int, list[dict]]:

@@ -74,3 +74,47 @@ def copy_temp(cursor, name: str, columns: Sequence[tuple[str, str]], rows: Itera
     buf.write(struct.pack("!h", -1))
     buf.seek(0)
     cursor.copy_expert(f"COPY {name} FROM STDIN WITH (FORMAT binary)", buf)
+
+
+BOOL = "bool"
+_INTEGERS = {2: struct.Struct("!h").unpack_from, 4: struct.Struct("!i").unpack_from, 8: struct.Struct("!q").unpack_from}
+_FLOAT8 = struct.Struct("!d").unpack_from
+
+
+def copy_out(cursor, query: str, params, kinds: Sequence[str]) -> list[tuple]:
+    """Postgres only: the rows of `query` (with %s parameters) through one binary COPY, each value decoded by its
+    kind (INT8: any integer column, FLOAT8, BYTEA as bytes, TEXT as str, BOOL; NULL is None). For thousands of rows
+    with bytea columns: an ordinary fetch moves bytea as hex text, twice the bytes, encoded by the server and decoded
+    here (`bench/campaign_scale.py`: a re-weigh's batch reads its 6,000 submissions in ~40 % less time)."""
+    buf = io.BytesIO()
+    cursor.copy_expert(cursor.mogrify(f"COPY ({query}) TO STDOUT WITH (FORMAT binary)", params).decode(), buf)
+    raw = buf.getbuffer()
+    pos = 19 + struct.unpack_from("!i", raw, 15)[0]  # signature, flags, header extension
+    length = struct.Struct("!i").unpack_from
+    rows = []
+    while True:
+        (n,) = struct.unpack_from("!h", raw, pos)
+        pos += 2
+        if n == -1:
+            break
+        row = []
+        for kind in kinds:
+            (size,) = length(raw, pos)
+            pos += 4
+            if size < 0:
+                row.append(None)
+                continue
+            if kind == INT8:
+                row.append(_INTEGERS[size](raw, pos)[0])
+            elif kind == FLOAT8:
+                row.append(_FLOAT8(raw, pos)[0])
+            elif kind == BOOL:
+                row.append(raw[pos] != 0)
+            elif kind == TEXT:
+                row.append(bytes(raw[pos : pos + size]).decode())
+            else:
+                row.append(bytes(raw[pos : pos + size]))
+            pos += size
+        rows.append(tuple(row))
+    del raw
+    return rows
