@@ -245,6 +245,7 @@ LCNET_CAMPAIGN = {
     for key, var, cast in (
         ("consensus_method", "LCNET_CONSENSUS_METHOD", str),  # bayes | dawid-skene
         ("prior_accuracy", "LCNET_PRIOR_ACCURACY", float),  # annotators without references
+        ("dawid_skene_refit_delay_s", "LCNET_DAWID_SKENE_REFIT_DELAY_S", int),
         ("annotators_per_chip", "LCNET_ANNOTATORS_PER_CHIP", int),
         ("reference_tasks", "LCNET_REFERENCE_TASKS", int),
         ("reference_wide_interval", "LCNET_REFERENCE_WIDE_INTERVAL", float),
