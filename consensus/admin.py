@@ -123,6 +123,9 @@ class ConsensusLabelAdmin(LcnetAdminOnly):
     readonly_fields = ["task", "run_id", "method", "mean_score", "disagreement", "inputs", "computed_at", "figure"]
     fields = readonly_fields
     list_select_related = ["task"]
+    # by task id, straight from the primary key: the model's "task" would sort by the task's chip, row and column,
+    # which joins and sorts every row to page (the same order: a chip's tasks are created together, row by row)
+    ordering = ["pk"]
 
     @admin.display(description="label and score")
     def figure(self, row):
