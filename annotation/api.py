@@ -1,4 +1,6 @@
 """Labeling API: thin views over access, selectors and services."""
+from functools import partial
+
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -6,6 +8,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from lcnet_site.paging import KnownCountPaginator
 from lcnet_site.roles import is_admin
 
 from annotation import selectors, services
@@ -26,10 +29,15 @@ CONFLICT = {409: OpenApiResponse(ConflictOut, description="stale revision (with 
 
 
 class MyTasksPages(PageNumberPagination):
-    """`?page_size=` 1–1000 (default: the site's PAGE_SIZE); anything else is a 400, not silently the default."""
+    """`?page_size=` 1–1000 (default: the site's PAGE_SIZE); anything else is a 400, not silently the default. The
+    count comes from the view's `known_count()` where it has one (the annotator's counters), else is counted."""
 
     page_size_query_param = "page_size"
     max_page_size = 1000
+
+    def paginate_queryset(self, queryset, request, view=None):
+        self.django_paginator_class = partial(KnownCountPaginator, known_count=view.known_count() if view else None)
+        return super().paginate_queryset(queryset, request, view)
 
     def get_page_size(self, request):
         raw = request.query_params.get(self.page_size_query_param)
@@ -62,6 +70,10 @@ class MyTasks(generics.ListAPIView):
         if status_ and status_ not in Status.values:
             raise ValidationError({"status": f"one of {', '.join(Status.values)}"})
         return selectors.my_tasks(self.request.user, chip_id=self.request.query_params.get("chip"), status=status_)
+
+    def known_count(self) -> int | None:
+        return selectors.my_tasks_count(self.request.user, chip_id=self.request.query_params.get("chip"),
+                                        status=self.request.query_params.get("status"))
 
 
 class MyExtraTasks(APIView):

@@ -188,7 +188,11 @@ class Annotation(LabelState):
             models.UniqueConstraint(fields=["task", "annotator"], name="annotation_one_per_task_annotator"),
             models.CheckConstraint(condition=Q(status__in=["draft", "submitted"]), name="annotation_status_saved"),
         ]
-        indexes = [models.Index(fields=["annotator", "status"], name="annotation_annotator_status")]
+        indexes = [
+            models.Index(fields=["annotator", "status"], name="annotation_annotator_status"),
+            # the annotator's newest rows first: next_task stays on the chip they last worked on
+            models.Index(fields=["annotator", "-updated_at"], name="annotation_annotator_recent"),
+        ]
 
     def __str__(self):
         return f"{self.task} by {self.annotator_id} r{self.revision} {self.status}"

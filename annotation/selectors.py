@@ -1,6 +1,6 @@
 """Readers of the annotation app. Other apps build on these names (see docs/annotation.md)."""
 import numpy as np
-from django.db.models import CharField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import CharField, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db import connection
 from django.db.models.functions import Coalesce
 
@@ -143,6 +143,15 @@ def my_tasks(user, *, chip_id=None, status=None) -> QuerySet[Task]:
     return qs.order_by("chip_id", "row", "col")
 
 
+def my_tasks_count(user, *, chip_id=None, status=None) -> int | None:
+    """How many tasks my_tasks(user) lists, from the assignment counters where they say it: an annotator's whole
+    list is their chips' tasks with data, Assignment.n_tasks summed over a few hundred assignments instead of
+    counting tens of thousands of tasks. None: the list must be counted (a filter, or an expert's tasks too)."""
+    if chip_id or status or not has_role(user, ANNOTATOR) or has_role(user, EXPERT):
+        return None
+    return active_assignments(user).aggregate(n=Sum("n_tasks"))["n"] or 0
+
+
 def next_task(user) -> Task | None:
     """The caller's next unfinished task, staying inside the chip they last worked on until it is done.
     Frozen chips are skipped: every save there would be refused.
@@ -158,10 +167,11 @@ def next_task(user) -> Task | None:
     )
     if not chips:
         return None
-    todo = my_tasks(user).filter(chip_id__in=chips).exclude(
-        pk__in=Annotation.objects.filter(annotator=user, status=Status.SUBMITTED, task__chip_id__in=chips)
-        .values("task_id"))
-    last_chip = (
+    # a task is left while the user's own row of it is not submitted: probed per task in (chip, row, col) order,
+    # so the first one found ends the scan (no set of every submission on those chips built first)
+    submitted = Annotation.objects.filter(task_id=OuterRef("pk"), annotator=user, status=Status.SUBMITTED)
+    todo = my_tasks(user).filter(chip_id__in=chips).filter(~Exists(submitted))
+    last_chip = (  # newest first from annotation_annotator_recent: the first row on a chip with work left ends it
         Annotation.objects.filter(annotator=user, task__chip_id__in=chips)
         .order_by("-updated_at")
         .values_list("task__chip_id", flat=True)

@@ -1,6 +1,8 @@
 """API pagination that does not count: for lists that grow with the campaign (hundreds of thousands of rows) where a
 client only pages forward. `?page=N` as with DRF's PageNumberPagination; the body has next, previous and results,
 and no count: one row beyond the page says whether there is a next one."""
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -56,3 +58,15 @@ class UncountedPagination(PageNumberPagination):
                 "results": schema,
             },
         }
+
+
+class KnownCountPaginator(Paginator):
+    """Django's paginator with the count given (kept by counters elsewhere) instead of counted; None: counted."""
+
+    def __init__(self, object_list, per_page, *, known_count: int | None = None, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.known_count = known_count
+
+    @cached_property
+    def count(self) -> int:
+        return super().count if self.known_count is None else self.known_count

@@ -113,6 +113,11 @@ def test_incremental_counters_equal_a_full_recount(seed, make_chip, make_user, a
     kept = {pk: (n, t) for pk, n, t in Assignment.objects.filter(ended_at__isnull=True)
             .values_list("pk", "n_submitted", "n_tasks")}
     assert kept == expected
+    from annotation.selectors import my_tasks, my_tasks_count
+
+    for user in crew:  # the task list's count, from the counters, is the list's length
+        listed = api(user).get("/api/me/tasks/", {"page_size": 1000}).json()
+        assert my_tasks_count(user) == listed["count"] == len(listed["results"]) == my_tasks(user).count()
     incremental = summaries()
     assert incremental, "some chips have consensus"
     chip_summaries_rebuild()
