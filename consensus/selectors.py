@@ -28,21 +28,29 @@ def chip_consensus(chip: Chip, run=None) -> tuple[np.ndarray, np.ndarray, bool]:
 
     Tasks without consensus stay 0; complete is True when every task with data has one.
     """
+    label, score, complete, _ = chip_consensus_cells(chip, run)
+    return label, score, complete
+
+
+def chip_consensus_cells(chip: Chip, run=None) -> tuple[np.ndarray, np.ndarray, bool, list[tuple]]:
+    """chip_consensus, and (row, col, method, computed_at) of each task with consensus, from the same rows."""
     label = np.zeros((CHIP_SIZE, CHIP_SIZE), np.uint8)
     score = np.zeros((CHIP_SIZE, CHIP_SIZE), np.float32)
     if run is None or run.live:
-        rows = ConsensusLabel.objects.filter(task__chip=chip).values_list("task__row", "task__col", "label", "score")
+        rows = ConsensusLabel.objects.filter(task__chip=chip).values_list(
+            "task__row", "task__col", "label", "score", "method", "computed_at")
     else:
         found = run_selectors.run_rows(run, chip_id=chip.pk)
         cells = {pk: (r, c) for pk, r, c in Task.objects.filter(pk__in=list(found)).values_list("pk", "row", "col")}
-        rows = [(*cells[t], r.label, r.score) for t, r in found.items()]
-    done = set()
-    for row, col, raw_label, raw_score in rows:  # 64 tasks at most
+        rows = [(*cells[t], r.label, r.score, r.method, r.computed_at) for t, r in found.items()]
+    done, meta = set(), []
+    for row, col, raw_label, raw_score, method, computed_at in rows:  # 64 tasks at most
         window = np.s_[row * TASK_SIZE : (row + 1) * TASK_SIZE, col * TASK_SIZE : (col + 1) * TASK_SIZE]
         label[window], score[window] = labels_from_bytes(raw_label), score_from_bytes(raw_score)
         done.add((row, col))
+        meta.append((row, col, method, computed_at))
     wanted = set(Task.objects.filter(chip=chip, has_data=True).values_list("row", "col"))
-    return label, score, wanted <= done
+    return label, score, wanted <= done, meta
 
 
 def complete_task_ids(task_ids=None, *, tile_id=None, count: int) -> list[int]:

@@ -13,8 +13,7 @@ from lcnet_site.errors import NotFound
 from consensus.models import ConsensusLabel, ConsensusRun
 from consensus.run_selectors import exported_run, probability, run_chip_figures, run_rows
 from imagery.lib.domain import TASK_SIZE
-from imagery.models import Task
-from consensus.selectors import chip_consensus
+from consensus.selectors import chip_consensus_cells
 
 
 @dataclass(frozen=True)
@@ -88,18 +87,14 @@ def chip_export(chip: Chip, *, partial: bool, with_annotators: bool = False,
                 run: ConsensusRun | None = None) -> ChipExport:
     """The chip's label, score and metadata in `run` (None: the live rows); NotFound when it is incomplete and
     `partial` is not asked for."""
-    label, score, complete = chip_consensus(chip, run=run)
+    label, score, complete, cells = chip_consensus_cells(chip, run=run)  # cells: (row, col, method, computed_at)
     if not complete and not partial:
         raise NotFound("This chip's consensus is not complete; ask with ?partial=1 to export what exists.")
-    if run is None or run.live:
-        meta = ConsensusLabel.objects.filter(task__chip=chip)
-        cells = list(meta.values_list("task__row", "task__col", "method", "computed_at"))
-        inputs = list(meta.values_list("inputs", flat=True)) if with_annotators else []
-    else:
-        rows = run_rows(run, chip_id=chip.pk)
-        where = dict((pk, (r, c)) for pk, r, c in Task.objects.filter(pk__in=list(rows)).values_list("pk", "row", "col"))
-        cells = [(*where[t], r.method, r.computed_at) for t, r in rows.items()]
-        inputs = [r.inputs for r in rows.values()]
+    inputs = []
+    if with_annotators and (run is None or run.live):
+        inputs = list(ConsensusLabel.objects.filter(task__chip=chip).values_list("inputs", flat=True))
+    elif with_annotators:
+        inputs = [r.inputs for r in run_rows(run, chip_id=chip.pk).values()]
     computed_at = max((c[3] for c in cells), default=None)
     methods = sorted({c[2] for c in cells})
     scenes = list(Scene.objects.filter(chip=chip).order_by("date").values_list("date", "file"))

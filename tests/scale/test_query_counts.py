@@ -37,7 +37,7 @@ PINNED = {
     "export: chips": 4,
     "export: chips ?min_score_pct=60": 3,
     "export: chips ?tile=": 3,
-    "export: dataset.zip first chunk": 6,  # the chip's task methods and times in one query (was two)
+    "export: dataset.zip first chunk": 5,  # label, score, methods and times of a chip in one query
 }
 
 
