@@ -234,7 +234,7 @@ def dashboard_interference(port: int, info: dict, sessions: dict, duration: int)
     for name, every in (("with_dashboard", DASHBOARD_EVERY_S), ("with_dashboard_back_to_back", 0.0)):
         stop, loads = threading.Event(), []
 
-        def dashboard():
+        def dashboard(stop=stop, loads=loads, every=every):  # this round's own, bound now
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
             while not stop.is_set():
                 t0 = time.perf_counter()
@@ -484,9 +484,9 @@ def report(a: dict, b: dict) -> str:
         w = rb.get("wrk")
         q = f"{ra.get('queries') if ra.get('queries') is not None else '—'} / " \
             f"{rb.get('queries') if rb.get('queries') is not None else '—'}"
+        under_load = "—" if not w else f"{fmt_ms(w['p50'])} / {fmt_ms(w['p99'])}"
         lines.append(f"| {name} | {fmt_ms(ra.get('ms'))} | {fmt_ms(rb.get('ms'))} | "
-                     f"{'—' if growth is None else f'{growth:.2f}×'} | {q} | "
-                     f"{'—' if not w else f'{fmt_ms(w[chr(112) + chr(53) + chr(48)])} / {fmt_ms(w[chr(112) + chr(57) + chr(57)])}'} |")
+                     f"{'—' if growth is None else f'{growth:.2f}×'} | {q} | {under_load} |")
     for size in (a, b):
         inter = size.get("interference")
         if inter:
@@ -494,8 +494,8 @@ def report(a: dict, b: dict) -> str:
             lines.append(f"\n{size['n_chips']:,} chips: annotators' GET annotation under 4 connections: p99 "
                          f"{fmt_ms(alone['p99'])} ms alone, {fmt_ms(open_['p99'])} ms with a dashboard open "
                          f"(reloaded every {DASHBOARD_EVERY_S:g} s: {open_['dashboard_loads']} loads; "
-                         f"{open_['p99'] / alone['p99']:.2f}× alone, target <= 1.5), {fmt_ms(stress['p99'])} ms with it "
-                         f"reloaded back to back ({stress['dashboard_loads']} loads); requests/s {alone['rps']:.0f} / "
+                         f"{open_['p99'] / alone['p99']:.2f}× alone, target <= 1.5), "
+                         f"{fmt_ms(stress['p99'])} ms with it reloaded back to back ({stress['dashboard_loads']} loads); requests/s {alone['rps']:.0f} / "
                          f"{open_['rps']:.0f} / {stress['rps']:.0f}")
     if a.get("background") and b.get("background"):
         lines.append(f"\n| worker job | {na:,} chips s / peak MB | {nb:,} chips s / peak MB | rows written at {nb:,} |")

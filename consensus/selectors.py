@@ -128,7 +128,6 @@ def submissions(task_ids, *, open_chips: bool = False) -> dict[int, list]:
     return grouped
 
 
-
 def submission_revisions(task_ids) -> dict[int, list[dict]]:
     """{task id: [{annotation, annotator, revision}] of its submissions by the chip's active annotators, ordered by
     annotator} (what a consensus row records in inputs["annotations"]); metadata only, no labels read."""

@@ -525,7 +525,7 @@ def _live_method() -> str:
 
 
 def _announce(writes: list[run_selectors.RunRow]) -> None:
-    chips = set(Task.objects.filter(pk__in=ids_in(w.task_id for w in writes)).order_by().values_list("chip_id", flat=True)
-                .distinct())
+    chips = set(Task.objects.filter(pk__in=ids_in(w.task_id for w in writes)).order_by()
+                .values_list("chip_id", flat=True).distinct())
     consensus_changed.send(sender=ConsensusLabel, chip_ids=chips,
                            rows={w.task_id: (w.label, w.score, w.mean_score) for w in writes})
