@@ -58,12 +58,15 @@ def reference_set() -> dict:
     return {str(t): {"expert_label": pk, "revision": rev} for t, pk, rev in rows}
 
 
-def run_rows(run: ConsensusRun | None, *, chip_id=None, tile_id=None, task_ids=None) -> dict[int, RunRow]:
-    """{task id: RunRow} of a run's consensus over a chip, a tile, tasks, or everything (None or live: the live
-    rows). Two queries for a frozen run: its live rows, then the newest version ≤ run of the other tasks."""
+def run_rows(run: ConsensusRun | None, *, chip_id=None, chip_ids=None, tile_id=None, task_ids=None
+             ) -> dict[int, RunRow]:
+    """{task id: RunRow} of a run's consensus over a chip (or chips), a tile, tasks, or everything (None or live:
+    the live rows). Two queries for a frozen run: its live rows, then the newest version ≤ run of the other tasks."""
     where = Q()
     if chip_id is not None:
         where &= Q(task__chip_id=chip_id)
+    if chip_ids is not None:
+        where &= Q(task__chip_id__in=list(chip_ids))
     if tile_id is not None:
         where &= Q(task__chip__tile_id=tile_id)
     if task_ids is not None:

@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 
 from imagery.lib.domain import CLASS_COLORS, CLASS_NAMES, N_CLASSES, NO_DATA  # noqa: E402
 
-from export.lib.product import score_percent  # noqa: E402
+from export.lib.product import chip_counts  # noqa: E402
 
 BIN_EDGES = tuple(range(0, 101, 10))
 
@@ -32,10 +32,7 @@ class DatasetStats:
 
     def add(self, label: np.ndarray, score: np.ndarray) -> None:
         """Add one task's (or chip's) consensus label (codes 0..7) and score (0..1)."""
-        label = np.asarray(label, np.uint8)
-        self.class_counts += np.bincount(label.ravel(), minlength=N_CLASSES)[:N_CLASSES]
-        pct = score_percent(label, score)[label != NO_DATA]
-        self.percent_counts += np.bincount(pct, minlength=101)[:101]
+        self.add_counts(*chip_counts(label, score))
 
     def add_counts(self, class_counts: np.ndarray, percent_counts: np.ndarray) -> None:
         """Add counters filled elsewhere (a chip summary's): 8 class counts and 101 percent counts."""

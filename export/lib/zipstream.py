@@ -12,6 +12,7 @@ from __future__ import annotations
 import struct
 import zlib
 from datetime import datetime
+from typing import NamedTuple
 
 _ZIP64_LIMIT = 0xFFFFFFFF  # offsets from here on need Zip64; module-level so tests can lower it
 _MEMBER_LIMIT = 0xFFFFFFFF  # one member must fit the classic 32-bit size fields
@@ -26,6 +27,24 @@ def _dos_time(moment: datetime) -> tuple[int, int]:
         (moment.hour << 11) | (moment.minute << 5) | (moment.second // 2),
         ((moment.year - 1980) << 9) | (moment.month << 5) | moment.day,
     )
+
+
+class Packed(NamedTuple):
+    """One member's data as the archive stores it: CRC-32 and size of the raw bytes, the body, the zip method."""
+
+    crc: int
+    size: int
+    body: bytes
+    method: int  # 8 deflate, 0 stored
+
+
+def pack(data: bytes, *, compress: bool = True, level: int = 6) -> Packed:
+    """A member's body, made apart from the archive (zlib releases the GIL: other threads may pack ahead)."""
+    raw = memoryview(data)
+    if not compress:
+        return Packed(zlib.crc32(raw), len(raw), bytes(raw), 0)
+    packer = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return Packed(zlib.crc32(raw), len(raw), packer.compress(raw) + packer.flush(), 8)
 
 
 class ZipStream:
@@ -45,32 +64,26 @@ class ZipStream:
         """Bytes emitted so far."""
         return self._offset
 
-    def add(self, name: str, data: bytes, *, compress: bool = True) -> bytes:
-        """Local header + (deflated) data of one member. Already-compressed data (GeoTIFF) is better stored."""
+    def add(self, name: str, data: bytes | Packed, *, compress: bool = True) -> bytes:
+        """Local header + (deflated) data of one member: bytes, or a Packed body (pack) made beforehand.
+        Already-compressed data (a PDF) is better stored."""
         if self.closed:
             raise ValueError("the archive is closed")
         if not name or name.startswith("/") or ".." in name.split("/"):
             raise ValueError(f"bad member name {name!r}")
-        raw = memoryview(data)
-        crc = zlib.crc32(raw)
-        if compress:
-            packer = zlib.compressobj(6, zlib.DEFLATED, -15)
-            body = packer.compress(raw) + packer.flush()
-            method = 8
-        else:
-            body, method = bytes(raw), 0
-        if len(raw) >= _MEMBER_LIMIT or len(body) >= _MEMBER_LIMIT:
+        crc, size, body, method = data if isinstance(data, Packed) else pack(data, compress=compress)
+        if size >= _MEMBER_LIMIT or len(body) >= _MEMBER_LIMIT:
             raise ValueError(f"member {name!r} is larger than 4 GiB")
         encoded = name.encode("utf-8")
         local = struct.pack(
             "<IHHHHHIIIHH", 0x04034B50, 20, _UTF8_NAMES, method, self._time, self._date,
-            crc, len(body), len(raw), len(encoded), 0,
+            crc, len(body), size, len(encoded), 0,
         ) + encoded
         zip64 = self._offset >= _ZIP64_LIMIT
         extra = struct.pack("<HHQ", 0x0001, 8, self._offset) if zip64 else b""
         record = struct.pack(
             "<IHHHHHHIIIHHHHHII", 0x02014B50, _VERSION_MADE_BY, 45 if zip64 else 20, _UTF8_NAMES, method,
-            self._time, self._date, crc, len(body), len(raw), len(encoded), len(extra), 0, 0, 0,
+            self._time, self._date, crc, len(body), size, len(encoded), len(extra), 0, 0, 0,
             _UNIX_FILE_MODE, 0xFFFFFFFF if zip64 else self._offset,
         ) + encoded + extra
         self._central += self._central_packer.compress(record)

@@ -8,8 +8,10 @@ its upper-left corner: that tile's overlap strip then holds the rest of the chip
 from __future__ import annotations
 
 import re
+import threading
 
 import numpy as np
+
 from pyproj import Transformer
 
 SQUARE_M = 100_000
@@ -51,10 +53,15 @@ def tile_epsg(tile: str) -> int:
     return utm_epsg(int(tile[:-3]), tile[-3] >= "N")
 
 
+_transformers = threading.local()  # pyproj's Transformer is not to be shared between threads
+
+
 def to_lonlat(epsg: int, x, y):
     """Longitude and latitude (degrees) of points given in the EPSG's coordinates."""
-    transformer = Transformer.from_crs(epsg, 4326, always_xy=True)
-    return transformer.transform(x, y)
+    cache = _transformers.__dict__
+    if epsg not in cache:  # building one costs about a millisecond: an export asks twice per chip
+        cache[epsg] = Transformer.from_crs(epsg, 4326, always_xy=True)
+    return cache[epsg].transform(x, y)
 
 
 def latitude_band(lat: float) -> str:

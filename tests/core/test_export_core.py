@@ -174,7 +174,7 @@ def test_stac_collection_loads_with_pystac_and_links_every_item():
 def test_summary_row_counts_classes_and_agreement_shares():
     label = np.array([[1, 1, 2, 0]], np.uint8)
     score = np.array([[1.0, 0.62, 0.34, 0.0]], np.float32)
-    row = core.summary_row(chip_id="X_00", tile_id="X", complete=True, label=label, score=score)
+    row = core.summary_row(chip_id="X_00", tile_id="X", complete=True, counts=core.chip_counts(label, score))
     assert row["labeled_pixels"] == 3 and row["count_1"] == 2 and row["count_2"] == 1
     assert row["share_100_pct"] == pytest.approx(33.33) and row["share_60_100_pct"] == pytest.approx(33.33)
     assert row["mean_score_pct"] == pytest.approx((100 + 62 + 34) / 3, abs=0.01)

@@ -1,5 +1,6 @@
 """GET /api/export/dataset.zip: a zip streamed file by file, holding what the filters select."""
 import csv
+import hashlib
 import io
 import json
 import struct
@@ -73,3 +74,15 @@ def test_bad_filters_are_400_before_anything_streams(xena, api_as):
     for query in ("tile=nope", "min_score_pct=-1", "partial=perhaps", "chips=all"):
         response = api_as(xena).get(f"/api/export/dataset.zip?{query}")
         assert response.status_code == 400 and not response.streaming, query
+
+
+def test_geotiffs_are_deflated_in_the_zip_and_named_by_their_own_checksums(make_export_chip, xena, api_as):
+    """A labels.tif is mostly its 65,536-entry colour map, stored raw by TIFF: the zip deflates it, and the STAC
+    Item's checksum and size are those of the file itself, not of its zip body."""
+    chip = make_export_chip("30PWT_00")
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(api_as(xena).get("/api/export/dataset.zip").streaming_content)))
+    info = archive.getinfo(f"{ROOT}/{ROOT}_{chip.id}/labels.tif")
+    assert info.compress_type == zipfile.ZIP_DEFLATED and info.compress_size * 5 < info.file_size
+    tif = archive.read(info)
+    asset = json.loads(archive.read(f"{ROOT}/{ROOT}_{chip.id}/stac.json"))["assets"]["labels"]
+    assert asset["file:checksum"] == "1220" + hashlib.sha256(tif).hexdigest() and asset["file:size"] == len(tif)
