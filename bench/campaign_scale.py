@@ -161,6 +161,42 @@ def time_one(port: int, req: dict, headers: dict, repeat: int) -> float:
     return statistics.median(samples)
 
 
+def _workers_rss_mb(master_pid: int) -> float:
+    """Largest resident set (MB) among gunicorn's worker processes."""
+    best = 0.0
+    for child in Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split():
+        try:
+            status = Path(f"/proc/{child}/status").read_text()
+        except OSError:
+            continue
+        rss = next((int(ln.split()[1]) for ln in status.splitlines() if ln.startswith("VmRSS:")), 0)
+        best = max(best, rss / 1024)
+    return best
+
+
+def stream_zip(port: int, master_pid: int, headers: dict) -> dict:
+    """The whole dataset.zip over HTTP, as an exporter downloads it: chips/s from the first byte to the last, and
+    the server workers' largest RSS at the start and at its peak (sampled as the bytes arrive)."""
+    from export.models import ChipSummary
+
+    n_chips = ChipSummary.objects.filter(complete=True).count()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    rss_start = peak = _workers_rss_mb(master_pid)
+    t0 = time.perf_counter()
+    conn.request("GET", "/api/export/dataset.zip", headers=headers)
+    response = conn.getresponse()
+    size, first, sampled = 0, None, t0
+    while chunk := response.read(1 << 20):
+        first = first or time.perf_counter()
+        size += len(chunk)
+        if time.perf_counter() - sampled > 0.5:
+            peak, sampled = max(peak, _workers_rss_mb(master_pid)), time.perf_counter()
+    seconds = time.perf_counter() - (first or t0)
+    conn.close()
+    return {"chips": n_chips, "seconds": seconds, "chips_per_s": n_chips / seconds, "mb": size / 2**20,
+            "rss_start_mb": rss_start, "rss_peak_mb": peak}
+
+
 def run_wrk(port: int, req: dict, headers: dict, duration: int) -> dict:
     cmd = ["wrk", "-t", "2", "-c", "4", "-d", f"{duration}s", "--timeout", "30s", "--latency"]
     for k, v in headers.items():
@@ -447,6 +483,9 @@ def run_size(n_chips: int, args) -> dict:
                 w = row.get("wrk")
                 print(f"  {req['name']:<45} {row['ms']:9.1f} ms  {row['queries']:3d} queries" +
                       (f"  wrk p50 {w['p50']:.1f} p99 {w['p99']:.1f} ms {w['rps']:.0f}/s" if w else ""), flush=True)
+            zip_req = next(r for r in reqs if r.get("first_byte"))
+            result["zip_stream"] = stream_zip(port, server.pid, _headers(zip_req, sessions, info["tokens"]))
+            print(f"  whole dataset.zip: {result['zip_stream']}", flush=True)
             for name, ms in time_writes(port, info).items():
                 result["requests"][name] = {"ms": ms, "queries": None}
                 print(f"  {name:<45} {ms:9.1f} ms", flush=True)
@@ -497,6 +536,13 @@ def report(a: dict, b: dict) -> str:
                          f"{open_['p99'] / alone['p99']:.2f}× alone, target <= 1.5), "
                          f"{fmt_ms(stress['p99'])} ms with it reloaded back to back ({stress['dashboard_loads']} loads); requests/s {alone['rps']:.0f} / "
                          f"{open_['rps']:.0f} / {stress['rps']:.0f}")
+    for size in (a, b):
+        z = size.get("zip_stream")
+        if z:
+            lines.append(f"\n{size['n_chips']:,} chips: the whole dataset.zip over HTTP: {z['chips']:,} complete "
+                         f"chips, {z['mb']:,.0f} MiB in {z['seconds']:.1f} s = {z['chips_per_s']:.0f} chips/s "
+                         f"(target >= 100); server worker RSS {z['rss_start_mb']:.0f} MB before, "
+                         f"{z['rss_peak_mb']:.0f} MB at most while streaming")
     if a.get("background") and b.get("background"):
         lines.append(f"\n| worker job | {na:,} chips s / peak MB | {nb:,} chips s / peak MB | rows written at {nb:,} |")
         lines.append("|---|---|---|---|")

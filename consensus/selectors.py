@@ -7,14 +7,14 @@ import numpy as np
 from django.db import connection, transaction
 from django.db.models import Count, F, Max, Q
 
-from annotation.lib.labels import labels_from_bytes
+from annotation.lib.labels import labels_stack_from_bytes
 from annotation.selectors import still_labeling, submitted_annotations
 from annotation.models import Annotation, ExpertLabel, Status
-from imagery.lib.domain import CHIP_SIZE, TASK_SIZE
+from imagery.lib.domain import CHIP_SIZE, TASK_SIZE, TASKS_PER_SIDE
 from imagery.models import Chip, Task
 
 from consensus import run_selectors
-from consensus.lib.codec import score_from_bytes
+from consensus.lib.codec import scores_stack_from_bytes
 from consensus.models import AnnotatorAccuracy, ConsensusLabel
 from lcnet_site.campaign import campaign
 from lcnet_site import sql
@@ -28,48 +28,89 @@ def chip_consensus(chip: Chip, run=None) -> tuple[np.ndarray, np.ndarray, bool]:
 
     Tasks without consensus stay 0; complete is True when every task with data has one.
     """
-    label, score, complete, _ = chip_consensus_cells(chip, run)
-    return label, score, complete
+    found = chip_consensus_cells(chip, run)
+    return found.label, found.score, found.complete
 
 
-def chip_consensus_cells(chip: Chip, run=None) -> tuple[np.ndarray, np.ndarray, bool, list[tuple]]:
-    """chip_consensus, and (row, col, method, computed_at) of each task with consensus, from the same rows."""
+ChipCells = namedtuple("ChipCells", "label score complete cells computed_at")
+ChipCells.__doc__ = """A chip's consensus: label (256, 256) uint8, score float32, complete (every task with data has
+one), cells [(row, col, method)] of the tasks with one, computed_at the newest of them (None: none)."""
+
+
+def chip_consensus_cells(chip: Chip, run=None) -> ChipCells:
+    """chip_consensus, with each task's method and the newest computed_at, from the same rows."""
     return chips_consensus_cells([chip.pk], run)[chip.pk]
 
 
-_CELL_KINDS = [sql.TEXT, sql.INT8, sql.INT8, sql.BYTEA, sql.BYTEA, sql.TEXT, sql.TIMESTAMPTZ]
-
-
-def chips_consensus_cells(chip_ids, run=None) -> dict[str, tuple[np.ndarray, np.ndarray, bool, list[tuple]]]:
+def chips_consensus_cells(chip_ids, run=None) -> dict[str, ChipCells]:
     """chip_consensus_cells of several chips from two queries in all (three for a frozen run): an export reads its
     chips a block at a time, not three queries a chip."""
     chip_ids = list(chip_ids)
-    out = {c: (np.zeros((CHIP_SIZE, CHIP_SIZE), np.uint8), np.zeros((CHIP_SIZE, CHIP_SIZE), np.float32), True, [])
-           for c in chip_ids}
+    if (run is None or run.live) and connection.vendor == "postgresql":
+        found = _live_cells(chip_ids)
+    else:
+        found = _cells_by_row(chip_ids, run)
+    wanted = {c: set() for c in chip_ids}
+    for chip_id, row, col in Task.objects.filter(chip_id__in=chip_ids, has_data=True).values_list(
+            "chip_id", "row", "col"):
+        wanted[chip_id].add(row * TASKS_PER_SIDE + col)
+    out = {}
+    for chip_id in chip_ids:
+        at, labels, scores, methods, computed_at = found.get(chip_id, (b"", b"", b"", [], None))
+        at = np.frombuffer(at, np.uint8)
+        label = np.zeros((TASKS_PER_SIDE, TASKS_PER_SIDE, TASK_SIZE, TASK_SIZE), np.uint8)
+        score = np.zeros(label.shape, np.float32)
+        label[at // TASKS_PER_SIDE, at % TASKS_PER_SIDE] = labels_stack_from_bytes([labels])
+        score[at // TASKS_PER_SIDE, at % TASKS_PER_SIDE] = scores_stack_from_bytes(scores)
+        out[chip_id] = ChipCells(
+            label.transpose(0, 2, 1, 3).reshape(CHIP_SIZE, CHIP_SIZE),
+            score.transpose(0, 2, 1, 3).reshape(CHIP_SIZE, CHIP_SIZE),
+            wanted[chip_id] <= set(at.tolist()),
+            [(int(a) // TASKS_PER_SIDE, int(a) % TASKS_PER_SIDE, m) for a, m in zip(at, methods)], computed_at)
+    return out
+
+
+_LIVE_CELLS_KINDS = [sql.TEXT, sql.BYTEA, sql.BYTEA, sql.BYTEA, sql.TEXT, sql.TIMESTAMPTZ]
+
+
+def _live_cells(chip_ids) -> dict[str, tuple]:
+    """Postgres, live rows: {chip: (task positions row * 8 + col as bytes, their labels and scores concatenated in
+    that order, methods, newest computed_at)}, one row a chip through a binary COPY (5 KB of bytea a task, not
+    twice that in hex, and one value a chip to decode, not seven a task)."""
+    query = f"""
+        SELECT t.chip_id, string_agg(set_byte('\\x00'::bytea, 0, t.row * {TASKS_PER_SIDE} + t.col), ''::bytea
+                                      ORDER BY t.row, t.col),
+               string_agg(c.label, ''::bytea ORDER BY t.row, t.col),
+               string_agg(c.score, ''::bytea ORDER BY t.row, t.col),
+               string_agg(c.method, ',' ORDER BY t.row, t.col), max(c.computed_at)
+        FROM consensus_consensuslabel c JOIN imagery_task t ON t.id = c.task_id
+        WHERE t.chip_id = ANY(%s) GROUP BY t.chip_id"""
+    with connection.cursor() as cur:
+        rows = sql.copy_out(cur, query, [chip_ids], _LIVE_CELLS_KINDS)
+    return {c: (at, labels, scores, methods.split(","), computed_at)
+            for c, at, labels, scores, methods, computed_at in rows}
+
+
+def _cells_by_row(chip_ids, run) -> dict[str, tuple]:
+    """_live_cells of a frozen run (or on SQLite), gathered here from one row a task."""
     if run is None or run.live:
         rows = ConsensusLabel.objects.filter(task__chip_id__in=chip_ids).values_list(
             "task__chip_id", "task__row", "task__col", "label", "score", "method", "computed_at")
-        if connection.vendor == "postgresql":  # through a binary COPY: 5 KB of bytea a task, not twice that in hex
-            query, params = rows.query.sql_with_params()
-            with connection.cursor() as cur:
-                rows = sql.copy_out(cur, query, params, _CELL_KINDS)
     else:
         found = run_selectors.run_rows(run, chip_ids=chip_ids)
         cells = {pk: (c, r, k) for pk, c, r, k in
                  Task.objects.filter(pk__in=ids_in(found)).values_list("pk", "chip_id", "row", "col")}
         rows = [(*cells[t], r.label, r.score, r.method, r.computed_at) for t, r in found.items()]
-    done = {c: set() for c in chip_ids}
-    for chip_id, row, col, raw_label, raw_score, method, computed_at in rows:  # 64 tasks a chip at most
-        label, score, _, meta = out[chip_id]
-        window = np.s_[row * TASK_SIZE : (row + 1) * TASK_SIZE, col * TASK_SIZE : (col + 1) * TASK_SIZE]
-        label[window], score[window] = labels_from_bytes(raw_label), score_from_bytes(raw_score)
-        done[chip_id].add((row, col))
-        meta.append((row, col, method, computed_at))
-    wanted = {c: set() for c in chip_ids}
-    for chip_id, row, col in Task.objects.filter(chip_id__in=chip_ids, has_data=True).values_list(
-            "chip_id", "row", "col"):
-        wanted[chip_id].add((row, col))
-    return {c: (label, score, wanted[c] <= done[c], sorted(meta)) for c, (label, score, _, meta) in out.items()}
+    by_chip: dict[str, list] = {}
+    for chip_id, row, col, label, score, method, computed_at in rows:
+        by_chip.setdefault(chip_id, []).append((row * TASKS_PER_SIDE + col, bytes(label), bytes(score), method,
+                                                computed_at))
+    out = {}
+    for chip_id, tasks in by_chip.items():
+        tasks.sort(key=lambda r: r[0])
+        out[chip_id] = (bytes(r[0] for r in tasks), b"".join(r[1] for r in tasks), b"".join(r[2] for r in tasks),
+                        [r[3] for r in tasks], max(r[4] for r in tasks))
+    return out
 
 
 def complete_task_ids(task_ids=None, *, tile_id=None, count: int) -> list[int]:

@@ -32,8 +32,9 @@ from lcnet_site.campaign import campaign
 
 TIF, DATES, STAC, CONFIDENCE = "labels.tif", "source_dates.csv", "stac.json", "confidence.tif"
 HASH_PROPERTY = "lcnet:content_hash"
-BLOCK_CHIPS = 32  # chips read from the database together
-ENCODE_THREADS, LOOKAHEAD = 2, 8  # GeoTIFF encoders, and chips in flight
+BLOCK_CHIPS = 16  # chips read from the database together
+# GeoTIFF encoders, and chips in flight: a block's worth, so the encoders keep busy while the next block is read
+ENCODE_THREADS, LOOKAHEAD = 2, 16
 RUN_PROPERTY = "lcnet:consensus_run"  # the consensus run the files come from (compute_consensus, admin › runs)
 
 

@@ -94,8 +94,8 @@ def chip_exports(chips: list[Chip], *, partial: bool, with_annotators: bool = Fa
                  run: ConsensusRun | None = None) -> list[ChipExport]:
     """chip_export of several chips, read together: a few queries per block of chips, not per chip."""
     ids = [c.pk for c in chips]
-    consensus = chips_consensus_cells(ids, run=run)  # cells: (row, col, method, computed_at)
-    if not partial and not all(consensus[c][2] for c in ids):
+    consensus = chips_consensus_cells(ids, run=run)
+    if not partial and not all(consensus[c].complete for c in ids):
         raise NotFound("This chip's consensus is not complete; ask with ?partial=1 to export what exists.")
     inputs = {c: [] for c in ids}
     if with_annotators and (run is None or run.live):
@@ -112,13 +112,13 @@ def chip_exports(chips: list[Chip], *, partial: bool, with_annotators: bool = Fa
         scenes[chip_id].append((day, name))
     out = []
     for chip in chips:
-        label, score, complete, cells = consensus[chip.pk]
+        found = consensus[chip.pk]
         out.append(ChipExport(
-            chip=chip, label=label, score=score, complete=complete, dates=[d for d, _ in scenes[chip.pk]],
-            scene_files=[f for _, f in scenes[chip.pk]], methods=sorted({c[2] for c in cells}),
-            computed_at=max((c[3] for c in cells), default=None),
+            chip=chip, label=found.label, score=found.score, complete=found.complete,
+            dates=[d for d, _ in scenes[chip.pk]], scene_files=[f for _, f in scenes[chip.pk]],
+            methods=sorted({method for _, _, method in found.cells}), computed_at=found.computed_at,
             annotator_ids=sorted(_annotator_ids(inputs[chip.pk])) if with_annotators else [],
-            run_id=run.pk if run else None, confidence=_confidence(run, score, cells),
+            run_id=run.pk if run else None, confidence=_confidence(run, found.score, found.cells),
         ))
     return out
 
@@ -127,7 +127,7 @@ def _confidence(run, score, cells) -> np.ndarray | None:
     """Each task's scores through the run's calibration map of the method that computed them (0 where no label);
     None unless the run has a map for every method present."""
     out = np.zeros_like(score, dtype=np.float32)
-    for row, col, method, _ in cells:
+    for row, col, method in cells:
         window = np.s_[row * TASK_SIZE : (row + 1) * TASK_SIZE, col * TASK_SIZE : (col + 1) * TASK_SIZE]
         p = probability(run, method, score[window])
         if p is None:

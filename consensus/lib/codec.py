@@ -17,3 +17,10 @@ def score_to_bytes(score: np.ndarray) -> bytes:
 def score_from_bytes(raw) -> np.ndarray:
     """(32, 32) float32 from a 4,096-byte score column."""
     return np.frombuffer(bytes(raw), dtype=np.float32).reshape(SCORE_SHAPE)
+
+
+def scores_stack_from_bytes(raw) -> np.ndarray:
+    """(n, 32, 32) float32 from n score columns' bytes laid end to end."""
+    if len(raw) % (4 * TASK_SIZE * TASK_SIZE):
+        raise ValueError(f"stored scores are {4 * TASK_SIZE * TASK_SIZE} bytes each")
+    return np.frombuffer(bytes(raw), dtype=np.float32).reshape(-1, *SCORE_SHAPE)
