@@ -4,9 +4,9 @@
     .venv/bin/python bench/campaign_scale.py [--sizes 300 9000] [--duration 8] [--repeat 5] [--no-wrk]
 
 For each size a throw-away Postgres database is built (bench/campaign_build.py: set-based SQL, real scene files),
-gunicorn serves it as compose does (2 workers × 2 threads), and every annotator, expert, admin, exporter and stats
-request is timed one at a time (median of --repeat, after one warm-up) and under wrk with 4 connections (p50/p99),
-with the SQL queries it runs (counted in-process). Then the consensus worker's jobs are run in subprocesses
+gunicorn serves it as compose does (2 workers × 2 threads, its malloc settings), and every annotator, expert, admin,
+exporter and stats request is timed one at a time (median of --repeat, after one warm-up) and under wrk with
+4 connections (p50/p99), with the SQL queries it runs (counted in-process); then the whole dataset.zip is streamed. Then the consensus worker's jobs are run in subprocesses
 (wall time and peak RSS): a reference-task submit, an expert label, an ordinary submit, a compute_consensus rerun
 with nothing to change and the Dawid–Skene fit. Prints one table with the growth factor between the two sizes and
 the machine's load; writes bench/out/campaign_scale.json and .png.
@@ -30,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+from _server import web_malloc_env  # noqa: E402
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lcnet_site.settings_test")
 BROKER = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/3")
 QUEUE = f"lcnet-bench-scale-{os.getpid()}"
@@ -417,10 +418,10 @@ def start_gunicorn(db_name: str, media: str) -> tuple[subprocess.Popen, int]:
     db = settings.DATABASES["default"]
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db_name}"
     port = free_port()
-    # Plain HTTP on loopback; the key of this process (the admin sessions made here must be valid there); the API
-    # throttle off: wrk's one user sends far more than a person.
-    env = dict(os.environ, DATABASE_URL=url, DJANGO_SETTINGS_MODULE="lcnet_site.settings", DEBUG="0",
-               CONN_MAX_AGE="600", LOG_LEVEL="WARNING", MEDIA_ROOT=media, SECRET_KEY=settings.SECRET_KEY,
+    # compose's malloc settings; plain HTTP on loopback; the key of this process (the admin sessions made here must
+    # be valid there); the API throttle off: wrk's one user sends far more than a person.
+    env = dict(os.environ, **web_malloc_env(), DATABASE_URL=url, DJANGO_SETTINGS_MODULE="lcnet_site.settings",
+               DEBUG="0", CONN_MAX_AGE="600", LOG_LEVEL="WARNING", MEDIA_ROOT=media, SECRET_KEY=settings.SECRET_KEY,
                LCNET_HTTPS="false", LCNET_API_THROTTLE_USER="0", LCNET_API_THROTTLE_ANON="0")
     cmd = [sys.executable, "-m", "gunicorn", "lcnet_site.wsgi", "-w", "2", "--threads", "2", "-b",
            f"127.0.0.1:{port}", "--timeout", "600", "--log-level", "warning"]
