@@ -6,9 +6,10 @@
 For each size a throw-away Postgres database is built (bench/campaign_build.py: set-based SQL, real scene files),
 gunicorn serves it as compose does (2 workers × 2 threads, its malloc settings), and every annotator, expert, admin,
 exporter and stats request is timed one at a time (median of --repeat, after one warm-up) and under wrk with
-4 connections (p50/p99), with the SQL queries it runs (counted in-process); then the whole dataset.zip is streamed. Then the consensus worker's jobs are run in subprocesses
-(wall time and peak RSS): a reference-task submit, an expert label, an ordinary submit, a compute_consensus rerun
-with nothing to change and the Dawid–Skene fit. Prints one table with the growth factor between the two sizes and
+4 connections (p50/p99), with the SQL queries it runs (counted in-process); then the whole dataset.zip is streamed
+over HTTP (chips/s, the workers' RSS). Then the consensus worker's jobs are run in subprocesses (wall time and peak
+RSS): a reference-task submit, an expert label, an ordinary submit, a compute_consensus rerun with nothing to
+change and the Dawid–Skene fit. Prints one table with the growth factor between the two sizes and
 the machine's load; writes bench/out/campaign_scale.json and .png.
 """
 from __future__ import annotations

@@ -10,8 +10,9 @@ view (DRF `DatasetZip`, its StreamingHttpResponse consumed chunk by chunk, as a 
 - peak memory, in another child: Python heap peak (tracemalloc) and peak RSS growth over the warmed-up process
   (VmHWM, reset first).
 
-Both children run with glibc's malloc set as docker-compose's web service sets it (bench/_server.py reads it from docker-compose.yml): allocations of
-512 KB and more are mapped, and given back when freed, and the heap is trimmed only past 32 MB free. With glibc's
+Both children run with glibc's malloc set as docker-compose's web service sets it (bench/_server.py reads it from
+docker-compose.yml): allocations of 512 KB and more are mapped, and given back when freed, and the heap is trimmed
+only past 32 MB free. With glibc's
 dynamic defaults (`--default-malloc`) the peak RSS growth drifts with the number of chips (freed buffers fragment
 the heap); with a 128 KB threshold, which also trims the heap at 128 KB, every chip's buffers are faulted in anew
 and the export runs at about 60 % of the speed.
@@ -253,7 +254,8 @@ def main() -> None:
                 change = 100 * (by_n[1000][key] / by_n[100][key] - 1)
                 verdict = "flat (within ±20 %)" if abs(change) <= 20 else "NOT flat"
                 print(f"{name} from 100 to 1000 chips: {change:+.1f} % -> {verdict}")
-    print("malloc:", "glibc default" if args.default_malloc else " ".join(f"{k}={v}" for k, v in web_malloc_env().items()))
+    settings = " ".join(f"{k}={v}" for k, v in web_malloc_env().items())
+    print("malloc:", "glibc default" if args.default_malloc else settings)
     plot(results, ROOT / "bench" / "out" / "export.png")
     print("plot: bench/out/export.png  (2 shared cores: figures taken under load)")
 

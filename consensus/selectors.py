@@ -87,7 +87,7 @@ def _live_cells(chip_ids) -> dict[str, tuple]:
         WHERE t.chip_id = ANY(%s) GROUP BY t.chip_id"""
     with connection.cursor() as cur:
         rows = sql.copy_out(cur, query, [chip_ids], _LIVE_CELLS_KINDS)
-    return {c: (at, labels, scores, methods.split(","), computed_at)
+    return {c: (at, labels, scores, methods.split(","), computed_at)  # method names hold no comma (Method)
             for c, at, labels, scores, methods, computed_at in rows}
 
 

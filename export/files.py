@@ -12,10 +12,10 @@ import csv
 import io
 import json
 import zlib
-from datetime import datetime
 from collections import deque
-from dataclasses import dataclass, field
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import islice
 from typing import Iterable, Iterator
 
@@ -87,6 +87,7 @@ class Encoded:
 
 
 def encode_chip(ex: ChipExport, base: str, pack=None) -> Encoded:
+    """The chip's Encoded (`pack`: see chip_folders)."""
     tif, confidence = chip_tif(ex), chip_confidence_tif(ex)
     rasters = {TIF: tif} if confidence is None else {TIF: tif, CONFIDENCE: confidence}
     return Encoded(
@@ -112,7 +113,8 @@ def chip_stac(ex: ChipExport, *, base: str, encoded: Encoded | None = None) -> d
         source_links=list(zip(scene_urls(base, chip.id, ex.dates), (d.isoformat() for d in ex.dates))),
         extra_properties={
             "lcnet:complete": ex.complete, "lcnet:methods": ex.methods, "lcnet:tile": chip.tile_id,
-            HASH_PROPERTY: encoded.content_hash if encoded else chip_content_hash(ex, base), RUN_PROPERTY: ex.run_id,
+            HASH_PROPERTY: encoded.content_hash if encoded else chip_content_hash(ex, base),
+            RUN_PROPERTY: ex.run_id,
         },
     )
     item["properties"]["lcnet:calibrated"] = ex.confidence is not None
