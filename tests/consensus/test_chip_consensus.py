@@ -32,3 +32,24 @@ def test_chip_consensus_is_complete_when_every_task_with_data_has_consensus(chip
     label, _, complete = chip_consensus(chip)
     assert complete
     assert np.all(label[:32] == 3) and np.all(label[32:] == 0)
+
+
+def test_the_per_row_assembly_of_frozen_runs_and_sqlite_gives_what_postgres_aggregates(chip, make_chip):
+    """Two readers of the same rows: Postgres' one row a chip (the live export path) and one row a task (frozen runs,
+    SQLite). Tasks stored out of order, a chip without any consensus, distinct values per task."""
+    from consensus.selectors import _cells_by_row, _live_cells, chips_consensus_cells
+
+    other = make_chip("31UFS_77")
+    rng = np.random.default_rng(3)
+    for task in Task.objects.filter(chip=chip).order_by("-row", "col")[:20]:
+        store(task, int(rng.integers(1, 8)), float(rng.random()))
+    ids = [chip.pk, other.pk]
+    live, by_row = _live_cells(ids), _cells_by_row(ids, None)
+    assert set(live) == set(by_row) == {chip.pk}
+    for got, want in zip(live[chip.pk], by_row[chip.pk]):
+        assert got == want
+    cells = chips_consensus_cells(ids)
+    assert len(cells[chip.pk].cells) == 20 and cells[other.pk].cells == [] and cells[other.pk].computed_at is None
+    for task in Task.objects.filter(chip=chip, consensus__isnull=False):
+        window = np.s_[task.row * 32:(task.row + 1) * 32, task.col * 32:(task.col + 1) * 32]
+        assert np.all(cells[chip.pk].label[window] == np.frombuffer(task.consensus.label, np.uint8)[0])
