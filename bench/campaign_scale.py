@@ -579,7 +579,7 @@ def main():
     print("\n" + table)
     (out / "campaign_scale.md").write_text(table + "\n")
     plot(results, out / "campaign_scale.png")
-    print(f"\nwritten: bench/out/campaign_scale.json, .md, .png")
+    print("\nwritten: bench/out/campaign_scale.json, .md, .png")
 
 
 def plot(results, path):

@@ -16,7 +16,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from imagery.lib.domain import CLASS_COLORS, CLASS_NAMES, N_CLASSES, NO_DATA  # noqa: E402
+from imagery.lib.domain import CLASS_COLORS, CLASS_NAMES, N_CLASSES  # noqa: E402
 
 from export.lib.product import chip_counts  # noqa: E402
 
