@@ -1,12 +1,21 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_process_init, worker_ready
+
+from lcnet_site.heap import freeze_startup_heap
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lcnet_site.settings")
 
 app = Celery("lcnet")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_process_init.connect  # a prefork child, after the fork: the jobs it runs allocate and collect on their own
+@worker_ready.connect  # the solo and thread pools run jobs in the main process
+def _freeze_startup_heap(**kwargs):
+    freeze_startup_heap()
 
 
 @app.task(name="lcnet.ping", acks_late=True)
