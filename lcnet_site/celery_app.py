@@ -12,8 +12,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@worker_process_init.connect  # a prefork child, after the fork: the jobs it runs allocate and collect on their own
-@worker_ready.connect  # the solo and thread pools run jobs in the main process
+@worker_process_init.connect  # each prefork child, which runs the jobs
+@worker_ready.connect  # the main process, which runs them under the solo and thread pools
 def _freeze_startup_heap(**kwargs):
     freeze_startup_heap()
 

@@ -8,13 +8,12 @@ before."""
 import gc
 
 
-def freeze_startup_heap(*, import_views: bool = False) -> int:
+def freeze_startup_heap(*, import_views: bool = False) -> None:
     """Collect once, then freeze what is left; `import_views`: load every view module first (Django imports them
-    on the first request otherwise, after the freeze). Returns how many objects were frozen."""
+    on the first request otherwise, after the freeze)."""
     if import_views:
         from django.urls import get_resolver
 
         get_resolver().url_patterns  # noqa: B018 — the property imports the URLconf and with it every view module
     gc.collect()
     gc.freeze()
-    return gc.get_freeze_count()
