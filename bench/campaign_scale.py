@@ -330,6 +330,9 @@ def job_main() -> None:
     from django.conf import settings
 
     django.setup()
+    from lcnet_site.heap import freeze_startup_heap
+
+    freeze_startup_heap()  # as a Celery worker process does when it starts (lcnet_site.celery_app)
     settings.MEDIA_ROOT = os.environ["MEDIA_ROOT"]
     name = os.environ["BENCH_JOB"]
     setup = globals()[JOBS[name]]()

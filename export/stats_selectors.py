@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
+from django.core.cache import cache
 from django.db.models import Count, Max, Q, Sum
 
 from annotation.models import Assignment, ExpertLabel, ReferenceTask, Status
@@ -13,8 +14,15 @@ from export.models import ChipSummary
 
 def dataset_stats(*, tile: str | None = None) -> DatasetStats:
     """Pixel counts per class and per score percent over all tasks with consensus: the sum of the chip summaries
-    (one small row per chip, kept in the transaction that changes a chip's consensus)."""
+    (one small row per chip, kept in the transaction that changes a chip's consensus). Summed once per state of
+    the summaries (summaries_version: one aggregate query) and kept in the cache, so the dashboard, the two
+    figures and their numbers share one sum instead of reading every chip's row on every view."""
+    key = f"lcnet:stats:{summaries_version(tile=tile)}"
     stats = DatasetStats()
+    cached = cache.get(key)
+    if cached is not None:
+        stats.add_counts(np.frombuffer(cached[0], np.int64), np.frombuffer(cached[1], np.int64))
+        return stats
     rows = ChipSummary.objects.all()
     if tile:
         rows = rows.filter(tile_id=tile)
@@ -26,6 +34,7 @@ def dataset_stats(*, tile: str | None = None) -> DatasetStats:
             _add_chunk(stats, chunk)
             chunk = []
     _add_chunk(stats, chunk)
+    cache.set(key, (stats.class_counts.tobytes(), stats.percent_counts.tobytes()), 3600)
     return stats
 
 

@@ -27,6 +27,23 @@ def test_score_histogram_has_ten_bins_and_the_agreement_shares(chips, admin_user
     assert scores["share_60_100_pct"] == pytest.approx(100 * ((pct >= 60) & (pct < 100)).mean(), abs=1e-3)
 
 
+def test_figures_follow_each_change_of_the_consensus_though_their_sum_is_cached(chips, make_export_chip, admin_user,
+                                                                               api_as, real_chip):
+    api = api_as(admin_user)
+    before = {c["name"]: c["pixels"] for c in api.get("/api/stats/classes/").json()["classes"]}
+    assert api.get("/api/stats/classes/").json()["classes"] == api.get("/api/stats/classes/").json()["classes"]
+    make_export_chip("30PWT_01", source="30PWT_00")  # a third chip: its summary is written, the state moves on
+    after = {c["name"]: c["pixels"] for c in api.get("/api/stats/classes/").json()["classes"]}
+    one = real_chip("30PWT_00")["label"]
+    assert after == {name: before[name] + int((one == k).sum()) for k, name in CLASS_NAMES.items() if k}
+    from consensus.models import ConsensusLabel
+    from export.summaries import chip_summaries_refresh
+
+    ConsensusLabel.objects.filter(task__chip_id="30PWT_01").delete()
+    chip_summaries_refresh(chip_ids=["30PWT_01"])  # the chip loses its summary: back to the first sum
+    assert {c["name"]: c["pixels"] for c in api.get("/api/stats/classes/").json()["classes"]} == before
+
+
 def test_plots_are_png(chips, admin_user, api_as):
     for path in ("/api/stats/classes.png", "/api/stats/consensus-scores.png"):
         response = api_as(admin_user).get(path)

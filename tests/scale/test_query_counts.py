@@ -28,9 +28,9 @@ PINNED = {
     "admin: annotator accuracies": 9,
     "admin: consensus": 9,
     "admin: consensus tile filter": 9,
-    "stats: dashboard": 14,
+    "stats: dashboard": 15,  # the first after cache.clear(): the summaries' state, then their sum (cached)
     "stats: progress": 10,
-    "stats: classes": 3,
+    "stats: classes": 3,  # the same state: its sum from the cache (one query for the state)
     "stats: consensus-scores": 3,
     "stats: classes.png": 4,
     # export: + 1 (fixed) for the consensus run the export serves
