@@ -144,12 +144,25 @@ def my_tasks(user, *, chip_id=None, status=None) -> QuerySet[Task]:
 
 
 def my_tasks_count(user, *, chip_id=None, status=None) -> int | None:
-    """How many tasks my_tasks(user) lists, from the assignment counters where they say it: an annotator's whole
-    list is their chips' tasks with data, Assignment.n_tasks summed over a few hundred assignments instead of
-    counting tens of thousands of tasks. None: the list must be counted (a filter, or an expert's tasks too)."""
-    if chip_id or status or not has_role(user, ANNOTATOR) or has_role(user, EXPERT):
+    """How many tasks my_tasks(user) lists, from the assignment counters where they say it: Assignment.n_tasks and
+    n_submitted summed over the annotator's assignments instead of counting tens of thousands of tasks, and their
+    drafts (the few rows they started and did not submit, from annotation_annotator_status). An annotator saves
+    only tasks with data on their chips, so pending = tasks - submitted - drafts. None: the list must be counted
+    (a chip filter, or an expert's tasks too)."""
+    if chip_id or not has_role(user, ANNOTATOR) or has_role(user, EXPERT):
         return None
-    return active_assignments(user).aggregate(n=Sum("n_tasks"))["n"] or 0
+    if status not in (None, "", Status.PENDING, Status.DRAFT, Status.SUBMITTED):
+        return None
+    mine = active_assignments(user)
+    counts = mine.aggregate(tasks=Sum("n_tasks"), submitted=Sum("n_submitted"))
+    tasks, submitted = counts["tasks"] or 0, counts["submitted"] or 0
+    if not status:
+        return tasks
+    if status == Status.SUBMITTED:
+        return submitted
+    drafts = Annotation.objects.filter(annotator=user, status=Status.DRAFT,
+                                       task__chip_id__in=mine.values("chip_id")).count()
+    return drafts if status == Status.DRAFT else tasks - submitted - drafts
 
 
 def next_task(user) -> Task | None:

@@ -115,9 +115,15 @@ def test_incremental_counters_equal_a_full_recount(seed, make_chip, make_user, a
     assert kept == expected
     from annotation.selectors import my_tasks, my_tasks_count
 
-    for user in crew:  # the task list's count, from the counters, is the list's length
-        listed = api(user).get("/api/me/tasks/", {"page_size": 1000}).json()
-        assert my_tasks_count(user) == listed["count"] == len(listed["results"]) == my_tasks(user).count()
+    statuses = {}
+    for user in crew:  # the task list's count, from the counters, is the list's length, for every status filter
+        for status in (None, "pending", "draft", "submitted"):
+            query = {"page_size": 1000} | ({"status": status} if status else {})
+            listed = api(user).get("/api/me/tasks/", query).json()
+            assert my_tasks_count(user, status=status) == listed["count"] == len(listed["results"]) \
+                == my_tasks(user, status=status).count(), (user.username, status)
+            statuses[status] = statuses.get(status, 0) + listed["count"]
+    assert all(statuses[s] for s in ("pending", "draft", "submitted")), statuses  # each kind of task is left
     incremental = summaries()
     assert incremental, "some chips have consensus"
     chip_summaries_rebuild()
