@@ -51,10 +51,15 @@ def test_plots_are_png(chips, admin_user, api_as):
 
 
 def test_progress_counts_chips_and_tasks(chips, make_export_chip, admin_user, api_as):
+    assert api_as(admin_user).get("/api/stats/progress/").json()["tasks"] == 128
     make_export_chip("30PWT_01", source="33LUD_00", missing=4)
     progress = api_as(admin_user).get("/api/stats/progress/").json()
     assert (progress["chips"], progress["chips_complete"], progress["chips_started"]) == (3, 2, 0)
     assert (progress["tasks"], progress["tasks_with_consensus"]) == (192, 188)
+    from imagery.models import Chip
+
+    Chip.objects.filter(pk="30PWT_00").delete()  # its tasks go with it: the count follows
+    assert api_as(admin_user).get("/api/stats/progress/").json()["tasks"] == 128
 
 
 def test_a_chip_is_started_once_any_annotation_on_it_is_submitted(chips, admin_user, alice, assign, api_as):
