@@ -243,11 +243,8 @@ class StatsScores(APIView):
 def figure_png(request, draw) -> HttpResponse:
     """A figure drawn once per state of the chip summaries (drawing costs more than summing them), per process."""
     tile = parse_filters(request.query_params, allowed=("tile",)).tile
-    key = f"lcnet:figure:{draw.__name__}:{summaries_version(tile=tile)}"
-    png = cache.get(key)
-    if png is None:
-        png = draw(dataset_stats(tile=tile))
-        cache.set(key, png, 3600)
+    png = cache.get_or_set(f"lcnet:figure:{draw.__name__}:{summaries_version(tile=tile)}",
+                           lambda: draw(dataset_stats(tile=tile)), 3600)
     return HttpResponse(png, content_type="image/png")
 
 

@@ -17,12 +17,15 @@ def dataset_stats(*, tile: str | None = None) -> DatasetStats:
     (one small row per chip, kept in the transaction that changes a chip's consensus). Summed once per state of
     the summaries (summaries_version: one aggregate query) and kept in the cache, so the dashboard, the two
     figures and their numbers share one sum instead of reading every chip's row on every view."""
-    key = f"lcnet:stats:{summaries_version(tile=tile)}"
+    classes, percents = cache.get_or_set(f"lcnet:stats:{summaries_version(tile=tile)}", lambda: _summed(tile), 3600)
     stats = DatasetStats()
-    cached = cache.get(key)
-    if cached is not None:
-        stats.add_counts(np.frombuffer(cached[0], np.int64), np.frombuffer(cached[1], np.int64))
-        return stats
+    stats.add_counts(np.frombuffer(classes, np.int64), np.frombuffer(percents, np.int64))
+    return stats
+
+
+def _summed(tile: str | None) -> tuple[bytes, bytes]:
+    """The summaries' class and percent counters added up (bytes: what the cache keeps)."""
+    stats = DatasetStats()
     rows = ChipSummary.objects.all()
     if tile:
         rows = rows.filter(tile_id=tile)
@@ -34,8 +37,7 @@ def dataset_stats(*, tile: str | None = None) -> DatasetStats:
             _add_chunk(stats, chunk)
             chunk = []
     _add_chunk(stats, chunk)
-    cache.set(key, (stats.class_counts.tobytes(), stats.percent_counts.tobytes()), 3600)
-    return stats
+    return stats.class_counts.tobytes(), stats.percent_counts.tobytes()
 
 
 def _add_chunk(stats: DatasetStats, rows) -> None:
@@ -53,17 +55,13 @@ def summaries_version(*, tile: str | None = None) -> str:
     return f"{tile or '*'}:{state['n']}:{state['latest'].isoformat() if state['latest'] else '-'}"
 
 
-def tasks_with_data() -> int:
-    """How many tasks have data: counted once per set of chips and kept in the cache. A task's has_data is fixed
-    when its chip is ingested and tasks come and go only with their chip, so the chips' count and the newest task
-    id say when to count again (two index reads instead of a count over every task)."""
-    state = Task.objects.aggregate(latest=Max("pk"))["latest"], Chip.objects.count()
-    key = f"lcnet:tasks-with-data:{state[0]}:{state[1]}"
-    n = cache.get(key)
-    if n is None:
-        n = Task.objects.filter(has_data=True).count()
-        cache.set(key, n, 3600)
-    return n
+def tasks_with_data(*, n_chips: int) -> int:
+    """How many tasks have data, given how many chips there are: counted once per set of chips and kept in the
+    cache. A task's has_data is fixed when its chip is ingested and tasks come and go only with their chip, so the
+    chips' count and the newest task id say when to count again (index reads instead of a count over every task)."""
+    latest = Task.objects.aggregate(latest=Max("pk"))["latest"]
+    return cache.get_or_set(f"lcnet:tasks-with-data:{latest}:{n_chips}",
+                            lambda: Task.objects.filter(has_data=True).count(), 3600)
 
 
 def progress() -> dict:
@@ -75,13 +73,14 @@ def progress() -> dict:
     done = ChipSummary.objects.aggregate(
         complete=Count("pk", filter=Q(complete=True)), tasks=Sum("n_done"))
     refs = ReferenceTask.objects.all()
+    chips = Chip.objects.count()
     return {
-        "chips": Chip.objects.count(),
+        "chips": chips,
         "chips_complete": done["complete"],
         # started = one of its annotators submitted something (consensus comes only once all of them have)
         "chips_started": Assignment.objects.filter(ended_at__isnull=True, n_submitted__gt=0)
         .values("chip_id").distinct().count(),
-        "tasks": tasks_with_data(),
+        "tasks": tasks_with_data(n_chips=chips),
         "tasks_with_consensus": done["tasks"] or 0,
         "annotations_submitted": Assignment.objects.filter(ended_at__isnull=True).aggregate(
             n=Sum("n_submitted"))["n"] or 0,

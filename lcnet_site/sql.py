@@ -4,6 +4,7 @@ Postgres gets one array parameter instead of one placeholder per id, and COPY in
 text Postgres must parse; other databases (SQLite in the demo) get Django's plain forms, with the same results."""
 from __future__ import annotations
 
+import functools
 import io
 import struct
 import weakref
@@ -79,7 +80,8 @@ def copy_temp(cursor, name: str, columns: Sequence[tuple[str, str]], rows: Itera
 
 BOOL, TIMESTAMPTZ = "bool", "timestamptz"
 _EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)  # binary timestamptz: microseconds since then, UTC
-_INTEGERS = {2: struct.Struct("!h").unpack_from, 4: struct.Struct("!i").unpack_from, 8: struct.Struct("!q").unpack_from}
+_WIDTH_CODES = {2: "h", 4: "i", 8: "q"}  # a binary integer's struct code by its byte width
+_INTEGERS = {size: struct.Struct("!" + code).unpack_from for size, code in _WIDTH_CODES.items()}
 _FLOAT8 = struct.Struct("!d").unpack_from
 
 
@@ -131,14 +133,12 @@ def copy_out(cursor, query: str, params, kinds: Sequence[str]) -> list[tuple]:
                 row.append(bytes(raw[pos : pos + size]))
             pos += size
         rows.append(tuple(row))
-        fast, sizes = _row_struct(kinds, lengths)
+        fast, sizes = _row_struct(tuple(kinds), tuple(lengths))
     return rows
 
 
-_WIDTH_CODES = {2: "h", 4: "i", 8: "q"}
-
-
-def _row_struct(kinds, lengths) -> tuple[struct.Struct | None, tuple | None]:
+@functools.lru_cache(maxsize=256)  # rows that break the layout (a NULL here and there) reuse their layout's struct
+def _row_struct(kinds: tuple, lengths: tuple) -> tuple[struct.Struct | None, tuple | None]:
     """The struct that decodes a whole row of this layout (field count, then length and value of each field) and
     the lengths it expects; (None, None) when a value needs more than unpacking (NULL, text, bool, time)."""
     codes = []
@@ -147,4 +147,4 @@ def _row_struct(kinds, lengths) -> tuple[struct.Struct | None, tuple | None]:
                 or (kind == FLOAT8 and size != 8):
             return None, None
         codes.append("i" + (_WIDTH_CODES[size] if kind == INT8 else "d" if kind == FLOAT8 else f"{size}s"))
-    return struct.Struct("!h" + "".join(codes)), tuple(lengths)
+    return struct.Struct("!h" + "".join(codes)), lengths

@@ -30,10 +30,10 @@ PINNED = {
     "admin: annotator accuracies": 9,
     "admin: consensus": 9,
     "admin: consensus tile filter": 9,
-    # the first after cache.clear(): the summaries' state, then their sum; the chips' state, then the tasks with
+    # the first after cache.clear(): the summaries' state, then their sum; the newest task id, then the tasks with
     # data (both kept in the cache)
-    "stats: dashboard": 17,
-    "stats: progress": 11,  # the same states: sum and tasks from the cache
+    "stats: dashboard": 16,
+    "stats: progress": 10,  # the same states: sum and tasks from the cache
     "stats: classes": 3,  # the same state: its sum from the cache (one query for the state)
     "stats: consensus-scores": 3,
     "stats: classes.png": 4,
