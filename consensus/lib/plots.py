@@ -2,17 +2,15 @@
 import base64
 import io
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from imagery.lib.domain import CLASS_COLORS, CLASS_NAMES  # noqa: E402
+from imagery.lib.domain import CLASS_COLORS, CLASS_NAMES
+from imagery.lib.pyplot import pyplot
 
 
 def confusion_png(confusion) -> str:
     """Row-normalised 7×7 confusion (classes 1..7) as a base64 PNG."""
+    plt = pyplot()
     counts = np.asarray(confusion, float)[1:, 1:]
     share = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
     fig, ax = plt.subplots(figsize=(4.2, 3.6))
@@ -31,6 +29,7 @@ def confusion_png(confusion) -> str:
 
 def consensus_png(label: np.ndarray, score: np.ndarray) -> str:
     """A task's consensus: the class in the LandCoverNet colors next to the score (0..1), as a base64 PNG."""
+    plt = pyplot()
     palette = np.array([CLASS_COLORS[c] for c in sorted(CLASS_COLORS)], np.uint8)
     fig, (left, right) = plt.subplots(1, 2, figsize=(7.2, 3.4))
     left.imshow(palette[label], interpolation="nearest")
@@ -54,6 +53,7 @@ def consensus_png(label: np.ndarray, score: np.ndarray) -> str:
 def reliability_png(curves: dict) -> str:
     """Reliability diagram as a base64 PNG: {name: rows of calibration.reliability()} → mean confidence against the
     share of labels right per bin, with the diagonal (perfect calibration)."""
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(4.4, 4.0))
     ax.plot([0, 1], [0, 1], color="0.6", lw=1, ls="--", label="perfect")
     for name, rows in curves.items():

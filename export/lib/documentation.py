@@ -13,15 +13,10 @@ import gc
 import io
 import textwrap
 
-import matplotlib
+from imagery.lib.domain import CHIP_SIZE
+from imagery.lib.pyplot import pyplot
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
-
-from imagery.lib.domain import CHIP_SIZE  # noqa: E402
-
-from export.lib.stats import DatasetStats, classes_figure, scores_figure  # noqa: E402
+from export.lib.stats import DatasetStats, classes_figure, scores_figure
 
 _PAGE = (8.27, 11.69)  # A4 portrait, inches
 
@@ -29,6 +24,9 @@ _PAGE = (8.27, 11.69)  # A4 portrait, inches
 def documentation_pdf(*, collection_id: str, run_id: int | None, n_chips: int, interval: tuple, license: str,
                       calibration: dict, stats: DatasetStats) -> bytes:
     """The PDF: a page of text, then the class shares and the score histogram of the release."""
+    plt = pyplot()
+    from matplotlib.backends.backend_pdf import PdfPages
+
     buf = io.BytesIO()
     with PdfPages(buf, metadata={"Title": f"{collection_id}: dataset documentation", "Creator": "lcnet",
                                  "Producer": "lcnet", "CreationDate": None}) as pdf:
@@ -90,6 +88,7 @@ def _text(collection_id, run_id, n_chips, interval, license, calibration, stats)
 
 def _text_page(lines: list[str]):
     """One A4 page of wrapped text (headings in bold)."""
+    plt = pyplot()
     fig = plt.figure(figsize=_PAGE)
     y = 0.96
     for line in lines:

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 import io
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+from imagery.lib.domain import CLASS_COLORS, CLASS_NAMES, N_CLASSES
+from imagery.lib.pyplot import pyplot
 
-from imagery.lib.domain import CLASS_COLORS, CLASS_NAMES, N_CLASSES  # noqa: E402
-
-from export.lib.product import chip_counts  # noqa: E402
+from export.lib.product import chip_counts
 
 BIN_EDGES = tuple(range(0, 101, 10))
 
@@ -66,6 +63,7 @@ class DatasetStats:
 
 
 def _png(fig) -> bytes:
+    plt = pyplot()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
     plt.close(fig)
@@ -78,6 +76,7 @@ def classes_png(classes: list[dict]) -> bytes:
 
 
 def classes_figure(classes: list[dict]):
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 3.6))
     names = [c["name"] for c in classes]
     colors = [tuple(v / 255 for v in CLASS_COLORS[c["code"]][:3]) for c in classes]
@@ -96,6 +95,7 @@ def scores_png(scores: dict) -> bytes:
 
 
 def scores_figure(scores: dict):
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 3.6))
     bins = scores["bins"]
     ax.bar([b["low"] for b in bins], [b["share_pct"] for b in bins], width=10, align="edge", color="#4a7bb7",

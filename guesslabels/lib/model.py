@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from imblearn.ensemble import BalancedRandomForestClassifier
-from sklearn.ensemble import RandomForestClassifier
-from sklearn.metrics import accuracy_score, balanced_accuracy_score, confusion_matrix, precision_recall_fscore_support
 
 from imagery.lib.domain import CLASS_NAMES, NO_DATA
 from guesslabels.lib.features import SPLIT_BLOCK, spatial_split, stratified_split
@@ -22,7 +19,15 @@ TEST_FRACTION = 0.25
 HUMAN_MODEL_PARAMS = dict(n_estimators=24, min_samples_leaf=2, class_weight="balanced_subsample")
 
 
+# scikit-learn and imbalanced-learn are imported where a forest is made or scored, not with this module: they
+# weigh ~110 MB of memory and ~2 s of start-up, and every web and worker process imports this module (through
+# guesslabels.services) while only a training job needs them (a stored forest imports them as it is unpickled).
+
+
 def make_classifier(seed: int = 0, n_jobs: int | None = None, human: bool = False):
+    from imblearn.ensemble import BalancedRandomForestClassifier
+    from sklearn.ensemble import RandomForestClassifier
+
     if human:
         return RandomForestClassifier(**HUMAN_MODEL_PARAMS, random_state=seed, n_jobs=n_jobs)
     return BalancedRandomForestClassifier(**MODEL_PARAMS, random_state=seed, n_jobs=n_jobs)
@@ -69,6 +74,8 @@ def _fit_and_test(X, y, train_idx, test_idx, *, seed, n_jobs, human, split: str)
 
 def evaluate(clf, X_test: np.ndarray, y_test: np.ndarray) -> dict:
     """Overall and balanced accuracy, per-class precision/recall/F1/support and the confusion matrix (rows = truth)."""
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score, confusion_matrix, precision_recall_fscore_support
+
     labels = [int(c) for c in clf.classes_]
     y_pred = clf.predict(X_test)
     precision, recall, f1, support = precision_recall_fscore_support(

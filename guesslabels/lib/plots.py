@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import io
 
-import matplotlib
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from imagery.lib.domain import CLASS_NAMES  # noqa: E402
+from imagery.lib.domain import CLASS_NAMES
+from imagery.lib.pyplot import pyplot
 
 
 def metrics_png(metrics: dict, title: str) -> bytes:
+    plt = pyplot()
     labels = metrics["confusion_labels"]
     cm = np.asarray(metrics["confusion_matrix"], dtype=float)
     rows = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)

@@ -25,7 +25,6 @@ from pathlib import Path
 import numpy as np
 from pyproj import Transformer
 from scipy.optimize import linear_sum_assignment
-from scipy.stats import rankdata
 
 from imagery.lib import geo
 
@@ -240,6 +239,8 @@ def default_quotas(continents: np.ndarray) -> dict[str, int]:
 # ---------------------------------------------------------------------------------------------- ECDF sampling
 def ecdf_transform(features: np.ndarray) -> np.ndarray:
     """Mid-rank empirical CDF of each column: values in (0, 1); tied values share the middle of their step."""
+    from scipy.stats import rankdata  # here, not at import: scipy.stats weighs 23 MB in every web and worker process
+
     n = features.shape[0]
     return (rankdata(features, method="average", axis=0) - 0.5) / n
 
