@@ -462,6 +462,21 @@ def sessions_for(names) -> dict:
     return out
 
 
+def settle(connection, timeout_s: float = 180) -> None:
+    """Let the build's after-effects pass before anything is timed: a checkpoint writes its gigabytes of dirty pages
+    now (not under the first requests), and any autovacuum of this database is waited out (the build's own VACUUM
+    ANALYZE leaves little for it). The first requests of the list were otherwise timed against both."""
+    with connection.cursor() as cur:
+        cur.execute("CHECKPOINT")
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            cur.execute("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker' "
+                        "AND datname = current_database()")
+            if not cur.fetchone()[0]:
+                return
+            time.sleep(1)
+
+
 def run_size(n_chips: int, args) -> dict:
     from campaign_build import build
     from _throwaway import throwaway_django
@@ -476,6 +491,7 @@ def run_size(n_chips: int, args) -> dict:
             size = cur.fetchone()[0]
         print(f"  built in {time.perf_counter() - t0:.0f} s: {info['n_annotations']:,} annotations, database {size}",
               flush=True)
+        settle(connection)
         reqs = plan_requests(info)
         sessions = sessions_for(["admin"])
         result = {"n_chips": n_chips, "build_s": time.perf_counter() - t0, "db_size": size,

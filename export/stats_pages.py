@@ -1,4 +1,5 @@
 """The admins' dataset dashboard: the two figures as PNG plots, their numbers, and labeling progress."""
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -16,5 +17,6 @@ def dashboard(request):
         raise PermissionDenied
     stats = dataset_stats()
     context = {**admin.site.each_context(request), "title": "Dataset figures", "progress": progress(),
+               "progress_max_age_s": settings.LCNET_PROGRESS_MAX_AGE_S,
                "classes": stats.classes(), "scores": stats.scores()}
     return render(request, "export/dashboard.html", context)

@@ -226,6 +226,8 @@ SPECTACULAR_SETTINGS = {
 
 # lcnet (deployment settings; the campaign's own knobs are LCNET_CAMPAIGN below)
 LCNET_IMAGERY_CACHE_MB = env.int("LCNET_IMAGERY_CACHE_MB", default=256)  # decoded scenes kept per process
+# The dashboard's and /api/stats/progress/'s counts are at most this old (they say when they were counted).
+LCNET_PROGRESS_MAX_AGE_S = env.int("LCNET_PROGRESS_MAX_AGE_S", default=15)
 # API request bodies above this many bytes get a 413 unread (a save is ~2.2 KB; lcnet_site/request_guard.py).
 LCNET_API_MAX_BODY_BYTES = env.int("LCNET_API_MAX_BODY_BYTES", default=256 * 1024)
 # API throttle (lcnet_site/throttles.py): requests per signed-in user and per anonymous address, "N/second|minute|

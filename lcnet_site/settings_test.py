@@ -30,3 +30,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tes
 # (tests/test_hardening.py).
 LCNET_API_THROTTLE_USER = env("LCNET_API_THROTTLE_USER", default="0")
 LCNET_API_THROTTLE_ANON = env("LCNET_API_THROTTLE_ANON", default="0")
+# Progress counted on every call (the cache lives across tests); tests/export/test_stats.py sets an age.
+LCNET_PROGRESS_MAX_AGE_S = env.int("LCNET_PROGRESS_MAX_AGE_S", default=0)

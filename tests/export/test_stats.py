@@ -76,6 +76,26 @@ def test_a_chip_is_started_once_any_annotation_on_it_is_submitted(chips, admin_u
     assert api_as(admin_user).get("/api/stats/progress/").json()["chips_started"] == 0
 
 
+def test_progress_is_counted_at_most_once_per_max_age_and_says_when(chips, make_export_chip, admin_user, api_as,
+                                                                      settings, monkeypatch):
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    settings.LCNET_PROGRESS_MAX_AGE_S = 30
+    cache.delete("lcnet:progress")
+    counted = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: counted)
+    first = api_as(admin_user).get("/api/stats/progress/").json()
+    assert first["chips"] == 2 and first["as_of"] == counted.isoformat().replace("+00:00", "Z")
+    make_export_chip("30PWT_01", source="33LUD_00", missing=4)
+    monkeypatch.setattr(timezone, "now", lambda: counted + timezone.timedelta(seconds=5))
+    assert api_as(admin_user).get("/api/stats/progress/").json() == first  # within the age: the same count
+    cache.delete("lcnet:progress")  # what the cache does once the age has passed
+    later = api_as(admin_user).get("/api/stats/progress/").json()
+    assert later["chips"] == 3 and later["as_of"] > first["as_of"]
+    cache.delete("lcnet:progress")
+
+
 def test_the_dashboard_shows_figures_and_progress_to_admins_only(chips, admin_user, alice):
     client = Client()
     assert client.get("/api/stats/dashboard/").status_code == 302  # to the login page
@@ -85,3 +105,4 @@ def test_the_dashboard_shows_figures_and_progress_to_admins_only(chips, admin_us
     page = client.get("/api/stats/dashboard/").content.decode()
     assert "/api/stats/classes.png" in page and "/api/stats/consensus-scores.png" in page
     assert "2 / 2" in page  # chips complete
+    assert "Counted at " in page  # the counts say their age
