@@ -6,11 +6,11 @@
 For each size a throw-away Postgres database is built (bench/campaign_build.py: set-based SQL, real scene files),
 gunicorn serves it as compose does (2 workers × 2 threads, its malloc settings), and every annotator, expert, admin,
 exporter and stats request is timed one at a time (median of at least --repeat, more for a quick one, after one
-warm-up) and under wrk with 4 connections (p50/p99), with the SQL queries it runs (counted in-process); then the whole dataset.zip is streamed
-over HTTP (chips/s, the workers' RSS). Then the consensus worker's jobs are run in subprocesses (wall time and peak
-RSS): a reference-task submit, an expert label, an ordinary submit, a compute_consensus rerun with nothing to
-change and the Dawid–Skene fit. Prints one table with the growth factor between the two sizes and
-the machine's load; writes bench/out/campaign_scale.json and .png.
+warm-up) and under wrk with 4 connections (p50/p99), with the SQL queries it runs (counted in-process); then the
+whole dataset.zip is streamed over HTTP (chips/s, the workers' RSS). Then the consensus worker's jobs are run in
+subprocesses (wall time and peak RSS): a reference-task submit, an expert label, an ordinary submit, a
+compute_consensus rerun with nothing to change and the Dawid–Skene fit. Prints one table with the growth factor
+between the two sizes and the machine's load; writes bench/out/campaign_scale.json and .png.
 """
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ BROKER = os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/3")
 QUEUE = f"lcnet-bench-scale-{os.getpid()}"
 os.environ.update(CELERY_BROKER_URL=BROKER, LCNET_CELERY_QUEUE=QUEUE, CELERY_TASK_ALWAYS_EAGER="0")
 ONE_AT_A_TIME_S = 1.5  # a quick request is repeated one at a time for this long (at least --repeat times)
+ONE_AT_A_TIME_MAX = 60  # samples at most
 SLOW_FOR_WRK_S = 3.0  # a request slower than this one at a time is not put under load (it would only time out)
 
 
@@ -142,11 +143,11 @@ def _headers(req, sessions, tokens) -> dict:
 
 def time_one(port: int, req: dict, headers: dict, repeat: int) -> float:
     """Median wall time (ms) of the request alone on a kept-alive connection, after one warm-up: at least `repeat`
-    samples and, for a quick request, as many more as fit in ONE_AT_A_TIME_S (at most 60): a median of five
-    10 ms requests on shared cores moves by a third from run to run, and the growth factor with it."""
+    samples and, for a quick request, as many more as fit in ONE_AT_A_TIME_S (at most ONE_AT_A_TIME_MAX): a
+    median of five 10 ms requests on shared cores moves by a third from run to run, and the growth factor with it."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
     samples, started = [], time.perf_counter()
-    for i in range(61):
+    for i in range(max(repeat, ONE_AT_A_TIME_MAX) + 1):  # sample 0 is the warm-up
         if i > repeat and (req.get("first_byte") or time.perf_counter() - started > ONE_AT_A_TIME_S):
             break  # (a first byte is timed `repeat` times only: each one starts a whole zip on the server)
         t0 = time.perf_counter()
@@ -277,7 +278,8 @@ def dashboard_interference(port: int, info: dict, sessions: dict, duration: int)
     req = dict(path=f"/api/tasks/{task}/annotation/", method="GET")
     headers = {"Authorization": f"Token {info['tokens']['ann00']}"}
 
-    def with_dashboard(every: float | None) -> dict:
+    def wrk_round(every: float | None) -> dict:
+        """wrk alone (every None), or with the dashboard reloaded every `every` seconds (0: back to back)."""
         if every is None:
             return run_wrk(port, req, headers, duration)
         stop, loads = threading.Event(), []
@@ -299,14 +301,14 @@ def dashboard_interference(port: int, info: dict, sessions: dict, duration: int)
         thread.join(timeout=600)
         return {**result, "dashboard_loads": len(loads)}
 
-    rounds = [(with_dashboard(None), with_dashboard(DASHBOARD_EVERY_S)) for _ in range(INTERFERENCE_ROUNDS)]
+    rounds = [(wrk_round(None), wrk_round(DASHBOARD_EVERY_S)) for _ in range(INTERFERENCE_ROUNDS)]
 
     def median_round(kind: int) -> dict:
         return sorted((r[kind] for r in rounds), key=lambda w: w["p99"])[len(rounds) // 2]
 
     return {"alone": median_round(0), "with_dashboard": median_round(1),
             "rounds_p99": [(a["p99"], w["p99"]) for a, w in rounds],
-            "with_dashboard_back_to_back": with_dashboard(0.0)}
+            "with_dashboard_back_to_back": wrk_round(0.0)}
 
 
 # ---------------------------------------------------------------------------------------------- background
@@ -570,7 +572,8 @@ def report(a: dict, b: dict) -> str:
         if inter:
             alone, open_, stress = inter["alone"], inter["with_dashboard"], inter["with_dashboard_back_to_back"]
             lines.append(f"\n{size['n_chips']:,} chips: annotators' GET annotation under 4 connections (the median "
-                         f"round of {len(inter.get('rounds_p99', [0]))}): p99 {fmt_ms(alone['p99'])} ms alone, {fmt_ms(open_['p99'])} ms with a dashboard open "
+                         f"round of {len(inter.get('rounds_p99', [0]))}): p99 {fmt_ms(alone['p99'])} ms alone, "
+                         f"{fmt_ms(open_['p99'])} ms with a dashboard open "
                          f"(reloaded every {DASHBOARD_EVERY_S:g} s: {open_['dashboard_loads']} loads; "
                          f"{open_['p99'] / alone['p99']:.2f}× alone, target <= 1.5), "
                          f"{fmt_ms(stress['p99'])} ms with it reloaded back to back ({stress['dashboard_loads']} loads); requests/s {alone['rps']:.0f} / "
